@@ -1,0 +1,3 @@
+export * from "./job-spec";
+export * from "./job-state";
+export * from "./dataset-format";

@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+/** Every event on the stream `whetstone:events` is one entry with a single field `data` holding this JSON. */
+const base = {
+  /** Idempotency key: a replayed event with a known id changes nothing. */
+  eventId: z.uuid(),
+  ts: z.iso.datetime({ offset: true }),
+  runner: z.string().min(1),
+};
+const jobBase = { ...base, jobId: z.string().min(1), attempt: z.number().int().min(1).default(1) };
+
+export const artifactSchema = z.object({
+  kind: z.enum(["adapter", "tokenizer", "config", "metrics", "merged_model", "eval_report", "model"]),
+  /** File name within the artifact directory, e.g. `adapter_model.safetensors`. */
+  name: z.string().min(1),
+  key: z.string().min(1),
+  bytes: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type Artifact = z.infer<typeof artifactSchema>;
+
+export const stateEventSchema = z.object({
+  ...jobBase,
+  type: z.literal("state"),
+  /** `queued` means the runner handed the job back (SIGTERM, retry after a crash). */
+  state: z.enum(["running", "queued", "succeeded", "failed", "cancelled"]),
+  message: z.string().nullable().default(null),
+  /** Present on `succeeded`: every file written, with size and checksum. */
+  artifacts: z.array(artifactSchema).default([]),
+  /** Present on `succeeded`: final metrics (best val_loss, best step, accuracy…). */
+  summary: z.record(z.string(), z.number()).default({}),
+});
+
+export const logEventSchema = z.object({
+  ...jobBase,
+  type: z.literal("log"),
+  level: z.enum(["debug", "info", "warning", "error"]),
+  message: z.string(),
+});
+
+/** Metric names: train_loss, learning_rate, tokens_per_second, gpu_memory_mb, eta_seconds, grad_norm,
+ *  val_loss, val_accuracy, val_f1_macro, and `val_loss:<dataset name>` per dataset of a multi-task mix. */
+export const metricEventSchema = z.object({
+  ...jobBase,
+  type: z.literal("metric"),
+  step: z.number().int().min(0),
+  epoch: z.number().min(0),
+  values: z.record(z.string().min(1), z.number()),
+});
+
+export const checkpointEventSchema = z.object({
+  ...jobBase,
+  type: z.literal("checkpoint"),
+  step: z.number().int().min(0),
+  key: z.string().min(1),
+  bytes: z.number().int().min(0),
+});
+
+export const heartbeatEventSchema = z.object({
+  ...base,
+  type: z.literal("heartbeat"),
+  gpuName: z.string().nullable(),
+  vramMb: z.number().int().min(0).nullable(),
+  cudaVersion: z.string().nullable(),
+  state: z.enum(["idle", "busy", "draining", "disabled"]),
+  currentJobId: z.string().nullable(),
+  version: z.string(),
+});
+
+export const runnerEventSchema = z.discriminatedUnion("type", [
+  stateEventSchema,
+  logEventSchema,
+  metricEventSchema,
+  checkpointEventSchema,
+  heartbeatEventSchema,
+]);
+export type RunnerEvent = z.infer<typeof runnerEventSchema>;
+export type RunnerEventInput = z.input<typeof runnerEventSchema>;

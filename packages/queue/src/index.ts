@@ -1,0 +1,3 @@
+export * from "./names";
+export * from "./training-job";
+export * from "./events";

@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { DATASET_FORMATS, hyperparametersSchema, methodSchema, techniqueSchema } from "@whetstone/core";
+
+/** Base model as the runner needs it: where to load weights from. */
+export const baseModelRefSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  /** huggingface: `ref` is a Hub id; local: `ref` is a directory on the runner host; artifact: `ref` is the storage
+   *  prefix of an earlier job's output (transfer learning), and `parent` is that job's own base. */
+  source: z.enum(["huggingface", "local", "artifact"]),
+  ref: z.string().min(1),
+  revision: z.string().min(1).nullable().default(null),
+  /** For source "artifact": "adapter" (a PEFT adapter to load on `parent`) or "merged" (full weights under `ref`). */
+  artifactKind: z.enum(["adapter", "merged"]).nullable().default(null),
+  get parent() {
+    return baseModelRefSchema.nullable().default(null);
+  },
+});
+export type BaseModelRef = z.infer<typeof baseModelRefSchema>;
+
+export const payloadDatasetSchema = z.object({
+  datasetVersionId: z.string().min(1),
+  /** Name shown in per-dataset validation metrics (`val_loss:<name>`). */
+  name: z.string().min(1),
+  /** Storage key of the uploaded file, relative to the storage root both sides are configured with. */
+  key: z.string().min(1),
+  format: z.enum(DATASET_FORMATS),
+  container: z.enum(["jsonl", "csv", "tsv"]),
+  weight: z.number().gt(0),
+  rows: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** Data of a BullMQ job on queue `training` (job name `training.run`, BullMQ job id = fine-tuning job id). */
+export const trainingJobPayloadSchema = z.object({
+  schemaVersion: z.literal(1),
+  jobId: z.string().min(1),
+  teamId: z.string().min(1),
+  technique: techniqueSchema,
+  method: methodSchema,
+  /** Fully resolved: every field present. */
+  hyperparameters: hyperparametersSchema.required(),
+  baseModel: baseModelRefSchema,
+  datasets: z.array(payloadDatasetSchema).min(1),
+  /** Storage prefix under which the runner writes checkpoints (`<prefix>checkpoints/step-N/`) and artifacts
+   *  (`<prefix>artifacts/`). Ends with "/". */
+  outputPrefix: z.string().regex(/\/$/),
+  /** VRAM the job is estimated to need, in MiB; a runner with less does not take it. */
+  requiredVramMb: z.number().int().min(0).default(0),
+});
+export type TrainingJobPayload = z.infer<typeof trainingJobPayloadSchema>;
+export type TrainingJobPayloadInput = z.input<typeof trainingJobPayloadSchema>;
