@@ -1,0 +1,101 @@
+"""The typed training config, built from a validated job payload (packages/queue training-job schema)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+class JobError(Exception):
+    """A failure that retrying cannot fix (bad payload, bad data, QLoRA without CUDA): the job fails for good."""
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    epochs: int
+    learning_rate: float
+    batch_size: int
+    gradient_accumulation_steps: int
+    max_seq_length: int
+    warmup_ratio: float
+    weight_decay: float
+    lora_r: int
+    lora_alpha: int
+    lora_dropout: float
+    validation_split: float
+    early_stopping_patience: int
+    eval_every_steps: int
+    checkpoint_every_steps: int
+    log_every_steps: int
+    max_steps: int | None
+    seed: int
+    packing: bool
+    merge_weights: bool
+
+    @classmethod
+    def from_payload(cls, hp: dict) -> "Hyperparameters":
+        return cls(
+            epochs=hp["epochs"], learning_rate=hp["learningRate"], batch_size=hp["batchSize"],
+            gradient_accumulation_steps=hp["gradientAccumulationSteps"], max_seq_length=hp["maxSeqLength"],
+            warmup_ratio=hp["warmupRatio"], weight_decay=hp["weightDecay"], lora_r=hp["loraR"],
+            lora_alpha=hp["loraAlpha"], lora_dropout=hp["loraDropout"], validation_split=hp["validationSplit"],
+            early_stopping_patience=hp["earlyStoppingPatience"], eval_every_steps=hp["evalEverySteps"],
+            checkpoint_every_steps=hp["checkpointEverySteps"], log_every_steps=hp["logEverySteps"],
+            max_steps=hp["maxSteps"], seed=hp["seed"], packing=hp["packing"], merge_weights=hp["mergeWeights"],
+        )
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    name: str
+    key: str
+    format: str
+    container: str
+    weight: float
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BaseModelRef:
+    name: str
+    source: str  # huggingface | local | artifact
+    ref: str
+    revision: str | None = None
+    artifact_kind: str | None = None
+    parent: "BaseModelRef | None" = None
+
+    @classmethod
+    def from_payload(cls, bm: dict | None) -> "BaseModelRef | None":
+        if bm is None:
+            return None
+        return cls(name=bm["name"], source=bm["source"], ref=bm["ref"], revision=bm.get("revision"),
+                   artifact_kind=bm.get("artifactKind"), parent=cls.from_payload(bm.get("parent")))
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    job_id: str
+    team_id: str
+    technique: str  # sft | continued_pretraining | classification
+    method: str  # lora | qlora | full
+    hp: Hyperparameters
+    base_model: BaseModelRef
+    datasets: tuple[DatasetRef, ...]
+    output_prefix: str
+    required_vram_mb: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_payload(cls, p: dict) -> "TrainingConfig":
+        return cls(
+            job_id=p["jobId"], team_id=p["teamId"], technique=p["technique"], method=p["method"],
+            hp=Hyperparameters.from_payload(p["hyperparameters"]),
+            base_model=BaseModelRef.from_payload(p["baseModel"]),
+            datasets=tuple(DatasetRef(name=d["name"], key=d["key"], format=d["format"], container=d["container"],
+                                      weight=float(d["weight"]), rows=d["rows"], sha256=d["sha256"])
+                           for d in p["datasets"]),
+            output_prefix=p["outputPrefix"], required_vram_mb=p.get("requiredVramMb", 0),
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,3 @@
+export type { BlobStorage, BlobInfo } from "./storage";
+export { createStorage } from "./create-storage";
+export { LocalStorage } from "./local-storage";
