@@ -1,0 +1,93 @@
+import { FORMATS_FOR_TECHNIQUE, type JobSpec } from "@whetstone/core";
+import { AppError } from "../errors";
+import type { ApiDeps } from "../trpc";
+import { EnqueueError, enqueueTrainingJob } from "./enqueue-training-job";
+import { stateEventMessage } from "./job-events";
+
+export interface CreateJobActor {
+  teamId: string;
+  userId: string;
+}
+
+/**
+ * Validates a job spec against the database and creates the job.
+ *
+ * The row, its JobDataset rows and its first state event are written in one transaction (state `queued`,
+ * `enqueuedAt` null); then the job is put on the queue. If the enqueue fails because Redis is unreachable, the job
+ * stays accepted: the worker's reconciler enqueues every `queued` job whose `enqueuedAt` is null
+ * (docs/decisions/0001-job-enqueue.md).
+ */
+export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">, actor: CreateJobActor, spec: JobSpec) {
+  const { prisma } = deps;
+
+  const baseModel = await prisma.baseModel.findFirst({
+    where: { id: spec.baseModelId, OR: [{ teamId: actor.teamId }, { teamId: null }] },
+    select: { id: true, name: true },
+  });
+  if (!baseModel) {
+    throw new AppError("BAD_REQUEST", `base model "${spec.baseModelId}" not found in this team`, { field: "baseModelId" });
+  }
+
+  const allowed: readonly string[] = FORMATS_FOR_TECHNIQUE[spec.technique];
+  const versions = await prisma.datasetVersion.findMany({
+    where: { id: { in: spec.datasets.map((d) => d.datasetVersionId) }, dataset: { teamId: actor.teamId } },
+    select: { id: true, format: true, version: true, dataset: { select: { name: true } } },
+  });
+  const byId = new Map(versions.map((v) => [v.id, v]));
+  spec.datasets.forEach((entry, i) => {
+    const field = `datasets.${i}.datasetVersionId`;
+    const v = byId.get(entry.datasetVersionId);
+    if (!v) throw new AppError("BAD_REQUEST", `dataset version "${entry.datasetVersionId}" not found in this team`, { field });
+    if (!allowed.includes(v.format)) {
+      throw new AppError(
+        "BAD_REQUEST",
+        `dataset "${v.dataset.name}" v${v.version} is in format "${v.format}"; technique "${spec.technique}" needs one of: ${allowed.join(", ")}`,
+        { field, format: v.format, allowed },
+      );
+    }
+  });
+
+  const now = new Date();
+  const name = spec.name ?? `${baseModel.name} · ${spec.technique} · ${now.toISOString().slice(0, 16).replace("T", " ")}`;
+  const job = await prisma.fineTuneJob.create({
+    data: {
+      teamId: actor.teamId,
+      createdById: actor.userId,
+      name,
+      baseModelId: baseModel.id,
+      technique: spec.technique,
+      method: spec.method,
+      hyperparameters: spec.hyperparameters,
+      validationSplit: spec.hyperparameters.validationSplit,
+      seed: spec.hyperparameters.seed,
+      priority: spec.priority,
+      state: "queued",
+      queuedAt: now,
+      enqueuedAt: null,
+      datasets: { create: spec.datasets.map((d) => ({ datasetVersionId: d.datasetVersionId, weight: d.weight })) },
+      events: { create: { kind: "state", level: "info", message: stateEventMessage("queued", "created") } },
+    },
+    select: { id: true },
+  });
+
+  try {
+    await enqueueTrainingJob(deps, job.id);
+  } catch (err) {
+    if (err instanceof EnqueueError) {
+      // The payload can never be built: fail the job now rather than let the reconciler retry forever.
+      await prisma.fineTuneJob.update({
+        where: { id: job.id },
+        data: {
+          state: "failed",
+          error: err.message,
+          finishedAt: new Date(),
+          events: { create: { kind: "state", level: "error", message: stateEventMessage("failed", err.message) } },
+        },
+      });
+      throw new AppError("BAD_REQUEST", err.message);
+    }
+    // Redis unreachable or similar: the job is committed and the reconciler will enqueue it.
+    console.warn(`job ${job.id} accepted but not enqueued yet (${(err as Error).message}); the reconciler will retry`);
+  }
+  return job;
+}

@@ -1,0 +1,120 @@
+/**
+ * Puts a fine-tuning job on the BullMQ `training` queue. Crash-safe by design (docs/decisions/0001-job-enqueue.md):
+ *
+ * 1. the job row is committed first (state `queued`, `enqueuedAt` null) — Postgres is the source of truth;
+ * 2. this function builds the payload from the database and adds it with BullMQ `jobId` = the job's id,
+ *    so a second add of the same job is a no-op (BullMQ keeps the first);
+ * 3. it then sets `enqueuedAt`.
+ *
+ * If the process dies between 1 and 3, the worker's reconciler finds the `queued` row with `enqueuedAt` null and
+ * calls this function again. Calling it any number of times is safe.
+ */
+import type { JobsOptions } from "bullmq";
+import type { Prisma } from "@whetstone/db";
+import { TRAINING_JOB_NAME, trainingJobPayloadSchema, type BaseModelRef, type TrainingJobPayload } from "@whetstone/queue";
+import type { ApiDeps } from "../trpc";
+
+/** Frozen production settings of a training BullMQ job. */
+export const TRAINING_JOB_OPTIONS = Object.freeze({
+  attempts: 3,
+  backoff: { type: "exponential", delay: 30_000 },
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+} satisfies JobsOptions);
+
+/** Longest lineage followed (artifact of an artifact of …) before giving up: guards against a cycle. */
+const MAX_LINEAGE_DEPTH = 16;
+
+type EnqueueDeps = Pick<ApiDeps, "prisma" | "trainingQueue">;
+
+export class EnqueueError extends Error {
+  constructor(
+    readonly jobId: string,
+    message: string,
+  ) {
+    super(`cannot enqueue job ${jobId}: ${message}`);
+    this.name = "EnqueueError";
+  }
+}
+
+async function baseModelRef(prisma: EnqueueDeps["prisma"], baseModelId: string, jobId: string): Promise<BaseModelRef> {
+  const chain: Prisma.BaseModelGetPayload<object>[] = [];
+  let nextId: string | null = baseModelId;
+  while (nextId) {
+    if (chain.length >= MAX_LINEAGE_DEPTH) throw new EnqueueError(jobId, `base model lineage deeper than ${MAX_LINEAGE_DEPTH}`);
+    const m: Prisma.BaseModelGetPayload<object> | null = await prisma.baseModel.findUnique({ where: { id: nextId } });
+    if (!m) throw new EnqueueError(jobId, `base model ${nextId} not found`);
+    chain.push(m);
+    // Only an artifact is loaded on top of its parent; other sources are complete in themselves.
+    nextId = m.source === "artifact" ? m.parentId : null;
+  }
+  let ref: BaseModelRef | null = null;
+  for (const m of chain.reverse()) {
+    ref = {
+      id: m.id,
+      name: m.name,
+      source: m.source,
+      ref: m.ref,
+      revision: m.revision,
+      artifactKind: m.artifactKind === "adapter" || m.artifactKind === "merged" ? m.artifactKind : null,
+      parent: ref,
+    };
+  }
+  return ref!;
+}
+
+/** Builds the queue payload of a job from the database, validated against the shared contract. */
+export async function buildTrainingJobPayload(prisma: EnqueueDeps["prisma"], jobId: string): Promise<TrainingJobPayload> {
+  const job = await prisma.fineTuneJob.findUnique({
+    where: { id: jobId },
+    include: { datasets: { include: { datasetVersion: { include: { dataset: { select: { name: true } } } } } } },
+  });
+  if (!job) throw new EnqueueError(jobId, "job not found");
+  const payload = {
+    schemaVersion: 1,
+    jobId: job.id,
+    teamId: job.teamId,
+    technique: job.technique,
+    method: job.method,
+    hyperparameters: job.hyperparameters,
+    baseModel: await baseModelRef(prisma, job.baseModelId, job.id),
+    datasets: job.datasets
+      .slice()
+      .sort((a, b) => a.datasetVersionId.localeCompare(b.datasetVersionId))
+      .map((d) => ({
+        datasetVersionId: d.datasetVersionId,
+        name: d.datasetVersion.dataset.name,
+        key: d.datasetVersion.blobKey,
+        format: d.datasetVersion.format,
+        container: d.datasetVersion.container,
+        weight: d.weight,
+        rows: d.datasetVersion.rowCount,
+        sha256: d.datasetVersion.sha256,
+      })),
+    outputPrefix: `jobs/${job.id}/`,
+    requiredVramMb: job.requiredVramMb,
+  };
+  const parsed = trainingJobPayloadSchema.safeParse(payload);
+  if (!parsed.success) {
+    throw new EnqueueError(jobId, `payload does not match the queue contract: ${parsed.error.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Adds the job to the `training` queue (idempotent) and records `enqueuedAt`. A job that is no longer `queued`
+ * (cancelled meanwhile, or sent to `pending_quota` by the worker's admission) is left alone.
+ */
+export async function enqueueTrainingJob(deps: EnqueueDeps, jobId: string): Promise<void> {
+  const job = await deps.prisma.fineTuneJob.findUnique({ where: { id: jobId }, select: { state: true } });
+  if (!job) throw new EnqueueError(jobId, "job not found");
+  if (job.state !== "queued") return;
+
+  const payload = await buildTrainingJobPayload(deps.prisma, jobId);
+  // BullMQ dedupes on jobId: while a job with this id exists in the queue, add() returns it and adds nothing.
+  await deps.trainingQueue.add(TRAINING_JOB_NAME, payload, { ...TRAINING_JOB_OPTIONS, jobId });
+  await deps.prisma.fineTuneJob.updateMany({
+    where: { id: jobId, enqueuedAt: null },
+    data: { enqueuedAt: new Date() },
+  });
+}

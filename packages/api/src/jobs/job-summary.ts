@@ -1,0 +1,47 @@
+import type { Prisma } from "@whetstone/db";
+
+/** What every job listing shows: the row plus the base model's and the datasets' names. */
+export const jobSummarySelect = {
+  id: true,
+  name: true,
+  state: true,
+  technique: true,
+  method: true,
+  priority: true,
+  currentStep: true,
+  totalSteps: true,
+  pendingReason: true,
+  error: true,
+  runnerName: true,
+  createdAt: true,
+  queuedAt: true,
+  startedAt: true,
+  finishedAt: true,
+  cancelRequestedAt: true,
+  baseModel: { select: { id: true, name: true } },
+  datasets: {
+    select: {
+      weight: true,
+      datasetVersion: { select: { id: true, version: true, format: true, dataset: { select: { id: true, name: true } } } },
+    },
+  },
+} satisfies Prisma.FineTuneJobSelect;
+
+export type JobSummaryRow = Prisma.FineTuneJobGetPayload<{ select: typeof jobSummarySelect }>;
+
+export function toJobSummary(j: JobSummaryRow) {
+  const { datasets, ...rest } = j;
+  return {
+    ...rest,
+    /** A running job whose cancel was asked for and not yet confirmed by its runner. */
+    cancelling: j.cancelRequestedAt !== null && (j.state === "running" || j.state === "queued"),
+    datasets: datasets.map((d) => ({
+      datasetVersionId: d.datasetVersion.id,
+      datasetId: d.datasetVersion.dataset.id,
+      datasetName: d.datasetVersion.dataset.name,
+      version: d.datasetVersion.version,
+      format: d.datasetVersion.format,
+      weight: d.weight,
+    })),
+  };
+}

@@ -1,0 +1,6 @@
+import { router } from "../../trpc";
+import { createJobRoute } from "./create-job";
+
+export const jobsRouter = router({
+  create: createJobRoute,
+});
