@@ -32,7 +32,7 @@ class Hyperparameters:
     merge_weights: bool
 
     @classmethod
-    def from_payload(cls, hp: dict) -> "Hyperparameters":
+    def from_payload(cls, hp: dict) -> Hyperparameters:
         return cls(
             epochs=hp["epochs"], learning_rate=hp["learningRate"], batch_size=hp["batchSize"],
             gradient_accumulation_steps=hp["gradientAccumulationSteps"], max_seq_length=hp["maxSeqLength"],
@@ -62,10 +62,10 @@ class BaseModelRef:
     ref: str
     revision: str | None = None
     artifact_kind: str | None = None
-    parent: "BaseModelRef | None" = None
+    parent: BaseModelRef | None = None
 
     @classmethod
-    def from_payload(cls, bm: dict | None) -> "BaseModelRef | None":
+    def from_payload(cls, bm: dict | None) -> BaseModelRef | None:
         if bm is None:
             return None
         return cls(name=bm["name"], source=bm["source"], ref=bm["ref"], revision=bm.get("revision"),
@@ -86,7 +86,7 @@ class TrainingConfig:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_payload(cls, p: dict) -> "TrainingConfig":
+    def from_payload(cls, p: dict) -> TrainingConfig:
         return cls(
             job_id=p["jobId"], team_id=p["teamId"], technique=p["technique"], method=p["method"],
             hp=Hyperparameters.from_payload(p["hyperparameters"]),

@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import redis
 
@@ -20,7 +20,7 @@ log = logging.getLogger("whetstone_runner.events")
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def make_event(type_: str, runner: str, **fields) -> dict:

@@ -105,6 +105,8 @@ def load_model(cfg, storage: Storage, workdir: Path, num_labels: int | None = No
         model = AutoModelForSequenceClassification.from_pretrained(weights, **kwargs)
     else:
         model = AutoModelForCausalLM.from_pretrained(weights, **kwargs)
+    info = {"weights": weights, "adapter": adapter_dir,
+            "cls_kwargs": {k: kwargs[k] for k in ("num_labels", "id2label", "label2id", "pad_token_id") if k in kwargs}}
     if cfg.method == "qlora":
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=True)
 
@@ -114,12 +116,12 @@ def load_model(cfg, storage: Storage, workdir: Path, num_labels: int | None = No
             log.info("merged the base adapter into the weights for full fine-tuning")
         else:
             # Transfer learning: keep training the earlier job's adapter (it stays loadable on the same parent).
-            return PeftModel.from_pretrained(model, adapter_dir, is_trainable=True), tokenizer, True
+            return PeftModel.from_pretrained(model, adapter_dir, is_trainable=True), tokenizer, info
     if cfg.method == "full":
-        return model, tokenizer, False
+        return model, tokenizer, info
     lora = LoraConfig(
         r=cfg.hp.lora_r, lora_alpha=cfg.hp.lora_alpha, lora_dropout=cfg.hp.lora_dropout,
         target_modules="all-linear", task_type=TaskType.SEQ_CLS if classification else TaskType.CAUSAL_LM,
     )
-    return get_peft_model(model, lora), tokenizer, False
+    return get_peft_model(model, lora), tokenizer, info
 

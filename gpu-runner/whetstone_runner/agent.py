@@ -1,0 +1,317 @@
+"""The runner agent: a BullMQ worker that runs each training job in a child process and reports events.
+
+    python -m whetstone_runner
+
+Retry semantics (see README): a payload that fails validation, data that cannot be read, QLoRA without
+CUDA, and a cancelled job are final (no retry). A crash (exception, CUDA OOM, a child that dies) is
+retried by BullMQ while the job has attempts left and the retry resumes from the last checkpoint; the
+runner emits `queued` with the reason then, and `failed` only when the failure is final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis.asyncio as aioredis
+from bullmq import Worker
+from bullmq.custom_errors import DelayedError, UnrecoverableError
+
+from . import __version__
+from .events import EventSink, make_event
+from .schema import validate_payload
+from .storage import DEFAULT_STORAGE_URL
+
+log = logging.getLogger("whetstone_runner.agent")
+
+
+@dataclass
+class Settings:
+    redis_url: str = "redis://127.0.0.1:6379"
+    storage_url: str = DEFAULT_STORAGE_URL
+    runner_name: str = field(default_factory=socket.gethostname)
+    heartbeat_seconds: float = 5.0
+    queue_name: str = "training"  # names.ts TRAINING_QUEUE
+    job_name: str = "training.run"  # names.ts TRAINING_JOB_NAME
+    events_stream: str = "whetstone:events"  # names.ts EVENTS_STREAM
+    key_prefix: str = "whetstone"  # cancel and control keys: <prefix>:cancel:<jobId>, <prefix>:runner:<name>:control
+    bull_prefix: str = "bull"
+    workdir: str = field(default_factory=lambda: str(Path(tempfile.gettempdir()) / "whetstone-runner"))
+    handback_grace_seconds: float = 120.0
+    handback_delay_ms: int = 1000
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        e, d = os.environ, cls()
+        return cls(
+            redis_url=e.get("REDIS_URL", d.redis_url), storage_url=e.get("STORAGE_URL", d.storage_url),
+            runner_name=e.get("RUNNER_NAME", d.runner_name),
+            heartbeat_seconds=float(e.get("HEARTBEAT_SECONDS", d.heartbeat_seconds)),
+            queue_name=e.get("WHETSTONE_QUEUE", d.queue_name), events_stream=e.get("WHETSTONE_EVENTS_STREAM", d.events_stream),
+            key_prefix=e.get("WHETSTONE_KEY_PREFIX", d.key_prefix), bull_prefix=e.get("WHETSTONE_BULL_PREFIX", d.bull_prefix),
+            workdir=e.get("RUNNER_WORKDIR", d.workdir),
+            handback_grace_seconds=float(e.get("HANDBACK_GRACE_SECONDS", d.handback_grace_seconds)),
+        )
+
+    def cancel_key(self, job_id: str) -> str:
+        return f"{self.key_prefix}:cancel:{job_id}"
+
+    def control_key(self) -> str:
+        return f"{self.key_prefix}:runner:{self.runner_name}:control"
+
+
+def device_info() -> dict:
+    """GPU model, VRAM and CUDA version for heartbeats (None on a CPU runner)."""
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            props = torch.cuda.get_device_properties(0)
+            return {"gpuName": props.name, "vramMb": int(props.total_memory // 2**20), "cudaVersion": torch.version.cuda}
+    except Exception:
+        log.exception("could not query CUDA")
+    return {"gpuName": None, "vramMb": None, "cudaVersion": None}
+
+
+class Agent:
+    def __init__(self, settings: Settings):
+        self.s = settings
+        self.sink = EventSink(settings.redis_url, settings.events_stream)
+        self.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
+        self.device = device_info()
+        self.current_job: str | None = None
+        self.control: str | None = None  # None | "drain" | "disable"
+        self.shutting_down = False
+        self.stopped = asyncio.Event()
+        self._shutdown_event = asyncio.Event()
+        self.worker: Worker | None = None
+        self.proc: multiprocessing.Process | None = None
+        self.mp = multiprocessing.get_context("spawn")
+
+    # ---- reporting ---------------------------------------------------------------------------------
+
+    def state(self) -> str:
+        if self.control == "disable":
+            return "disabled"
+        if self.control == "drain" or self.shutting_down:
+            return "draining"
+        return "busy" if self.current_job else "idle"
+
+    def heartbeat(self) -> None:
+        self.sink.emit(make_event("heartbeat", self.s.runner_name, **self.device, state=self.state(),
+                                  currentJobId=self.current_job, version=__version__))
+
+    def job_event(self, type_: str, job_id: str, attempt: int, **fields) -> None:
+        self.sink.emit(make_event(type_, self.s.runner_name, jobId=job_id, attempt=attempt, **fields))
+
+    def job_state(self, job_id: str, attempt: int, state: str, message: str | None = None, **fields) -> None:
+        self.job_event("state", job_id, attempt, state=state, message=message, **fields)
+
+    # ---- loops ------------------------------------------------------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        while not self.stopped.is_set():
+            self.heartbeat()
+            try:
+                await asyncio.wait_for(self.stopped.wait(), timeout=self.s.heartbeat_seconds)
+            except TimeoutError:
+                pass
+
+    async def _control_loop(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                raw = await self.redis.get(self.s.control_key())
+                value = raw.decode() if raw else None
+                value = value if value in ("drain", "disable") else None
+            except Exception as err:  # noqa: BLE001 - Redis away: keep the last known state
+                log.warning("control key unreadable: %s", err)
+                value = self.control
+            if value != self.control:
+                previous, self.control = self.control, value
+                log.info("control changed: %s -> %s", previous, value)
+                if self.worker is not None:
+                    if value:
+                        await self.worker.pause(do_not_wait_active=True)
+                    elif not self.shutting_down:
+                        self.worker.resume()
+                if value == "disable" and self.proc is not None and self.proc.is_alive():
+                    self.proc.terminate()  # SIGTERM: the child checkpoints and the job is handed back
+                self.heartbeat()
+            await asyncio.sleep(1.0)
+
+    # ---- one job --------------------------------------------------------------------------------------------
+
+    async def process(self, job, token: str):
+        job_id = str(job.id)
+        attempt = int(job.attemptsMade) + 1
+        attempts = int(job.opts.get("attempts") or 1)
+        payload = job.data
+        if job.name != self.s.job_name:
+            message = f"unknown job name {job.name!r} on queue {self.s.queue_name!r} (expected {self.s.job_name!r})"
+            self.job_state(job_id, attempt, "failed", message)
+            raise UnrecoverableError(message)
+        errors = validate_payload(payload) if isinstance(payload, dict) else ["(payload): must be an object"]
+        if errors:
+            message = "invalid payload: " + "; ".join(errors[:5])
+            self.job_state(job_id, attempt, "failed", message)
+            raise UnrecoverableError(message)
+        if payload["jobId"] != job_id:
+            log.warning("BullMQ job id %s differs from payload jobId %s", job_id, payload["jobId"])
+        if await self.redis.get(self.s.cancel_key(job_id)):
+            self.job_state(job_id, attempt, "cancelled", "cancelled before it started")
+            return {"state": "cancelled"}
+
+        self.current_job = job_id
+        self.heartbeat()
+        self.job_state(job_id, attempt, "running", f"runner {self.s.runner_name} took the job (attempt {attempt} of {attempts})")
+        workdir = Path(self.s.workdir) / f"{job_id}-{attempt}-{int(time.time())}"
+        parent_conn, child_conn = self.mp.Pipe(duplex=False)
+        from .child import child_main
+
+        proc = self.mp.Process(target=child_main, name=f"job-{job_id}", daemon=True,
+                               args=(payload, self.s.runner_name, attempt, self.s.storage_url, str(workdir), child_conn))
+        proc.start()
+        child_conn.close()
+        self.proc = proc
+        try:
+            outcome, detail = await self._supervise(job_id, proc, parent_conn)
+        finally:
+            self.proc = None
+            self.current_job = None
+            parent_conn.close()
+            shutil.rmtree(workdir, ignore_errors=True)
+        return await self._finish(job, token, job_id, attempt, attempts, outcome, detail)
+
+    async def _supervise(self, job_id: str, proc, conn) -> tuple[str, dict]:
+        """Forward the child's events until it ends; -> (outcome, detail)."""
+        last_word: tuple[str, dict] | None = None
+        next_cancel_check = 0.0
+        term_sent_at: float | None = None
+        while True:
+            while conn.poll():
+                try:
+                    kind, body = conn.recv()
+                except (EOFError, OSError):
+                    break
+                if kind == "event":
+                    self.sink.emit(body)
+                else:
+                    last_word = (kind, body)
+            if not proc.is_alive():
+                while conn.poll():  # whatever it wrote just before exiting
+                    try:
+                        kind, body = conn.recv()
+                    except (EOFError, OSError):
+                        break
+                    if kind == "event":
+                        self.sink.emit(body)
+                    else:
+                        last_word = (kind, body)
+                break
+            now = time.monotonic()
+            if now >= next_cancel_check:
+                next_cancel_check = now + 1.0
+                try:
+                    cancelled = await self.redis.get(self.s.cancel_key(job_id))
+                except Exception as err:  # noqa: BLE001
+                    log.warning("cancel key unreadable: %s", err)
+                    cancelled = None
+                if cancelled:
+                    proc.kill()
+                    await asyncio.to_thread(proc.join, 10)
+                    return "cancelled", {}
+            if (self.shutting_down or self.control == "disable") and term_sent_at is None:
+                proc.terminate()
+                term_sent_at = now
+            if term_sent_at is not None and now - term_sent_at > self.s.handback_grace_seconds:
+                proc.kill()
+                await asyncio.to_thread(proc.join, 10)
+                return "handed_back", {"message": "the job did not stop in time; it resumes from its last checkpoint"}
+            await asyncio.sleep(0.1)
+        proc.join(5)
+        if last_word is None:
+            code = proc.exitcode
+            how = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exited with code {code}"
+            return "crashed", {"message": f"the training process died ({how}) without reporting"}
+        kind, body = last_word
+        if kind == "result":
+            return body["status"], body
+        return ("failed" if body["final"] else "crashed"), body
+
+    async def _finish(self, job, token, job_id, attempt, attempts, outcome, detail):
+        if outcome == "succeeded":
+            self.job_state(job_id, attempt, "succeeded", None, artifacts=detail["artifacts"], summary=detail["summary"])
+            return {"state": "succeeded", "summary": detail["summary"]}
+        if outcome == "cancelled":
+            self.job_state(job_id, attempt, "cancelled", "cancelled by request; the training process was stopped")
+            return {"state": "cancelled"}
+        if outcome == "handed_back":
+            why = "runner is shutting down" if self.shutting_down else "runner was disabled"
+            step = detail.get("step")
+            at = f" at step {step}" if step else ""
+            message = detail.get("message") or f"{why}: checkpoint written{at}; another runner resumes the job"
+            self.job_state(job_id, attempt, "queued", f"{why}; handed back to the queue{at}. {message}".strip())
+            await job.moveToDelayed(int(time.time() * 1000) + self.s.handback_delay_ms, token)
+            raise DelayedError()
+        message = detail.get("message", "unknown failure")
+        if outcome == "failed":
+            self.job_state(job_id, attempt, "failed", message)
+            raise UnrecoverableError(message)
+        # crashed: retryable while attempts remain
+        if attempt < attempts:
+            self.job_state(job_id, attempt, "queued",
+                           f"attempt {attempt} of {attempts} failed: {message}; retrying from the last checkpoint")
+        else:
+            suffix = f" (after {attempts} attempts)" if attempts > 1 else ""
+            self.job_state(job_id, attempt, "failed", f"{message}{suffix}")
+        raise RuntimeError(message)
+
+    # ---- life cycle -------------------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_shutdown)
+        await self.redis.ping()  # fail fast when Redis is not there
+        Path(self.s.workdir).mkdir(parents=True, exist_ok=True)
+        log.info("runner %s (%s) serving queue %r", self.s.runner_name, self.device["gpuName"] or "CPU", self.s.queue_name)
+        tasks = [asyncio.create_task(self._heartbeat_loop()), asyncio.create_task(self._control_loop())]
+        self.worker = Worker(self.s.queue_name, self.process, {
+            "connection": self.s.redis_url, "prefix": self.s.bull_prefix, "concurrency": 1,
+            "name": self.s.runner_name, "autorun": False,
+        })
+        self.worker.on("error", lambda err, *a: log.error("worker error: %s", err))
+        worker_task = asyncio.create_task(self.worker.run())
+        await self._shutdown_event.wait()
+        await self.worker.close()  # waits for the current job to finish or be handed back
+        worker_task.cancel()
+        self.stopped.set()
+        self.heartbeat()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.sink.close(timeout=10)
+        await self.redis.aclose()
+
+    def request_shutdown(self) -> None:
+        if self.shutting_down:
+            return
+        log.info("shutdown requested: the running job (if any) checkpoints and goes back to the queue")
+        self.shutting_down = True
+        if self.proc is not None and self.proc.is_alive():
+            self.proc.terminate()
+        self._shutdown_event.set()
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(Agent(Settings.from_env()).run())
