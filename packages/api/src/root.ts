@@ -1,9 +1,19 @@
 import { createCallerFactory, router } from "./trpc";
+import { apiKeysRouter } from "./routers/api-keys";
+import { authRouter } from "./routers/auth";
+import { baseModelsRouter } from "./routers/base-models";
+import { datasetsRouter } from "./routers/datasets";
+import { healthRouter } from "./routers/health";
 import { jobsRouter } from "./routers/jobs";
 import { teamsRouter } from "./routers/teams";
 
 export const appRouter = router({
+  health: healthRouter,
+  auth: authRouter,
   teams: teamsRouter,
+  apiKeys: apiKeysRouter,
+  baseModels: baseModelsRouter,
+  datasets: datasetsRouter,
   jobs: jobsRouter,
 });
 export type AppRouter = typeof appRouter;

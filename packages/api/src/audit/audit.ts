@@ -1,0 +1,34 @@
+import type { Prisma, PrismaClient } from "@whetstone/db";
+
+export type AuditAction =
+  | "api_key.created"
+  | "api_key.revoked"
+  | "member.added"
+  | "member.removed"
+  | "member.role_changed"
+  | "job.cancelled"
+  | "dataset.deleted"
+  | "base_model.registered";
+
+export interface AuditEntry {
+  action: AuditAction;
+  actorUserId: string | null;
+  teamId: string | null;
+  targetType?: string;
+  targetId?: string;
+  details?: Prisma.InputJsonValue;
+}
+
+/** Appends one row to the audit log (admin console). Never put a secret in `details`. */
+export async function audit(prisma: PrismaClient | Prisma.TransactionClient, entry: AuditEntry): Promise<void> {
+  await prisma.auditLog.create({
+    data: {
+      action: entry.action,
+      actorUserId: entry.actorUserId,
+      teamId: entry.teamId,
+      targetType: entry.targetType ?? null,
+      targetId: entry.targetId ?? null,
+      details: entry.details,
+    },
+  });
+}

@@ -1,0 +1,9 @@
+import { getDatasetVersion } from "../../datasets/datasets";
+import { teamProcedure } from "../../trpc";
+import { getDatasetVersionInput, getDatasetVersionMeta, getDatasetVersionOutput } from "./datasets.types";
+
+export const getDatasetVersionRoute = teamProcedure
+  .meta(getDatasetVersionMeta)
+  .input(getDatasetVersionInput)
+  .output(getDatasetVersionOutput)
+  .query(({ ctx, input }) => getDatasetVersion(ctx.prisma, ctx.team.id, input.id));

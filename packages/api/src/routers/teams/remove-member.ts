@@ -1,0 +1,9 @@
+import { removeTeamMember } from "../../teams/team-members";
+import { teamOwnerProcedure } from "../../trpc";
+import { memberOutput, removeMemberInput, removeMemberMeta } from "./team-members.types";
+
+export const removeMemberRoute = teamOwnerProcedure
+  .meta(removeMemberMeta)
+  .input(removeMemberInput)
+  .output(memberOutput)
+  .mutation(({ ctx, input }) => removeTeamMember(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId }, input));
