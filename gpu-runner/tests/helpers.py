@@ -103,7 +103,7 @@ def make_payload(storage_root: Path, model_dir: Path, datasets: list[tuple[str, 
     p.update(jobId=job_id, technique=technique, method=method, outputPrefix=f"jobs/{job_id}/", requiredVramMb=0)
     p["baseModel"] = {"id": "bm_tiny", "name": "tiny-llama", "source": "local", "ref": str(model_dir),
                       "revision": None, "artifactKind": None, "parent": None}
-    p["hyperparameters"].update(epochs=1, learningRate=2e-3, batchSize=4, gradientAccumulationSteps=1,
+    p["hyperparameters"].update(epochs=3, learningRate=2e-3, batchSize=4, gradientAccumulationSteps=1,
                                 maxSeqLength=96, warmupRatio=0, loraR=8, loraAlpha=16, loraDropout=0.0,
                                 validationSplit=0.2, earlyStoppingPatience=0, evalEverySteps=10,
                                 checkpointEverySteps=1000, logEverySteps=5, maxSteps=30, seed=42, packing=False,

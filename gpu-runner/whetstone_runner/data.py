@@ -89,7 +89,7 @@ def mix(parts: list[list], weights: list[float], seed: int) -> tuple[list, list[
         counts[i] += 1
     rng = random.Random(seed)
     out: list[tuple[int, object]] = []
-    for i, (part, n) in enumerate(zip(parts, counts)):
+    for i, (part, n) in enumerate(zip(parts, counts, strict=False)):
         picked: list = []
         while len(picked) < n:
             order = list(range(len(part)))
@@ -140,7 +140,7 @@ def tokenize_sft(tokenizer, messages: list[dict], max_len: int) -> dict:
         spans[-1] = (spans[-1][0], len(text))
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     ids, labels = [], []
-    for tok, (s, _e) in zip(enc["input_ids"], enc["offset_mapping"]):
+    for tok, (s, _e) in zip(enc["input_ids"], enc["offset_mapping"], strict=False):
         ids.append(tok)
         labels.append(tok if any(a <= s < b for a, b in spans) else IGNORE)
     return {"input_ids": ids[:max_len], "labels": labels[:max_len]}
@@ -184,10 +184,9 @@ class ListDataset(torch.utils.data.Dataset):
 
 @dataclass
 class Collator:
-    """Right-pads a batch; counts the real (non-pad) tokens it has seen, for tokens/s."""
+    """Right-pads a batch; labels of padding are ignored by the loss."""
 
     pad_id: int
-    tokens_seen: int = 0
 
     def __call__(self, items: list[dict]) -> dict:
         width = max(len(x["input_ids"]) for x in items)
@@ -201,7 +200,6 @@ class Collator:
             mask[i, :n] = 1
             if seq_labels:
                 labels[i, :n] = torch.tensor(x["labels"])
-        self.tokens_seen += int(mask.sum())
         if not seq_labels:
             labels = torch.tensor([x["labels"] for x in items], dtype=torch.long)
         return {"input_ids": ids, "attention_mask": mask, "labels": labels}

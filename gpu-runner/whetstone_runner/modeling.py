@@ -52,7 +52,7 @@ def resolve(ref: BaseModelRef, storage: Storage, workdir: Path) -> tuple[str, st
             tok_dir = str(download_prefix(storage, prefix + "tokenizer/", local / "tokenizer"))
         return parent_weights, str(adapter), tok_dir or parent_tok
     if ref.artifact_kind == "merged":
-        for sub in ("", "merged/", "model/"):
+        for sub in ("merged/", "model/", ""):
             if storage.exists(prefix + sub + "config.json"):
                 weights = download_prefix(storage, prefix + sub, local / "weights")
                 break

@@ -56,7 +56,7 @@ class JobContext:
     workdir: Path
     handback_requested: Callable[[], bool] = lambda: False
     after_train: Callable | None = None  # tests: called with (model, tokenizer) once the best weights are back
-    fault: str | None = None  # tests: "oom" | "exit" | "slow:<seconds per step>"
+    fault: str | None = None  # tests: "oom" | "exit" | "slow:<seconds per step>" | "raise_after:<step>"
 
 
 @dataclass
@@ -103,7 +103,7 @@ def _tokenize(cfg: TrainingConfig, tokenizer, fmt: str, rows: list[dict], label2
 def prepare(cfg: TrainingConfig, tokenizer, raw: list[list[dict]], label2id) -> Prepared:
     hp = cfg.hp
     trains, vals, names, dropped = [], {}, [], 0
-    for i, (d, rows) in enumerate(zip(cfg.datasets, raw)):
+    for i, (d, rows) in enumerate(zip(cfg.datasets, raw, strict=False)):
         tr_rows, va_rows = split(rows, hp.validation_split, hp.seed + i)
         tr, va = _tokenize(cfg, tokenizer, d.format, tr_rows, label2id), _tokenize(cfg, tokenizer, d.format, va_rows, label2id)
         if cfg.technique == "sft":
@@ -180,7 +180,7 @@ class BestTracker:
                     p.copy_(self.weights[n].to(p.device, p.dtype))
 
 
-def _make_callback(cfg: TrainingConfig, ctx: JobContext, ev, collator: Collator, tracker: BestTracker,
+def _make_callback(cfg: TrainingConfig, ctx: JobContext, ev, tracker: BestTracker,
                    prep: Prepared, model):
     from transformers import TrainerCallback
 
@@ -197,11 +197,13 @@ def _make_callback(cfg: TrainingConfig, ctx: JobContext, ev, collator: Collator,
 
         def on_train_begin(self, args, state, control, **kw):
             self.t0, self.start_step = time.monotonic(), state.global_step
-            self.last_log = (time.monotonic(), collator.tokens_seen)
+            self.last_log = (time.monotonic(), state.num_input_tokens_seen)
 
         def on_step_end(self, args, state, control, **kw):
             if ctx.fault and ctx.fault.startswith("slow:"):
                 time.sleep(float(ctx.fault.split(":")[1]))
+            if ctx.fault and ctx.fault.startswith("raise_after:") and state.global_step > int(ctx.fault.split(":")[1]):
+                raise RuntimeError(f"simulated crash at step {state.global_step}")
             if ctx.fault in ("oom", "exit") and state.global_step >= 1:
                 if ctx.fault == "exit":
                     os._exit(3)
@@ -214,7 +216,7 @@ def _make_callback(cfg: TrainingConfig, ctx: JobContext, ev, collator: Collator,
         def on_log(self, args, state, control, logs=None, **kw):
             if not logs or "loss" not in logs:
                 return
-            now, tokens = time.monotonic(), collator.tokens_seen
+            now, tokens = time.monotonic(), state.num_input_tokens_seen
             dt = max(now - self.last_log[0], 1e-9)
             values = {"train_loss": float(logs["loss"]), "tokens_per_second": (tokens - self.last_log[1]) / dt}
             self.last_log = (now, tokens)
@@ -381,7 +383,7 @@ def run_job(payload: dict, ctx: JobContext) -> dict:
         if len(labels) < 2:
             raise JobError("datasets: classification needs at least two distinct labels")
         label2id = {lab: i for i, lab in enumerate(labels)}
-    from transformers import Trainer, set_seed
+    from transformers import PrinterCallback, Trainer, set_seed
 
     set_seed(hp.seed)
     model, tokenizer, loaded = load_model(cfg, ctx.storage, ctx.workdir, num_labels=len(label2id or {}) or None,
@@ -403,12 +405,13 @@ def run_job(payload: dict, ctx: JobContext) -> dict:
     tracker = BestTracker(patience=hp.early_stopping_patience)
     eval_ds = ({_slug(i): ListDataset(prep.val[d.name]) for i, d in enumerate(cfg.datasets) if d.name in prep.val}
                if len(prep.val) > 1 else (ListDataset(next(iter(prep.val.values()))) if prep.val else None))
-    callback = _make_callback(cfg, ctx, ev, collator, tracker, prep, model)
+    callback = _make_callback(cfg, ctx, ev, tracker, prep, model)
     trainer = Trainer(
         model=model, args=args, data_collator=collator, train_dataset=ListDataset(prep.train), eval_dataset=eval_ds,
         processing_class=tokenizer, callbacks=[callback],
         compute_metrics=_classification_metrics if cfg.technique == "classification" else None,
     )
+    trainer.remove_callback(PrinterCallback)  # progress goes out as events, not to stdout
 
     # resume from the last checkpoint in storage (a retry after a crash, or a job handed back)
     resume_step = latest_checkpoint(ctx.storage, cfg.output_prefix)
@@ -439,7 +442,7 @@ def run_job(payload: dict, ctx: JobContext) -> dict:
     # save → report
     train_losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     summary = {"steps": step, "epochs": float(trainer.state.epoch or 0), "train_runtime_seconds": train_seconds,
-               "train_loss": float(result.training_loss), "tokens_seen": collator.tokens_seen}
+               "train_loss": float(result.training_loss), "tokens_seen": trainer.state.num_input_tokens_seen}
     if train_losses:
         summary["final_train_loss"] = float(train_losses[-1])
     if tracker.best_step >= 0:
@@ -469,5 +472,5 @@ def _training_args(cfg, ctx, prep, total_steps, cuda):
         save_strategy="steps", save_steps=hp.checkpoint_every_steps, save_total_limit=2,
         seed=hp.seed, data_seed=hp.seed, report_to="none", disable_tqdm=True, remove_unused_columns=False,
         use_cpu=not cuda, bf16=cuda and torch.cuda.is_bf16_supported(), dataloader_num_workers=0,
-        gradient_checkpointing=cfg.method == "qlora",
+        gradient_checkpointing=cfg.method == "qlora", include_num_input_tokens_seen="non_padding",
     )
