@@ -1,0 +1,307 @@
+/**
+ * Persists runner events from the Redis Stream `whetstone:events` into PostgreSQL.
+ *
+ * Delivery is at least once (a consumer group: an entry stays pending until XACK), application is exactly
+ * once: each event commits in one transaction together with its `ProcessedEvent(eventId)` row, and an event
+ * whose id is already there is skipped. XACK comes only after the commit. See
+ * docs/decisions/0002-events-persistence.md.
+ */
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import type { PrismaClient } from "@whetstone/db";
+import { EVENTS_GROUP, EVENTS_STREAM, jobUpdatesChannel, runnerEventSchema, type RunnerEvent } from "@whetstone/queue";
+import type { Logger } from "../logger";
+import { applyRunnerEvent, type ApplyResult } from "./apply-runner-event";
+
+type StreamEntry = [id: string, fields: string[] | null];
+
+export interface EventsConsumerOptions {
+  prisma: PrismaClient;
+  /** A connection of its own: XREADGROUP blocks it for up to `blockMs`. */
+  redis: Redis;
+  logger: Logger;
+  /** Consumer name within the group; keep it stable across restarts of the same worker (the host name). */
+  consumer: string;
+  stream?: string;
+  group?: string;
+  /** Channel on which a job's open pages hear that it changed. */
+  channel?: (jobId: string) => string;
+  /** Where unparseable entries and entries that failed `maxAttempts` times are copied before being acked. */
+  deadLetterStream?: string;
+  batchSize?: number;
+  blockMs?: number;
+  /** Entries pending this long on another consumer are taken over (that consumer is presumed dead). */
+  claimMinIdleMs?: number;
+  claimEveryMs?: number;
+  /** Longest gap between two heartbeats metered as GPU time. */
+  maxMeteredGapMs?: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Test hook: runs after an entry's transaction committed, before its batch is acknowledged. */
+  onCommitted?: (entryId: string, event: RunnerEvent) => void | Promise<void>;
+}
+
+export type EntryOutcome = "applied" | "ignored" | "duplicate" | "malformed" | "deleted";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class EventsConsumer {
+  readonly stream: string;
+  readonly group: string;
+  readonly consumer: string;
+  private readonly o: Required<Omit<EventsConsumerOptions, "onCommitted">> & Pick<EventsConsumerOptions, "onCommitted">;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private killed = false;
+  /** Whether this consumer may have entries delivered but not acked (at start, after a claim or a failure). */
+  private hasPending = true;
+  private nextClaimAt = 0;
+  private readonly attempts = new Map<string, number>();
+
+  constructor(opts: EventsConsumerOptions) {
+    const stream = opts.stream ?? EVENTS_STREAM;
+    this.o = {
+      stream,
+      group: EVENTS_GROUP,
+      channel: jobUpdatesChannel,
+      deadLetterStream: `${stream}:dead-letter`,
+      batchSize: 100,
+      blockMs: 1000,
+      claimMinIdleMs: 60_000,
+      claimEveryMs: 30_000,
+      maxMeteredGapMs: 10_000,
+      maxAttempts: 10,
+      retryBaseMs: 500,
+      retryMaxMs: 30_000,
+      ...opts,
+    };
+    this.stream = this.o.stream;
+    this.group = this.o.group;
+    this.consumer = this.o.consumer;
+  }
+
+  private get log(): Logger {
+    return this.o.logger;
+  }
+
+  /** Creates the consumer group (and the stream) if absent, reading from the first entry. */
+  async ensureGroup(): Promise<void> {
+    try {
+      await this.o.redis.xgroup("CREATE", this.stream, this.group, "0", "MKSTREAM");
+      this.log.info("created consumer group", { stream: this.stream, group: this.group });
+    } catch (err) {
+      if (!(err instanceof Error && err.message.includes("BUSYGROUP"))) throw err;
+    }
+  }
+
+  /** Starts the read loop in the background: first this consumer's pending entries, then stale ones, then new ones. */
+  async start(): Promise<void> {
+    if (this.loop) return;
+    await this.ensureGroup();
+    this.log.info("events consumer started", { stream: this.stream, group: this.group, consumer: this.consumer });
+    this.loop = this.run();
+  }
+
+  /** Finishes the entry in hand, acknowledges what was applied and returns. Safe to call more than once. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+  }
+
+  /** Test only: stops dead, like a killed process — nothing more is applied or acknowledged. */
+  kill(): void {
+    this.killed = true;
+    this.stopping = true;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        await this.runOnce();
+        failures = 0;
+      } catch (err) {
+        if (this.killed) break;
+        failures += 1;
+        if (err instanceof Error && err.message.includes("NOGROUP")) {
+          // The stream or the group is gone (Redis flushed): recreate them; runners' new events land there.
+          this.log.warn("consumer group missing, recreating it", { stream: this.stream, group: this.group });
+          await this.ensureGroup().catch(() => undefined);
+        } else {
+          this.log.error("events loop failed; retrying", { err, failures });
+        }
+        await sleep(this.backoff(failures));
+      }
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(this.o.retryBaseMs * 2 ** Math.max(0, attempt - 1), this.o.retryMaxMs);
+  }
+
+  /** One step of the loop; returns how many entries it handled. Exposed for tests. */
+  async runOnce(): Promise<number> {
+    if (Date.now() >= this.nextClaimAt) {
+      await this.claimStale();
+      this.nextClaimAt = Date.now() + this.o.claimEveryMs;
+    }
+    let entries: StreamEntry[] = [];
+    if (this.hasPending) {
+      entries = await this.read("0");
+      if (entries.length === 0) this.hasPending = false;
+    }
+    if (entries.length === 0 && !this.stopping) entries = await this.read(">");
+    if (entries.length > 0) await this.handleBatch(entries);
+    return entries.length;
+  }
+
+  /** Takes over entries that another (dead) consumer read but did not acknowledge for `claimMinIdleMs`. */
+  private async claimStale(): Promise<void> {
+    let cursor = "0-0";
+    let claimed = 0;
+    do {
+      const reply = (await this.o.redis.xautoclaim(
+        this.stream,
+        this.group,
+        this.consumer,
+        this.o.claimMinIdleMs,
+        cursor,
+        "COUNT",
+        this.o.batchSize,
+      )) as [string, StreamEntry[], string[]?];
+      cursor = reply[0];
+      claimed += reply[1].length;
+    } while (cursor !== "0-0" && !this.stopping);
+    if (claimed > 0) {
+      this.hasPending = true;
+      this.log.info("claimed entries of an idle consumer", { claimed });
+    }
+  }
+
+  private async read(id: "0" | ">"): Promise<StreamEntry[]> {
+    const args: Array<string | number> = ["GROUP", this.group, this.consumer, "COUNT", this.o.batchSize];
+    if (id === ">") args.push("BLOCK", this.o.blockMs);
+    args.push("STREAMS", this.stream, id);
+    return streamEntries(await this.o.redis.call("XREADGROUP", ...args), this.stream);
+  }
+
+  private async handleBatch(entries: StreamEntry[]): Promise<void> {
+    const done: string[] = [];
+    try {
+      for (const [id, fields] of entries) {
+        if (this.stopping) break;
+        try {
+          await this.handleEntry(id, fields);
+          this.attempts.delete(id);
+          done.push(id);
+        } catch (err) {
+          if (this.killed) return;
+          // Keep the order: stop here, acknowledge what was applied, retry this entry (it stays pending).
+          this.hasPending = true;
+          const attempt = (this.attempts.get(id) ?? 0) + 1;
+          this.attempts.set(id, attempt);
+          if (attempt >= this.o.maxAttempts) {
+            this.log.error("event failed too often; moved to the dead-letter stream", { entryId: id, attempt, err });
+            await this.deadLetter(id, fields, `failed ${attempt} times: ${String(err)}`);
+            this.attempts.delete(id);
+            done.push(id);
+            return;
+          }
+          this.log.warn("event failed; will retry", { entryId: id, attempt, err });
+          await this.ackDone(done);
+          done.length = 0;
+          await sleep(this.backoff(attempt));
+          return;
+        }
+      }
+      if (this.stopping) this.hasPending = true;
+    } finally {
+      if (!this.killed) await this.ackDone(done);
+    }
+  }
+
+  private async ackDone(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.o.redis.xack(this.stream, this.group, ...ids);
+  }
+
+  private async deadLetter(id: string, fields: string[] | null, reason: string): Promise<void> {
+    await this.o.redis.xadd(this.o.deadLetterStream, "MAXLEN", "~", 10_000, "*", "entryId", id, "reason", reason, ...(fields ?? []));
+  }
+
+  /** Applies one entry; throws only for failures worth retrying (database or Redis unavailable…). */
+  async handleEntry(id: string, fields: string[] | null): Promise<EntryOutcome> {
+    if (fields === null) {
+      this.log.warn("stream entry was deleted before it was read; skipped", { entryId: id });
+      return "deleted";
+    }
+    const parsed = parseEntry(fields);
+    if (!parsed.ok) {
+      this.log.warn("malformed stream entry acknowledged without effect", { entryId: id, reason: parsed.reason });
+      await this.deadLetter(id, fields, parsed.reason);
+      return "malformed";
+    }
+    const event = parsed.event;
+    const result = await this.o.prisma.$transaction(
+      async (tx): Promise<ApplyResult | null> => {
+        const inserted = await tx.processedEvent.createMany({ data: [{ eventId: event.eventId }], skipDuplicates: true });
+        if (inserted.count === 0) return null;
+        return applyRunnerEvent(tx, event, { logger: this.log, maxMeteredGapMs: this.o.maxMeteredGapMs });
+      },
+      { timeout: 30_000 },
+    );
+    const meta = { entryId: id, eventId: event.eventId, type: event.type, jobId: "jobId" in event ? event.jobId : undefined };
+    let outcome: EntryOutcome;
+    if (result === null) {
+      this.log.debug("event already applied; skipped", meta);
+      outcome = "duplicate";
+    } else if (result.outcome === "ignored") {
+      this.log.warn("event ignored", { ...meta, reason: result.reason });
+      outcome = "ignored";
+    } else {
+      this.log.debug("event applied", meta);
+      outcome = "applied";
+    }
+    if (this.killed) return outcome;
+    for (const u of result?.updates ?? []) {
+      // The database is the truth; a lost notice only delays a page refresh until the next one.
+      await this.o.redis.publish(this.o.channel(u.jobId), JSON.stringify(u.message)).catch((err: unknown) => {
+        this.log.warn("could not publish a job update", { jobId: u.jobId, err });
+      });
+    }
+    await this.o.onCommitted?.(id, event);
+    return outcome;
+  }
+}
+
+/**
+ * The entries of one stream in an XREADGROUP reply. RESP2 answers `[[key, entries]]`; RESP3 (ioredis 6's
+ * default) answers a map, which ioredis flattens to `[key, entries]`.
+ */
+export function streamEntries(reply: unknown, stream: string): StreamEntry[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  if (typeof reply[0] === "string" || Buffer.isBuffer(reply[0])) {
+    for (let i = 0; i + 1 < reply.length; i += 2) if (String(reply[i]) === stream) return reply[i + 1] as StreamEntry[];
+    return [];
+  }
+  const pair = (reply as Array<[string, StreamEntry[]]>).find(([key]) => String(key) === stream);
+  return pair?.[1] ?? [];
+}
+
+type Parsed = { ok: true; event: RunnerEvent } | { ok: false; reason: string };
+
+/** Reads the `data` field of an entry as a runner event; says why when it is not one. */
+export function parseEntry(fields: string[]): Parsed {
+  let data: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "data") data = fields[i + 1];
+  if (data === undefined) return { ok: false, reason: 'no "data" field' };
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch (err) {
+    return { ok: false, reason: `"data" is not JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const result = runnerEventSchema.safeParse(json);
+  if (!result.success) return { ok: false, reason: `not a runner event: ${z.prettifyError(result.error).replace(/\n/g, "; ")}` };
+  return { ok: true, event: result.data };
+}
