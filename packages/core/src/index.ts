@@ -2,3 +2,4 @@ export * from "./job-spec";
 export * from "./job-state";
 export * from "./dataset-format";
 export type { DatasetProfile } from "./datasets/profile-types";
+export * from "./datasets";

@@ -20,4 +20,10 @@ export interface DatasetProfile {
   labels: Record<string, number> | null;
   /** The first rows as parsed, for the preview table (at most 20, long strings cut). */
   sample: Record<string, unknown>[];
+  /** Characters of trainable text in all rows (approxTokens is this / 4). */
+  totalChars: number;
+  /** False when p50/p95 are estimated from a sample of the row lengths (more rows than the reservoir holds). */
+  lengthStatsExact: boolean;
+  /** False when the file had more distinct rows than the duplicate detector remembers (duplicateRows is then a lower bound). */
+  duplicatesExact: boolean;
 }

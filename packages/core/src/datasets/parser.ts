@@ -1,0 +1,353 @@
+import { DATASET_FORMAT_LABELS, type DatasetContainer, type DatasetFormat } from "../dataset-format";
+import { detectContainer, SNIFF_BYTES } from "./container";
+import { CsvReader } from "./csv";
+import { DatasetError, typeName } from "./errors";
+import { detectFormat, FORMAT_FIELDS_HELP, KEY_FIELD, validateRecord, type DatasetRecord } from "./formats";
+import { ProfileAccumulator } from "./profile";
+import type { DatasetProfile } from "./profile-types";
+
+export interface DatasetParserOptions {
+  /** The uploaded file's name: its extension picks the container (content sniffing decides when it does not). */
+  filename: string;
+  /** The format the user says the file is in; a file that looks like another one is refused. */
+  declaredFormat?: DatasetFormat;
+  /** Longest line accepted (default 16 MiB): bounds the memory one line can take. */
+  maxLineBytes?: number;
+}
+
+export interface DatasetParseResult {
+  container: DatasetContainer;
+  format: DatasetFormat;
+  rows: number;
+  profile: DatasetProfile;
+}
+
+const LF = 0x0a;
+const KNOWN_COLUMNS = new Set(["messages", "prompt", "completion", "instruction", "input", "output", "text", "label"]);
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** 1-based byte offset of the first invalid UTF-8 sequence in `b`, or 0 when there is none. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    let need: number;
+    let min: number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i + 1;
+    let cp = c & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const x = b[i + k];
+      if (x === undefined || (x & 0xc0) !== 0x80) return i + 1;
+      cp = (cp << 6) | (x & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i + 1;
+    i += need + 1;
+  }
+  return 0;
+}
+
+/**
+ * Streaming dataset parser: push the file's bytes in chunks of any size, then call `end()`. Pure (no I/O).
+ *
+ * Bytes are split on LF (which never occurs inside a multi-byte UTF-8 character), each block is decoded with a
+ * fatal UTF-8 decoder, a CR before the LF and a leading BOM are dropped. JSONL: one JSON object per line, blank
+ * lines skipped. CSV/TSV: a header row, then RFC 4180 records. The format is detected from the first record (or
+ * taken from `declaredFormat`), every record is validated against it and fed to the profile. The first problem
+ * throws a `DatasetError` naming the line and field. Memory: the current chunk, one unfinished line (at most
+ * `maxLineBytes`) and the profile's bounded state.
+ */
+export class DatasetParser {
+  private readonly maxLineBytes: number;
+  private head: Uint8Array[] = [];
+  private headBytes = 0;
+  private container: DatasetContainer | null = null;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private line = 0;
+  private firstBlock = true;
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  private csv: CsvReader | null = null;
+  private header: string[] | null = null;
+  private format: DatasetFormat | null = null;
+  private formatLine = 0;
+  private profile: ProfileAccumulator | null = null;
+  private sawContent = false;
+
+  constructor(private readonly opts: DatasetParserOptions) {
+    this.maxLineBytes = opts.maxLineBytes ?? 16 * 1024 * 1024;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.container === null) {
+      this.head.push(chunk);
+      this.headBytes += chunk.length;
+      if (this.headBytes >= SNIFF_BYTES) this.start();
+      return;
+    }
+    this.feed(chunk);
+  }
+
+  end(): DatasetParseResult {
+    if (this.container === null) {
+      if (this.headBytes === 0 || (this.headBytes === 3 && this.isBom(concat(this.head, 3)))) {
+        throw new DatasetError("empty_file", `the file "${this.opts.filename}" is empty`, undefined, "file");
+      }
+      this.start();
+    }
+    if (this.pendingBytes > 0) {
+      const last = concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.processBlock(last, false);
+    }
+    this.csv?.end();
+    const profile = this.profile;
+    if (!profile || profile.rowCount === 0) {
+      if (this.header) {
+        throw new DatasetError("no_rows", `the file has a header row (line 1) but no data rows`, undefined, "file");
+      }
+      if (this.line === 0 && !this.sawContent) {
+        throw new DatasetError("empty_file", `the file "${this.opts.filename}" is empty`, undefined, "file");
+      }
+      throw new DatasetError("blank_file", `the file has only blank lines (${this.line}); there are no rows`, undefined, "file", {
+        lines: this.line,
+      });
+    }
+    const result = profile.finish();
+    return { container: result.container, format: result.format, rows: result.rows, profile: result };
+  }
+
+  private isBom(b: Uint8Array): boolean {
+    return b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+  }
+
+  private start(): void {
+    const head = concat(this.head, this.headBytes);
+    this.head = [];
+    const bomless = this.isBom(head) ? head.subarray(3) : head;
+    this.container = detectContainer(this.opts.filename, bomless);
+    if (this.container !== "jsonl") {
+      this.csv = new CsvReader(this.container === "csv" ? "," : "\t", (line, fields) => this.onCsvRecord(line, fields));
+    }
+    this.feed(head);
+  }
+
+  private feed(chunk: Uint8Array): void {
+    const lf = chunk.lastIndexOf(LF);
+    if (lf < 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes > this.maxLineBytes) this.lineTooLong();
+      return;
+    }
+    let block = chunk.subarray(0, lf + 1);
+    if (this.pendingBytes > 0) {
+      this.pending.push(block);
+      block = concat(this.pending, this.pendingBytes + block.length);
+    }
+    const rest = chunk.subarray(lf + 1);
+    this.pending = rest.length > 0 ? [rest] : [];
+    this.pendingBytes = rest.length;
+    this.processBlock(block, true);
+  }
+
+  private lineTooLong(): never {
+    const mib = Math.round((this.maxLineBytes / 1024 / 1024) * 10) / 10;
+    throw new DatasetError("line_too_long", `line ${this.line + 1}: longer than ${mib} MiB; is it missing line breaks?`, this.line + 1, undefined, {
+      maxLineBytes: this.maxLineBytes,
+    });
+  }
+
+  /** `block` ends with LF when `complete`; otherwise it is the file's last line without one. */
+  private processBlock(block: Uint8Array, complete: boolean): void {
+    if (this.firstBlock) {
+      this.firstBlock = false;
+      if (this.isBom(block)) block = block.subarray(3);
+    }
+    let text: string;
+    try {
+      text = this.decoder.decode(block);
+    } catch {
+      this.throwUtf8(block);
+    }
+    const lines = text.split("\n");
+    const n = complete ? lines.length - 1 : lines.length;
+    for (let i = 0; i < n; i++) {
+      let l = lines[i]!;
+      if (l.length > 0 && l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1);
+      this.line++;
+      if (l.length > this.maxLineBytes) {
+        this.line--;
+        this.lineTooLong();
+      }
+      this.onLine(this.line, l);
+    }
+  }
+
+  private throwUtf8(block: Uint8Array): never {
+    let start = 0;
+    let line = this.line;
+    while (start <= block.length) {
+      let end = block.indexOf(LF, start);
+      if (end < 0) end = block.length;
+      line++;
+      const bad = firstInvalidUtf8(block.subarray(start, end));
+      if (bad > 0) {
+        throw new DatasetError("not_utf8", `line ${line}: not valid UTF-8 (byte ${bad} of the line); save the file as UTF-8`, line, undefined, {
+          byte: bad,
+        });
+      }
+      start = end + 1;
+    }
+    throw new DatasetError("not_utf8", `line ${this.line + 1}: not valid UTF-8; save the file as UTF-8`, this.line + 1);
+  }
+
+  private onLine(lineNo: number, l: string): void {
+    if (this.csv) {
+      this.csv.pushLine(lineNo, l);
+      return;
+    }
+    if (l.length === 0 || (l.charCodeAt(0) <= 32 && l.trim() === "")) return;
+    this.sawContent = true;
+    let value: unknown;
+    try {
+      value = JSON.parse(l);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new DatasetError("malformed_json", `line ${lineNo}: malformed JSON: ${why}`, lineNo, undefined, { reason: why });
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      const got = typeName(value);
+      throw new DatasetError(
+        "not_an_object",
+        `line ${lineNo}: expected a JSON object ({…}) on each line, got ${got === "array" ? "an array" : got}`,
+        lineNo,
+        undefined,
+        { got },
+      );
+    }
+    this.onRecord(lineNo, value as DatasetRecord);
+  }
+
+  private onCsvRecord(lineNo: number, fields: string[]): void {
+    this.sawContent = true;
+    if (!this.header) {
+      const names = fields.map((f) => f.trim());
+      const shown = fields.join(this.container === "tsv" ? "\\t" : ",").slice(0, 120);
+      if (!names.some((n) => KNOWN_COLUMNS.has(n))) {
+        throw new DatasetError(
+          "missing_header",
+          `line ${lineNo}: the header row is missing: the first line must name the columns, e.g. "text${this.container === "tsv" ? "\\t" : ","}label"; got "${shown}"`,
+          lineNo,
+          undefined,
+          { columns: names.slice(0, 20) },
+        );
+      }
+      const empty = names.indexOf("");
+      if (empty >= 0) {
+        throw new DatasetError("bad_header", `line ${lineNo}: column ${empty + 1} of the header row has no name`, lineNo, undefined, { column: empty + 1 });
+      }
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup !== undefined) {
+        throw new DatasetError("bad_header", `line ${lineNo}: the header row names column "${dup}" twice`, lineNo, dup);
+      }
+      this.header = names;
+      return;
+    }
+    const header = this.header;
+    if (fields.length !== header.length) {
+      throw new DatasetError(
+        "wrong_column_count",
+        `line ${lineNo}: expected ${header.length} columns (${header.join(", ")}) like the header, got ${fields.length}`,
+        lineNo,
+        undefined,
+        { expected: header.length, got: fields.length },
+      );
+    }
+    const record: DatasetRecord = {};
+    for (let i = 0; i < header.length; i++) record[header[i]!] = fields[i];
+    this.onRecord(lineNo, record);
+  }
+
+  private onRecord(lineNo: number, r: DatasetRecord): void {
+    const seen = detectFormat(r);
+    if (this.format === null) {
+      const declared = this.opts.declaredFormat;
+      if (declared) {
+        if (seen && seen !== declared && !(declared === "classification" && seen === "text")) {
+          throw new DatasetError(
+            "format_mismatch",
+            `line ${lineNo}: the file was declared as "${declared}" (${DATASET_FORMAT_LABELS[declared]}) but this row is "${seen}" ` +
+              `(${DATASET_FORMAT_LABELS[seen]}, field "${KEY_FIELD[seen]}")`,
+            lineNo,
+            KEY_FIELD[seen],
+            { declared, detected: seen },
+          );
+        }
+        this.format = declared;
+      } else {
+        if (!seen) {
+          const keys = Object.keys(r).slice(0, 10);
+          throw new DatasetError(
+            "unknown_format",
+            `line ${lineNo}: cannot tell the dataset format from the fields ${keys.length ? keys.map((k) => `"${k}"`).join(", ") : "(none)"}; ` +
+              `expected ${FORMAT_FIELDS_HELP}`,
+            lineNo,
+            undefined,
+            { fields: keys },
+          );
+        }
+        this.format = seen;
+      }
+      this.formatLine = lineNo;
+      this.profile = new ProfileAccumulator(this.format, this.container!);
+    } else if (seen && seen !== this.format && !(this.format === "classification" && seen === "text")) {
+      throw new DatasetError(
+        "mixed_formats",
+        `line ${lineNo}: mixed formats: this row is "${seen}" (field "${KEY_FIELD[seen]}") but the file is "${this.format}" ` +
+          `since line ${this.formatLine}`,
+        lineNo,
+        KEY_FIELD[seen],
+        { format: this.format, rowFormat: seen, formatLine: this.formatLine },
+      );
+    }
+    const problem = validateRecord(this.format, r);
+    if (problem) {
+      const { kind, field, message, ...rest } = problem;
+      throw new DatasetError(kind, `line ${lineNo}: ${message}`, lineNo, field, rest);
+    }
+    this.profile!.add(r);
+  }
+}
+
+/** Parses and profiles a whole stream of chunks (a file, a request body) with `DatasetParser`. */
+export async function parseDatasetStream(
+  source: AsyncIterable<Uint8Array>,
+  opts: DatasetParserOptions,
+): Promise<DatasetParseResult> {
+  const parser = new DatasetParser(opts);
+  for await (const chunk of source) parser.push(chunk);
+  return parser.end();
+}
