@@ -1,0 +1,14 @@
+export { cn } from "./cn";
+export { Button, ButtonLink, buttonClass } from "./button";
+export { Card, CardHeader, CardBody, Stat } from "./card";
+export { Badge, type Tone } from "./badge";
+export { StateBadge, STATE_LABELS } from "./state-badge";
+export { Progress } from "./progress";
+export { Skeleton, TableSkeleton } from "./skeleton";
+export { EmptyState } from "./empty-state";
+export { Table, THead, TH, TBody, TR, TD } from "./table";
+export { Input, Select, Textarea, Field } from "./field";
+export { PageHeader } from "./page-header";
+export { Alert } from "./alert";
+export { CopyButton } from "./copy-button";
+export { ConfirmDialog } from "./dialog";
