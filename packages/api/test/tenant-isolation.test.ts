@@ -74,7 +74,8 @@ const EXEMPT: Record<string, string> = {
   "teams.listMine": "not team-scoped: lists the caller's own memberships (checked below)",
 };
 
-const procedures = appRouter._def.procedures as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
+// At run time the record is flat: "jobs.get" → procedure.
+const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
 type AnyCaller = Record<string, unknown>;
 
 async function call(caller: AnyCaller, path: string, input: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: TRPCError }> {
