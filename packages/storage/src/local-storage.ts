@@ -67,7 +67,9 @@ export class LocalStorage implements BlobStorage {
       }
     };
     const start = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
-    await walk(path.join(this.root, start));
+    // A prefix like "../" must not walk outside the root.
+    const dir = start ? this.pathOf(start) : path.resolve(this.root);
+    await walk(dir);
     return out.sort((a, b) => a.key.localeCompare(b.key));
   }
 }

@@ -235,7 +235,8 @@ export class DatasetParser {
     try {
       value = JSON.parse(l);
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
+      // V8 says "at position N" (0-based, in characters); a column is what an editor shows.
+      const why = (e instanceof Error ? e.message : String(e)).replace(/ at position (\d+)(?: \(line \d+ column \d+\))?/, (_, n: string) => ` at column ${Number(n) + 1}`);
       throw new DatasetError("malformed_json", `line ${lineNo}: malformed JSON: ${why}`, lineNo, undefined, { reason: why });
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {

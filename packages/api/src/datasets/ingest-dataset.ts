@@ -1,0 +1,177 @@
+/**
+ * Dataset upload → blob + DatasetVersion, all or nothing, streamed (the file is never whole in memory).
+ *
+ * One pass over the body: each chunk is counted (size limit), hashed (sha256), parsed, validated and profiled
+ * (packages/core DatasetParser), and only then handed to storage.put, which pulls the next chunk when it has
+ * written this one. Doing it at the same time rather than "store, then read back and parse" reads the bytes
+ * once, refuses a bad file at its first bad line without storing the rest of it, and keeps memory bounded by
+ * the stream's backpressure (a few chunks + one line + the profile's bounded state).
+ *
+ * Order and failure: the blob is written first, to a fresh `datasets/<teamId>/<uuid>/<file>` key (put is atomic:
+ * temp file + rename, or one S3 upload); the parser's end-of-file checks run before put completes, so a bad file
+ * never becomes a blob. The DB rows (Dataset on first upload, DatasetVersion) are written in one transaction
+ * only after the blob is complete. On any error the `datasets/<teamId>/<uuid>/` prefix is deleted and no row
+ * exists. A crash between the put and the commit can leave at most that one file, which no DatasetVersion
+ * points to: `findOrphanDatasetBlobs` (./ingest/orphan-blobs.ts) finds it for a sweeper.
+ *
+ * Concurrency: the version number is max(version) + 1 inside the transaction; two uploads to the same dataset
+ * (or two first uploads creating it) collide on the unique constraints (datasetId, version) / (teamId, name),
+ * and the loser retries the transaction with a fresh read.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import { DATASET_FORMATS, DatasetError, DatasetParser, type DatasetFormat, type DatasetParseResult } from "@whetstone/core";
+import type { Prisma, PrismaClient } from "@whetstone/db";
+import type { BlobStorage } from "@whetstone/storage";
+import { AppError } from "../errors";
+import { sanitizeFilename } from "./ingest/sanitize-filename";
+import { datasetErrorToAppError, formatBytes } from "./ingest/to-app-error";
+
+export interface IngestDatasetDeps {
+  prisma: PrismaClient;
+  storage: BlobStorage;
+  config: { maxUploadBytes: number };
+}
+
+export interface IngestDatasetInput {
+  teamId: string;
+  userId: string;
+  /** Dataset name, unique in the team: the first upload creates the dataset, later ones add versions. */
+  datasetName: string;
+  /** Sets the dataset's description (on creation, or replaces it when given again). */
+  description?: string;
+  /** The uploaded file's name; its extension (and the content) decide JSONL / CSV / TSV. */
+  filename: string;
+  body: Readable | AsyncIterable<Uint8Array>;
+  /** When given, the file must be in this format. */
+  declaredFormat?: DatasetFormat;
+}
+
+export const MAX_DATASET_NAME_LENGTH = 200;
+const MAX_ATTEMPTS = 20;
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
+}
+
+/**
+ * Stores, validates and profiles an uploaded dataset file and records it as the dataset's next version.
+ * Throws AppError BAD_REQUEST (details `{line, field, kind, …}`) for a bad file or input, PAYLOAD_TOO_LARGE
+ * (details `{limit, bytesRead}`) past `config.maxUploadBytes`; nothing is left behind on any error.
+ */
+export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatasetInput) {
+  const datasetName = input.datasetName.trim();
+  if (!datasetName) throw new AppError("BAD_REQUEST", "a dataset name is required", { field: "datasetName" });
+  if (datasetName.length > MAX_DATASET_NAME_LENGTH) {
+    throw new AppError("BAD_REQUEST", `the dataset name is longer than ${MAX_DATASET_NAME_LENGTH} characters`, { field: "datasetName" });
+  }
+  if (input.declaredFormat !== undefined && !DATASET_FORMATS.includes(input.declaredFormat)) {
+    throw new AppError("BAD_REQUEST", `unknown format "${String(input.declaredFormat)}" (one of ${DATASET_FORMATS.join(", ")})`, {
+      field: "declaredFormat",
+    });
+  }
+
+  const limit = deps.config.maxUploadBytes;
+  const dir = `datasets/${input.teamId}/${randomUUID()}`;
+  const blobKey = `${dir}/${sanitizeFilename(input.filename)}`;
+  const parser = new DatasetParser({ filename: input.filename, declaredFormat: input.declaredFormat });
+  const sha256 = createHash("sha256");
+  let bytes = 0;
+  let parsed: DatasetParseResult | null = null;
+  let failure: unknown = null;
+
+  async function* checkedBody(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of input.body as AsyncIterable<Uint8Array | string>) {
+        const c = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        bytes += c.length;
+        if (bytes > limit) {
+          throw new AppError(
+            "PAYLOAD_TOO_LARGE",
+            `the file is larger than the upload limit of ${formatBytes(limit)}: ${bytes} bytes read so far`,
+            { field: "file", limit, bytesRead: bytes },
+          );
+        }
+        sha256.update(c);
+        parser.push(c);
+        yield c;
+      }
+      parsed = parser.end();
+    } catch (e) {
+      failure = e;
+      throw e;
+    }
+  }
+
+  try {
+    await deps.storage.put(blobKey, checkedBody());
+    const result = parsed as DatasetParseResult | null;
+    if (!result) throw new Error("storage.put returned before the upload was read to its end");
+    return await createVersionRow(deps.prisma, {
+      teamId: input.teamId,
+      userId: input.userId,
+      datasetName,
+      description: input.description,
+      filename: input.filename.split(/[\\/]/).pop() || "data",
+      blobKey,
+      bytes,
+      sha256: sha256.digest("hex"),
+      result,
+    });
+  } catch (err) {
+    // The whole per-upload prefix: the blob if put completed, nothing otherwise (put removes its temp file).
+    await deps.storage.delete(`${dir}/`).catch(() => undefined);
+    const e = failure ?? err;
+    if (e instanceof DatasetError) throw datasetErrorToAppError(e);
+    throw e;
+  }
+}
+
+async function createVersionRow(
+  prisma: PrismaClient,
+  v: {
+    teamId: string;
+    userId: string;
+    datasetName: string;
+    description: string | undefined;
+    filename: string;
+    blobKey: string;
+    bytes: number;
+    sha256: string;
+    result: DatasetParseResult;
+  },
+) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(async (tx) => {
+        const existing = await tx.dataset.findUnique({ where: { teamId_name: { teamId: v.teamId, name: v.datasetName } } });
+        const dataset = existing
+          ? await tx.dataset.update({
+              where: { id: existing.id },
+              data: { updatedAt: new Date(), ...(v.description !== undefined ? { description: v.description } : {}) },
+            })
+          : await tx.dataset.create({ data: { teamId: v.teamId, name: v.datasetName, description: v.description ?? null } });
+        const last = await tx.datasetVersion.aggregate({ where: { datasetId: dataset.id }, _max: { version: true } });
+        return tx.datasetVersion.create({
+          data: {
+            datasetId: dataset.id,
+            version: (last._max.version ?? 0) + 1,
+            blobKey: v.blobKey,
+            filename: v.filename,
+            container: v.result.container,
+            format: v.result.format,
+            rowCount: v.result.rows,
+            bytes: BigInt(v.bytes),
+            sha256: v.sha256,
+            profile: v.result.profile as unknown as Prisma.InputJsonValue,
+            createdById: v.userId,
+          },
+          include: { dataset: true },
+        });
+      });
+    } catch (e) {
+      if (attempt >= MAX_ATTEMPTS || !isUniqueViolation(e)) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+}
