@@ -3,3 +3,4 @@ export * from "./job-state";
 export * from "./dataset-format";
 export type { DatasetProfile } from "./datasets/profile-types";
 export * from "./datasets";
+export * from "./estimator";

@@ -1,0 +1,3 @@
+export * from "./estimate-job";
+export * from "./gpus";
+export * from "./models";
