@@ -48,7 +48,7 @@ beforeAll(async () => {
   teamId = (await seedTeam(db.prisma, { members: [{ userId, role: "owner" }] })).id;
 });
 afterAll(async () => {
-  await db.drop();
+  await db?.drop();
   await rm(storageDir, { recursive: true, force: true });
 });
 
