@@ -35,10 +35,17 @@ export async function addEvent(redis: Redis, stream: string, event: RunnerEventI
   return (await redis.xadd(stream, "*", "data", JSON.stringify(event)))!;
 }
 
+/** Resolved hyperparameters (every field present), as the API stores them. */
+export const HYPERPARAMETERS = {
+  epochs: 1, learningRate: 0.0002, batchSize: 4, gradientAccumulationSteps: 1, maxSeqLength: 128, warmupRatio: 0,
+  weightDecay: 0, loraR: 8, loraAlpha: 16, loraDropout: 0, validationSplit: 0.1, earlyStoppingPatience: 3,
+  evalEverySteps: 5, checkpointEverySteps: 10, logEverySteps: 1, maxSteps: 20, seed: 42, packing: false, mergeWeights: false,
+};
+
 /** A user, a team, a base model, a dataset version and a fine-tuning job, written with Prisma directly. */
 export async function createFixture(
   prisma: PrismaClient,
-  job: { state?: "queued" | "running" | "validating_files"; method?: "lora" | "qlora" | "full"; runnerName?: string | null; enqueuedAt?: Date | null } = {},
+  job: { state?: "queued" | "running" | "validating_files"; method?: "lora" | "qlora" | "full"; runnerName?: string | null; enqueuedAt?: Date | null; hyperparameters?: object } = {},
 ) {
   const s = randomBytes(4).toString("hex");
   const user = await prisma.user.create({ data: { email: `u-${s}@example.com`, name: "Ada" } });
@@ -72,7 +79,7 @@ export async function createFixture(
       baseModelId: baseModel.id,
       technique: "sft",
       method: job.method ?? "lora",
-      hyperparameters: { epochs: 1, learningRate: 0.0002 },
+      hyperparameters: job.hyperparameters ?? HYPERPARAMETERS,
       validationSplit: 0.1,
       seed: 42,
       state: job.state ?? "queued",

@@ -91,7 +91,7 @@ describe("state events", () => {
       contextLength: 2048,
     });
     const states = await db.prisma.jobEvent.findMany({ where: { jobId: job.id, kind: "state" }, orderBy: { createdAt: "asc" } });
-    expect(states.map((s) => s.message)).toEqual(["running on gpu-7 (attempt 2)", "succeeded on gpu-7 with 2 artifacts"]);
+    expect(states.map((s) => s.message)).toEqual(["running: on gpu-7 (attempt 2)", "succeeded: on gpu-7, 2 artifacts"]);
 
     // A later job can train from the produced model (transfer learning): lineage is a chain of parents.
     const child = await db.prisma.baseModel.findUniqueOrThrow({ where: { id: produced.id }, include: { parent: true } });
@@ -129,7 +129,10 @@ describe("state events", () => {
       state: "failed",
       error: "CUDA out of memory: lower batchSize",
     });
-    expect(await db.prisma.jobEvent.findFirst({ where: { jobId: a.job.id, kind: "state" } })).toMatchObject({ level: "error" });
+    expect(await db.prisma.jobEvent.findFirst({ where: { jobId: a.job.id, kind: "state" } })).toMatchObject({
+      level: "error",
+      message: "failed: CUDA out of memory: lower batchSize",
+    });
     expect(await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: b.job.id } })).toMatchObject({ state: "queued", runnerName: null });
     expect(await db.prisma.baseModel.findUniqueOrThrow({ where: { sourceJobId: c.job.id } })).toMatchObject({ artifactKind: "merged" });
   });

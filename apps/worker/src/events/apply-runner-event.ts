@@ -3,6 +3,7 @@
  * recorded the event id in ProcessedEvent (so a replay never reaches this function); everything here
  * either commits together with that record or not at all.
  */
+import { stateEventMessage } from "@whetstone/api";
 import { canTransition } from "@whetstone/core";
 import type { JobState, Prisma } from "@whetstone/db";
 import type { RunnerEvent } from "@whetstone/queue";
@@ -69,33 +70,34 @@ async function applyState(tx: Tx, e: EventOf<"state">): Promise<ApplyResult> {
   }
 
   const ts = new Date(e.ts);
-  const suffix = e.message ? `: ${e.message}` : "";
-  let message: string;
+  let reason: string | null;
   let level: "info" | "error" = "info";
   let data: Prisma.FineTuneJobUpdateInput;
   switch (e.state) {
     case "running":
-      message = `running on ${e.runner} (attempt ${e.attempt})${suffix}`;
+      reason = `on ${e.runner} (attempt ${e.attempt})${e.message ? `; ${e.message}` : ""}`;
       data = { state: "running", runnerName: e.runner, attempt: e.attempt, startedAt: job.startedAt ?? ts, error: null };
       break;
     case "queued":
-      message = `handed back to the queue by ${e.runner}${suffix}`;
+      // The runner keeps the BullMQ job (moved to delayed, or retried by BullMQ), so enqueuedAt stays set.
+      reason = `${e.message ?? "handed back to the queue"} (runner ${e.runner})`;
       data = { state: "queued", runnerName: null, queuedAt: ts };
       break;
     case "succeeded":
-      message = `succeeded on ${e.runner} with ${e.artifacts.length} artifact${e.artifacts.length === 1 ? "" : "s"}`;
+      reason = `on ${e.runner}, ${e.artifacts.length} artifact${e.artifacts.length === 1 ? "" : "s"}`;
       data = { state: "succeeded", finishedAt: ts, summary: e.summary, error: null };
       break;
     case "failed":
       level = "error";
-      message = `failed on ${e.runner}: ${e.message ?? "no message"}`;
-      data = { state: "failed", finishedAt: ts, error: e.message ?? "the runner reported a failure without a message" };
+      reason = e.message ?? "the runner reported a failure without a message";
+      data = { state: "failed", finishedAt: ts, error: reason };
       break;
     case "cancelled":
-      message = `cancelled${suffix}`;
+      reason = e.message;
       data = { state: "cancelled", finishedAt: ts };
       break;
   }
+  const message = stateEventMessage(e.state, reason);
 
   await tx.fineTuneJob.update({ where: { id: job.id }, data });
   await tx.jobEvent.create({ data: { jobId: job.id, eventId: e.eventId, kind: "state", level, message, createdAt: ts } });

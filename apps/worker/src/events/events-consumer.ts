@@ -96,11 +96,21 @@ export class EventsConsumer {
   }
 
   /** Starts the read loop in the background: first this consumer's pending entries, then stale ones, then new ones. */
-  async start(): Promise<void> {
+  start(): void {
     if (this.loop) return;
-    await this.ensureGroup();
-    this.log.info("events consumer started", { stream: this.stream, group: this.group, consumer: this.consumer });
-    this.loop = this.run();
+    this.loop = (async () => {
+      for (let failures = 1; !this.stopping; failures++) {
+        try {
+          await this.ensureGroup();
+          break;
+        } catch (err) {
+          this.log.error("cannot create the consumer group; retrying", { err, failures });
+          await sleep(this.backoff(failures));
+        }
+      }
+      this.log.info("events consumer started", { stream: this.stream, group: this.group, consumer: this.consumer });
+      await this.run();
+    })();
   }
 
   /** Finishes the entry in hand, acknowledges what was applied and returns. Safe to call more than once. */

@@ -1,0 +1,78 @@
+/**
+ * Wires the worker's services from its configuration: the events consumer and the reconciler, with their
+ * connections. `main.ts` starts it and closes it on SIGTERM/SIGINT.
+ */
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { createPrismaClient } from "@whetstone/db";
+import { EVENTS_GROUP, EVENTS_STREAM, jobUpdatesChannel, TRAINING_QUEUE } from "@whetstone/queue";
+import type { Env } from "./env";
+import { EventsConsumer } from "./events/events-consumer";
+import type { Logger } from "./logger";
+import { Reconciler } from "./reconciler";
+
+export interface WorkerOverrides {
+  /** Redis names, replaced by tests so they never touch a real deployment's keys. */
+  stream?: string;
+  group?: string;
+  channel?: (jobId: string) => string;
+  bullPrefix?: string;
+}
+
+export interface RunningWorker {
+  consumer: EventsConsumer;
+  reconciler: Reconciler;
+  /** Stops the loops, then closes Redis and PostgreSQL connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides = {}): RunningWorker {
+  const prisma = createPrismaClient(env.DATABASE_URL);
+  // Commands (publish, queue operations): fail fast while Redis is down; the loops retry on their own.
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });
+  // Blocking XREADGROUP: a connection of its own, never timing out a command.
+  const eventsRedis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  for (const [name, conn] of [["redis", redis], ["events redis", eventsRedis]] as const) {
+    conn.on("error", (err: Error) => logger.error(`${name} connection error`, { err: err.message }));
+  }
+  const trainingQueue = new Queue(TRAINING_QUEUE, { connection: redis, ...(overrides.bullPrefix ? { prefix: overrides.bullPrefix } : {}) });
+  trainingQueue.on("error", (err: Error) => logger.error("training queue error", { err: err.message }));
+
+  const channel = overrides.channel ?? jobUpdatesChannel;
+  const consumer = new EventsConsumer({
+    prisma,
+    redis: eventsRedis,
+    logger: logger.child({ service: "events" }),
+    consumer: env.WORKER_NAME,
+    stream: overrides.stream ?? EVENTS_STREAM,
+    group: overrides.group ?? EVENTS_GROUP,
+    channel,
+    batchSize: env.EVENTS_BATCH_SIZE,
+    blockMs: env.EVENTS_BLOCK_MS,
+    claimMinIdleMs: env.EVENTS_CLAIM_IDLE_MS,
+    maxMeteredGapMs: 2 * env.HEARTBEAT_SECONDS * 1000,
+  });
+  const reconciler = new Reconciler({
+    prisma,
+    redis,
+    trainingQueue,
+    logger: logger.child({ service: "reconciler" }),
+    intervalMs: env.RECONCILE_INTERVAL_MS,
+    runnerOfflineAfterMs: env.RUNNER_OFFLINE_AFTER_MS,
+    requeueGraceMs: env.REQUEUE_GRACE_MS,
+    channel,
+  });
+  consumer.start();
+  reconciler.start();
+  logger.info("worker started", { worker: env.WORKER_NAME });
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await Promise.allSettled([consumer.stop(), reconciler.stop()]);
+      await Promise.allSettled([trainingQueue.close()]);
+      await Promise.allSettled([redis.quit(), eventsRedis.quit(), prisma.$disconnect()]);
+      logger.info("worker stopped");
+    })());
+  return { consumer, reconciler, close };
+}
