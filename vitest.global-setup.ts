@@ -1,6 +1,7 @@
 import { prepareTemplateDatabase } from "@whetstone/db/testing";
 
-/** Applies the committed migrations to the template database every test file copies. */
+/** Applies the committed migrations to this run's template database, which every test file copies. */
 export default async function setup() {
-  await prepareTemplateDatabase();
+  const drop = await prepareTemplateDatabase();
+  return drop; // teardown
 }

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createPrismaClient, type PrismaClient } from "./client";
 
-const TEMPLATE = "whetstone_test_template";
+/** Set by the test run's global setup, so that concurrent runs on one machine never share a template. */
+const template = () => process.env.WHETSTONE_TEST_TEMPLATE ?? "whetstone_test_template";
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
 function adminUrl(): string {
@@ -30,17 +31,20 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Re-creates the template from the committed migrations. Run once per test run (vitest globalSetup). */
-export async function prepareTemplateDatabase(): Promise<void> {
-  await admin(async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${TEMPLATE}`);
-  });
+/**
+ * Creates this run's template from the committed migrations (vitest globalSetup, once per run) and returns a
+ * function that drops it. The name is unique per run and handed to the test workers through the environment.
+ */
+export async function prepareTemplateDatabase(): Promise<() => Promise<void>> {
+  const name = `whetstone_tpl_${randomBytes(4).toString("hex")}`;
+  process.env.WHETSTONE_TEST_TEMPLATE = name;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
   execFileSync("npx", ["prisma", "migrate", "deploy"], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: urlFor(TEMPLATE) },
+    env: { ...process.env, DATABASE_URL: urlFor(name) },
     stdio: "pipe",
   });
+  return () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined);
 }
 
 export interface TestDatabase {
@@ -51,7 +55,7 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `whetstone_test_${randomBytes(6).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`));
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template()}`));
   const url = urlFor(name);
   const prisma = createPrismaClient(url);
   return {
