@@ -13,7 +13,7 @@ let env: TestEnv;
 beforeAll(async () => {
   env = await createTestEnv();
 });
-afterAll(() => env.close());
+afterAll(() => env?.close());
 
 async function appError(p: Promise<unknown>): Promise<AppError> {
   const e = await p.then(() => null, (x: unknown) => x);

@@ -11,7 +11,7 @@ beforeAll(async () => {
   env = await createTestEnv();
   w = await seedWorld(env.db.prisma);
 });
-afterAll(() => env.close());
+afterAll(() => env?.close());
 
 const asOwnerA = () => env.as(w.ownerA, w.teamA.slug);
 

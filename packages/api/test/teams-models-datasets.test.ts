@@ -10,7 +10,7 @@ beforeAll(async () => {
   env = await createTestEnv();
   w = await seedWorld(env.db.prisma);
 });
-afterAll(() => env.close());
+afterAll(() => env?.close());
 
 const failure = async (p: Promise<unknown>) => {
   const e = await p.then(() => null, (x: unknown) => x);

@@ -98,7 +98,7 @@ beforeAll(async () => {
   keyB = (await seedApiKey(env.db.prisma, { teamId: w.teamB.id, userId: w.ownerB.id, role: "owner" })).key;
   viewerKeyA = (await seedApiKey(env.db.prisma, { teamId: w.teamA.id, userId: w.ownerA.id, role: "viewer" })).key;
 });
-afterAll(() => env.close());
+afterAll(() => env?.close());
 
 describe("tenant isolation walk", () => {
   it("covers every procedure: each is walked or exempt with a reason, and the table has no stale entries", () => {
