@@ -222,3 +222,37 @@ describe("events consumer: malformed entries", () => {
     expect(await redis.xlen(`${names.stream}:dead-letter`)).toBe(3);
   });
 });
+
+describe("events consumer: stream maintenance", () => {
+  it("trims entries every group has acknowledged, keeping recent and pending ones, and forgets idle consumers", async () => {
+    const { job } = await createFixture(db.prisma, { state: "running", runnerName: "gpu-1" });
+    const ancient = ["1000-1", "1000-2", "1000-3"];
+    for (const id of ancient) await redis.xadd(names.stream, id, "data", JSON.stringify(ev.log(job.id, `line ${id}`)));
+    const fresh = await addEvent(redis, names.stream, ev.log(job.id, "fresh"));
+
+    // A second group (another service reading the stream) has read two entries and acknowledged the first.
+    const other = `${names.group}-other`;
+    await redis.xgroup("CREATE", names.stream, other, "0");
+    await redis.call("XREADGROUP", "GROUP", other, "o1", "COUNT", 2, "STREAMS", names.stream, ">");
+    await redis.xack(names.stream, other, "1000-1");
+
+    const { consumer } = makeConsumer({ retentionMs: 3600_000, forgetConsumerAfterMs: 0, maintainEveryMs: 3600_000 });
+    await consumer.ensureGroup();
+    await redis.xgroup("CREATECONSUMER", names.stream, names.group, "ghost");
+    await drain(consumer);
+    expect(await db.prisma.jobEvent.count({ where: { jobId: job.id } })).toBe(4);
+
+    expect(await consumer.maintain()).toBe("1000-2");
+    let ids = (await redis.xrange(names.stream, "-", "+")).map(([id]) => id);
+    expect(ids).toEqual(["1000-2", "1000-3", fresh]);
+    const consumerNames = ((await redis.xinfo("CONSUMERS", names.stream, names.group)) as unknown[][]).map((c) => c[1]);
+    expect(consumerNames).toEqual(["worker-a"]);
+
+    // Once the other group has acknowledged everything, only the retention window holds entries back.
+    await redis.call("XREADGROUP", "GROUP", other, "o1", "COUNT", 10, "STREAMS", names.stream, ">");
+    await redis.xack(names.stream, other, "1000-2", "1000-3", fresh);
+    await consumer.maintain();
+    ids = (await redis.xrange(names.stream, "-", "+")).map(([id]) => id);
+    expect(ids).toEqual([fresh]);
+  });
+});

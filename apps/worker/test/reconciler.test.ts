@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Queue, Worker } from "bullmq";
+import { Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@whetstone/db/testing";
@@ -128,6 +128,27 @@ describe("reconciler", () => {
 
     await redis.del(`${prefix}:${TRAINING_QUEUE}:${job.id}:lock`);
     expect(await reconciler.runOnce()).toMatchObject({ reEnqueued: [job.id] });
+    expect(await queue.getJobState(job.id)).toBe("waiting");
+  });
+
+  it("re-adds a queued job whose BullMQ job completed or failed, once the row has been still for the grace period", async () => {
+    const { job } = await createFixture(db.prisma, { state: "queued", enqueuedAt: null });
+    await reconciler.runOnce();
+    const connection = connectRedis();
+    const worker = new Worker(TRAINING_QUEUE, null, { connection, prefix, autorun: false });
+    const taken = await worker.getNextJob("token");
+    // e.g. BullMQ's stalled checker failed it ("job stalled more than allowable limit"); the database still says queued.
+    await taken!.moveToFailed(new UnrecoverableError("job stalled more than allowable limit"), "token", false);
+    await worker.close(true);
+    connection.disconnect();
+    expect(await queue.getJobState(job.id)).toBe("failed");
+
+    // Within the grace period the runner's events may still be on their way: leave it.
+    expect(await reconciler.runOnce()).toMatchObject({ reEnqueued: [] });
+    expect(await queue.getJobState(job.id)).toBe("failed");
+
+    const later = new Reconciler({ prisma: db.prisma, redis, trainingQueue: queue, logger: createMemoryLogger(), now: () => new Date(Date.now() + 61_000) });
+    expect(await later.runOnce()).toMatchObject({ reEnqueued: [job.id] });
     expect(await queue.getJobState(job.id)).toBe("waiting");
   });
 

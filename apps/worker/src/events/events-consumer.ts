@@ -38,6 +38,12 @@ export interface EventsConsumerOptions {
   maxAttempts?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** How often the consumer trims the stream and forgets dead consumers. */
+  maintainEveryMs?: number;
+  /** Entries newer than this are kept even when every group has acknowledged them (for inspection). */
+  retentionMs?: number;
+  /** A consumer of the group idle this long with nothing pending is deleted from the group. */
+  forgetConsumerAfterMs?: number;
   /** Test hook: runs after an entry's transaction committed, before its batch is acknowledged. */
   onCommitted?: (entryId: string, event: RunnerEvent) => void | Promise<void>;
 }
@@ -57,6 +63,7 @@ export class EventsConsumer {
   /** Whether this consumer may have entries delivered but not acked (at start, after a claim or a failure). */
   private hasPending = true;
   private nextClaimAt = 0;
+  private nextMaintainAt = 0;
   private readonly attempts = new Map<string, number>();
 
   constructor(opts: EventsConsumerOptions) {
@@ -74,6 +81,9 @@ export class EventsConsumer {
       maxAttempts: 10,
       retryBaseMs: 500,
       retryMaxMs: 30_000,
+      maintainEveryMs: 5 * 60_000,
+      retentionMs: 24 * 3600_000,
+      forgetConsumerAfterMs: 7 * 24 * 3600_000,
       ...opts,
     };
     this.stream = this.o.stream;
@@ -156,6 +166,10 @@ export class EventsConsumer {
       await this.claimStale();
       this.nextClaimAt = Date.now() + this.o.claimEveryMs;
     }
+    if (Date.now() >= this.nextMaintainAt) {
+      this.nextMaintainAt = Date.now() + this.o.maintainEveryMs;
+      await this.maintain().catch((err: unknown) => this.log.warn("stream maintenance failed", { err }));
+    }
     let entries: StreamEntry[] = [];
     if (this.hasPending) {
       entries = await this.read("0");
@@ -187,6 +201,40 @@ export class EventsConsumer {
       this.hasPending = true;
       this.log.info("claimed entries of an idle consumer", { claimed });
     }
+  }
+
+  /**
+   * Keeps the stream bounded: removes entries older than `retentionMs` that every group of the stream has
+   * read and acknowledged (never past a group's oldest pending entry or its last-delivered id), and deletes
+   * consumers of this group that have been idle for `forgetConsumerAfterMs` with nothing pending.
+   * Returns the MINID it trimmed to, or null when it trimmed nothing.
+   */
+  async maintain(): Promise<string | null> {
+    const redis = this.o.redis;
+    const consumers = ((await redis.xinfo("CONSUMERS", this.stream, this.group)) as unknown[][]).map(flatToRecord);
+    for (const c of consumers) {
+      const name = String(c.name);
+      if (name !== this.consumer && Number(c.pending) === 0 && Number(c.idle) >= this.o.forgetConsumerAfterMs) {
+        await redis.xgroup("DELCONSUMER", this.stream, this.group, name);
+        this.log.info("forgot an idle consumer", { consumer: name });
+      }
+    }
+
+    const groups = ((await redis.xinfo("GROUPS", this.stream)) as unknown[][]).map(flatToRecord);
+    if (groups.length === 0) return null;
+    let minId = `${Math.max(0, Date.now() - this.o.retentionMs)}-0`;
+    for (const g of groups) {
+      let needed = String(g["last-delivered-id"]);
+      if (Number(g.pending) > 0) {
+        const summary = (await redis.xpending(this.stream, String(g.name))) as [number, string | null, ...unknown[]];
+        if (summary[1]) needed = summary[1];
+      }
+      if (compareIds(needed, minId) < 0) minId = needed;
+    }
+    if (compareIds(minId, "0-1") <= 0) return null;
+    const removed = await redis.xtrim(this.stream, "MINID", minId);
+    if (removed > 0) this.log.info("trimmed the events stream", { removed, minId });
+    return minId;
   }
 
   private async read(id: "0" | ">"): Promise<StreamEntry[]> {
@@ -296,6 +344,20 @@ export function streamEntries(reply: unknown, stream: string): StreamEntry[] {
   }
   const pair = (reply as Array<[string, StreamEntry[]]>).find(([key]) => String(key) === stream);
   return pair?.[1] ?? [];
+}
+
+function flatToRecord(flat: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  return out;
+}
+
+/** Orders two stream ids ("ms-seq"). */
+export function compareIds(a: string, b: string): number {
+  const [am = "0", as = "0"] = a.split("-");
+  const [bm = "0", bs = "0"] = b.split("-");
+  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
+  return d === 0n ? 0 : d < 0n ? -1 : 1;
 }
 
 type Parsed = { ok: true; event: RunnerEvent } | { ok: false; reason: string };
