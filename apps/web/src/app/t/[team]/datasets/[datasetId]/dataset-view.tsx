@@ -268,7 +268,10 @@ function Detail({ label, children }: { label: string; children: React.ReactNode 
 }
 
 function LengthHistogram({ profile }: { profile: DatasetProfile }) {
-  const data = profile.lengthHistogram.map((b) => ({ range: `${formatCompact(b.start)}–${formatCompact(b.end)}`, count: b.count }));
+  // Buckets are fixed (log-spaced); show the range that has rows.
+  const first = profile.lengthHistogram.findIndex((b) => b.count > 0);
+  const last = profile.lengthHistogram.findLastIndex((b) => b.count > 0);
+  const data = (first < 0 ? [] : profile.lengthHistogram.slice(first, last + 1)).map((b) => ({ range: `${formatCompact(b.start)}–${formatCompact(b.end)}`, count: b.count }));
   if (!data.length) return <p className="py-10 text-center text-sm text-zinc-500">No rows with text.</p>;
   return (
     <div className="h-56" data-testid="length-histogram">

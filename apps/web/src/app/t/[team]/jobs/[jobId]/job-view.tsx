@@ -521,7 +521,11 @@ const HP_LABELS: Record<string, string> = {
 
 function HyperparametersCard({ job: j }: { job?: Job }) {
   if (!j) return null;
-  const entries = Object.entries(j.hyperparameters).filter(([k]) => !(j.method === "full" && k.startsWith("lora")));
+  const order = Object.keys(HP_LABELS);
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+  const entries = Object.entries(j.hyperparameters)
+    .filter(([k]) => !(j.method === "full" && k.startsWith("lora")))
+    .sort(([a], [b]) => rank(a) - rank(b));
   return (
     <Card>
       <CardHeader title="Hyperparameters" />
