@@ -121,7 +121,10 @@ async function prepareIngest(file: string, dbUrl: string, storageDir: string): P
   const deps = { prisma, storage: new LocalStorage(storageDir), config: { maxUploadBytes: 64 * 1024 ** 3 } };
   const base = { teamId: team.id, userId: user.id, datasetName: "bench", filename: "bench.jsonl" };
   // warm-up upload: first-transaction costs of the client are not the ingestion's
-  await ingestDataset(deps, { ...base, body: [Buffer.from('{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}\n')] });
+  await ingestDataset(deps, {
+    ...base,
+    body: [Buffer.from('{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}\n')],
+  });
   return async () => {
     try {
       const v = await ingestDataset(deps, { ...base, body: createReadStream(file, { highWaterMark: CHUNK }) });
@@ -181,7 +184,11 @@ async function withBenchDatabase<T>(fn: (url: string) => Promise<T>): Promise<T>
   const u = new URL(admin);
   u.pathname = `/${name}`;
   try {
-    execFileSync("npx", ["prisma", "migrate", "deploy"], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: u.toString() }, stdio: "pipe" });
+    execFileSync("npx", ["prisma", "migrate", "deploy"], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: u.toString() },
+      stdio: "pipe",
+    });
     return await fn(u.toString());
   } finally {
     await q(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -198,7 +205,9 @@ async function main(): Promise<void> {
     const file = join(dir, "chat.jsonl");
     let t0 = performance.now();
     const gen = await generate(file, mb);
-    console.log(`generated ${(gen.bytes / 2 ** 20).toFixed(0)} MiB, ${gen.rows} chat rows in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${file}`);
+    console.log(
+      `generated ${(gen.bytes / 2 ** 20).toFixed(0)} MiB, ${gen.rows} chat rows in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${file}`,
+    );
 
     const results: PhaseResult[] = [];
     for (const p of ["baseline-split", "baseline-json", "parse+profile"]) {
@@ -208,9 +217,13 @@ async function main(): Promise<void> {
     try {
       t0 = performance.now();
       results.push(
-        await withBenchDatabase((url) => child(["--phase", "ingestDataset", "--file", file, "--db", url, "--storage", join(dir, "blobs")])),
+        await withBenchDatabase((url) =>
+          child(["--phase", "ingestDataset", "--file", file, "--db", url, "--storage", join(dir, "blobs")]),
+        ),
       );
-      console.log(`  ingestDataset done (with a fresh database, ${((performance.now() - t0) / 1000).toFixed(1)} s in all)`);
+      console.log(
+        `  ingestDataset done (with a fresh database, ${((performance.now() - t0) / 1000).toFixed(1)} s in all)`,
+      );
     } catch (e) {
       console.log(`  ingestDataset skipped: ${(e as Error).message.split("\n")[0]}`);
     }

@@ -94,17 +94,35 @@ it("ingests a 200 MB upload with peak RSS growing by less than 150 MB", { timeou
   await writeFile(script, CHILD);
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script], {
     cwd: fileURLToPath(new URL("../../../", import.meta.url)),
-    env: { ...process.env, DATABASE_URL: db.url, STORAGE_DIR: join(dir, "blobs"), TEAM_ID: teamId, USER_ID: userId, TARGET_BYTES: String(TARGET_BYTES) },
+    env: {
+      ...process.env,
+      DATABASE_URL: db.url,
+      STORAGE_DIR: join(dir, "blobs"),
+      TEAM_ID: teamId,
+      USER_ID: userId,
+      TARGET_BYTES: String(TARGET_BYTES),
+    },
     maxBuffer: 16 * 1024 * 1024,
   });
-  const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop()!;
+  const line = stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .pop()!;
   const r = JSON.parse(line) as {
     before: number;
     after: number;
     ms: number;
     rows: number;
     sha256: string;
-    version: { rowCount: number; bytes: number; sha256: string; blobKey: string; format: string; profile: { rows: number; duplicateRows: number; lengthStats: { max: number } } };
+    version: {
+      rowCount: number;
+      bytes: number;
+      sha256: string;
+      blobKey: string;
+      format: string;
+      profile: { rows: number; duplicateRows: number; lengthStats: { max: number } };
+    };
   };
   const growth = r.after - r.before;
   console.log(

@@ -17,7 +17,11 @@ import {
 const enc = new TextEncoder();
 
 /** Parses `text` pushed in chunks of `chunk` bytes (1 = byte by byte, the hardest split). */
-function parse(filename: string, text: string | Uint8Array, opts: { chunk?: number; declaredFormat?: "chat" | "text" | "classification" | "prompt_completion" | "alpaca" } = {}): DatasetParseResult {
+function parse(
+  filename: string,
+  text: string | Uint8Array,
+  opts: { chunk?: number; declaredFormat?: "chat" | "text" | "classification" | "prompt_completion" | "alpaca" } = {},
+): DatasetParseResult {
   const bytes = typeof text === "string" ? enc.encode(text) : text;
   const p = new DatasetParser({ filename, declaredFormat: opts.declaredFormat });
   const step = opts.chunk ?? 1 << 16;
@@ -33,7 +37,8 @@ function parseError(filename: string, text: string | Uint8Array, opts: Parameter
   }
   throw new Error("expected a DatasetError");
 }
-const chat = (...turns: [string, string][]) => JSON.stringify({ messages: turns.map(([role, content]) => ({ role, content })) });
+const chat = (...turns: [string, string][]) =>
+  JSON.stringify({ messages: turns.map(([role, content]) => ({ role, content })) });
 
 describe("detectFormat / validateRecord", () => {
   it("detects each format from its fields", () => {
@@ -45,24 +50,49 @@ describe("detectFormat / validateRecord", () => {
     expect(detectFormat({ foo: 1 })).toBeNull();
   });
   it("names the exact field path and the types", () => {
-    const p = validateRecord("chat", { messages: [{ role: "user", content: "hi" }, { role: "assistant", content: 3 }] });
+    const p = validateRecord("chat", {
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: 3 },
+      ],
+    });
     expect(p).toMatchObject({ kind: "wrong_type", field: "messages[1].content", got: "number" });
     expect(p?.message).toBe('field "messages[1].content" must be a string, got number');
   });
   it("refuses chat rows without an assistant, with an unknown role, or with no messages", () => {
-    expect(validateRecord("chat", { messages: [{ role: "user", content: "hi" }] })?.message).toMatch(/at least one "assistant"/);
-    expect(validateRecord("chat", { messages: [{ role: "bot", content: "hi" }] })).toMatchObject({ field: "messages[0].role", kind: "invalid_value" });
-    expect(validateRecord("chat", { messages: [] })).toMatchObject({ field: "messages", message: 'field "messages" must not be empty' });
+    expect(validateRecord("chat", { messages: [{ role: "user", content: "hi" }] })?.message).toMatch(
+      /at least one "assistant"/,
+    );
+    expect(validateRecord("chat", { messages: [{ role: "bot", content: "hi" }] })).toMatchObject({
+      field: "messages[0].role",
+      kind: "invalid_value",
+    });
+    expect(validateRecord("chat", { messages: [] })).toMatchObject({
+      field: "messages",
+      message: 'field "messages" must not be empty',
+    });
     expect(validateRecord("chat", { messages: ["hi"] })).toMatchObject({ field: "messages[0]", got: "string" });
-    expect(validateRecord("chat", { messages: [{ content: "x" }] })).toMatchObject({ kind: "missing_field", field: "messages[0].role" });
+    expect(validateRecord("chat", { messages: [{ content: "x" }] })).toMatchObject({
+      kind: "missing_field",
+      field: "messages[0].role",
+    });
   });
   it("checks the other formats", () => {
-    expect(validateRecord("prompt_completion", { prompt: "a" })).toMatchObject({ kind: "missing_field", field: "completion" });
-    expect(validateRecord("alpaca", { instruction: "a", input: 5, output: "b" })).toMatchObject({ field: "input", got: "number" });
+    expect(validateRecord("prompt_completion", { prompt: "a" })).toMatchObject({
+      kind: "missing_field",
+      field: "completion",
+    });
+    expect(validateRecord("alpaca", { instruction: "a", input: 5, output: "b" })).toMatchObject({
+      field: "input",
+      got: "number",
+    });
     expect(validateRecord("alpaca", { instruction: "a", input: null, output: "b" })).toBeNull();
     expect(validateRecord("alpaca", { instruction: "a", output: "b" })).toBeNull();
     expect(validateRecord("text", { text: null })).toMatchObject({ field: "text", got: "null" });
-    expect(validateRecord("classification", { text: "a", label: "  " })).toMatchObject({ kind: "invalid_value", field: "label" });
+    expect(validateRecord("classification", { text: "a", label: "  " })).toMatchObject({
+      kind: "invalid_value",
+      field: "label",
+    });
     expect(validateRecord("classification", { text: "a", label: 1 })).toBeNull();
     expect(validateRecord("classification", { text: "a", label: 1.5 })).toMatchObject({ field: "label" });
   });
@@ -73,7 +103,9 @@ describe("detectContainer", () => {
     expect(detectContainer("a.jsonl", enc.encode("{}"))).toBe("jsonl");
     expect(detectContainer("a.CSV", enc.encode("text,label"))).toBe("csv");
     expect(detectContainer("a.tsv", enc.encode("text\tlabel"))).toBe("tsv");
-    expect(() => detectContainer("a.jsonl", new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10]))).toThrow(/"a.jsonl" is a PNG image/);
+    expect(() => detectContainer("a.jsonl", new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10]))).toThrow(
+      /"a.jsonl" is a PNG image/,
+    );
     expect(() => detectContainer("data.parquet", enc.encode("PAR1xxxx"))).toThrow(/Parquet/);
     expect(() => detectContainer("data.xlsx", enc.encode("whatever"))).toThrow(/Excel workbook/);
   });
@@ -95,7 +127,7 @@ describe("CsvReader", () => {
     return out;
   };
   it("handles quotes, escaped quotes, delimiters and line breaks in fields (RFC 4180)", () => {
-    expect(read(['text,label', '"a, b",x', '"say ""hi""",y', '"two', 'lines",z', '', 'plain,', '""," q "'])).toEqual([
+    expect(read(["text,label", '"a, b",x', '"say ""hi""",y', '"two', 'lines",z', "", "plain,", '""," q "'])).toEqual([
       [1, ["text", "label"]],
       [2, ["a, b", "x"]],
       [3, ['say "hi"', "y"]],
@@ -105,16 +137,24 @@ describe("CsvReader", () => {
     ]);
   });
   it("reads TSV", () => {
-    expect(read(["text\tlabel", "a, b\tx"], "\t")).toEqual([[1, ["text", "label"]], [2, ["a, b", "x"]]]);
+    expect(read(["text\tlabel", "a, b\tx"], "\t")).toEqual([
+      [1, ["text", "label"]],
+      [2, ["a, b", "x"]],
+    ]);
   });
   it("fails on text after a closing quote and on an unclosed quote, naming the line", () => {
     expect(() => read(['"a"b,c'])).toThrow(/line 1: unexpected character "b" after the closing quote of column 1/);
-    expect(() => read(["text,label", 'x,"open', "more"])).toThrow(/line 2: the quoted field in column 2 is never closed/);
+    expect(() => read(["text,label", 'x,"open', "more"])).toThrow(
+      /line 2: the quoted field in column 2 is never closed/,
+    );
   });
 });
 
 describe("DatasetParser", () => {
-  const chatFile = [chat(["user", "hi"], ["assistant", "hello"]), chat(["system", "s"], ["user", "q"], ["assistant", "a"])].join("\n") + "\n";
+  const chatFile =
+    [chat(["user", "hi"], ["assistant", "hello"]), chat(["system", "s"], ["user", "q"], ["assistant", "a"])].join(
+      "\n",
+    ) + "\n";
 
   it("detects chat JSONL whatever the chunk boundaries", () => {
     for (const chunk of [1, 3, 7, 4096, 1 << 20]) {
@@ -140,11 +180,20 @@ describe("DatasetParser", () => {
     expect(parseError("a.jsonl", "")).toMatchObject({ kind: "empty_file" });
     expect(parseError("a.jsonl", "\n\n  \n")).toMatchObject({ kind: "blank_file" });
     expect(parseError("a.jsonl", '{"text":"a"}\n{"text": "b",}\n')).toMatchObject({ kind: "malformed_json", line: 2 });
-    expect(parseError("a.jsonl", '{"text":"a"}\n[1,2]\n').message).toBe("line 2: expected a JSON object ({…}) on each line, got an array");
+    expect(parseError("a.jsonl", '{"text":"a"}\n[1,2]\n').message).toBe(
+      "line 2: expected a JSON object ({…}) on each line, got an array",
+    );
     expect(parseError("a.jsonl", '{"text":"a"}\n42\n')).toMatchObject({ kind: "not_an_object", line: 2 });
-    expect(parseError("a.jsonl", '{"text":"a"}\n{"prompt":"p","completion":"c"}\n')).toMatchObject({ kind: "mixed_formats", line: 2, field: "prompt" });
+    expect(parseError("a.jsonl", '{"text":"a"}\n{"prompt":"p","completion":"c"}\n')).toMatchObject({
+      kind: "mixed_formats",
+      line: 2,
+      field: "prompt",
+    });
     expect(parseError("a.jsonl", '{"foo":"a"}\n')).toMatchObject({ kind: "unknown_format", line: 1 });
-    const e = parseError("a.jsonl", chatFile + '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":1}]}\n');
+    const e = parseError(
+      "a.jsonl",
+      chatFile + '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":1}]}\n',
+    );
     expect(e.message).toBe('line 3: field "messages[1].content" must be a string, got number');
     expect(e).toMatchObject({ kind: "wrong_type", line: 3, field: "messages[1].content" });
   });
@@ -157,8 +206,15 @@ describe("DatasetParser", () => {
   });
   it("checks a declared format", () => {
     expect(parse("a.jsonl", '{"text":"a"}\n', { declaredFormat: "text" }).format).toBe("text");
-    expect(parseError("a.jsonl", '{"text":"a"}\n', { declaredFormat: "chat" })).toMatchObject({ kind: "format_mismatch", line: 1, field: "text" });
-    expect(parseError("a.jsonl", '{"text":"a"}\n', { declaredFormat: "classification" })).toMatchObject({ kind: "missing_field", field: "label" });
+    expect(parseError("a.jsonl", '{"text":"a"}\n', { declaredFormat: "chat" })).toMatchObject({
+      kind: "format_mismatch",
+      line: 1,
+      field: "text",
+    });
+    expect(parseError("a.jsonl", '{"text":"a"}\n', { declaredFormat: "classification" })).toMatchObject({
+      kind: "missing_field",
+      field: "label",
+    });
   });
   it("refuses a line longer than the limit without buffering the rest", () => {
     const p = new DatasetParser({ filename: "a.jsonl", maxLineBytes: 1000 });
@@ -168,9 +224,16 @@ describe("DatasetParser", () => {
     }).toThrow(/line 2: longer than/);
   });
   it("needs a CSV header and a header with data", () => {
-    expect(parseError("a.csv", "I loved it,positive\nmeh,negative\n")).toMatchObject({ kind: "missing_header", line: 1 });
+    expect(parseError("a.csv", "I loved it,positive\nmeh,negative\n")).toMatchObject({
+      kind: "missing_header",
+      line: 1,
+    });
     expect(parseError("a.csv", "text,label\n")).toMatchObject({ kind: "no_rows" });
-    expect(parseError("a.csv", "text,label\nfine,\n")).toMatchObject({ kind: "invalid_value", line: 2, field: "label" });
+    expect(parseError("a.csv", "text,label\nfine,\n")).toMatchObject({
+      kind: "invalid_value",
+      line: 2,
+      field: "label",
+    });
   });
 });
 
@@ -183,7 +246,13 @@ describe("ProfileAccumulator", () => {
     p.add({ text: "   ", label: "neg" });
     p.add({ text: "x".repeat(150), label: "neg" });
     const prof = p.finish();
-    expect(prof).toMatchObject({ rows: 5, duplicateRows: 1, emptyRows: 1, labels: { neg: 3, pos: 2 }, fields: ["id", "label", "text"] });
+    expect(prof).toMatchObject({
+      rows: 5,
+      duplicateRows: 1,
+      emptyRows: 1,
+      labels: { neg: 3, pos: 2 },
+      fields: ["id", "label", "text"],
+    });
     expect(prof.lengthStats).toEqual({ min: 3, max: 150, mean: (4 + 6 + 4 + 3 + 150) / 5, p50: 4, p95: 150 });
     expect(prof.lengthHistogram[0]).toEqual({ start: 0, end: 50, count: 4 });
     expect(prof.lengthHistogram.find((b) => b.start === 100)?.count).toBe(1);

@@ -14,7 +14,9 @@ const read = async (r: Readable) => {
   return Buffer.concat(parts).toString();
 };
 async function allFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return (await readdir(dir, { withFileTypes: true, recursive: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 }
 
 beforeEach(async () => {
@@ -81,19 +83,39 @@ describe("LocalStorage", () => {
   });
 
   it("lists by prefix, sorted, including partial name prefixes", async () => {
-    for (const k of ["datasets/t1/u1/a.jsonl", "datasets/t1/u2/b.csv", "datasets/t2/u3/c.jsonl", "jobs/j1/adapter.safetensors"]) await storage.put(k, body(k));
-    expect((await storage.list("datasets/")).map((b) => b.key)).toEqual(["datasets/t1/u1/a.jsonl", "datasets/t1/u2/b.csv", "datasets/t2/u3/c.jsonl"]);
-    expect((await storage.list("datasets/t1/")).map((b) => b.key)).toEqual(["datasets/t1/u1/a.jsonl", "datasets/t1/u2/b.csv"]);
+    for (const k of [
+      "datasets/t1/u1/a.jsonl",
+      "datasets/t1/u2/b.csv",
+      "datasets/t2/u3/c.jsonl",
+      "jobs/j1/adapter.safetensors",
+    ])
+      await storage.put(k, body(k));
+    expect((await storage.list("datasets/")).map((b) => b.key)).toEqual([
+      "datasets/t1/u1/a.jsonl",
+      "datasets/t1/u2/b.csv",
+      "datasets/t2/u3/c.jsonl",
+    ]);
+    expect((await storage.list("datasets/t1/")).map((b) => b.key)).toEqual([
+      "datasets/t1/u1/a.jsonl",
+      "datasets/t1/u2/b.csv",
+    ]);
     expect((await storage.list("datasets/t1/u2")).map((b) => b.key)).toEqual(["datasets/t1/u2/b.csv"]);
     expect((await storage.list("")).length).toBe(4);
     expect(await storage.list("nothing/here/")).toEqual([]);
-    expect((await storage.list("jobs/j1/"))[0]).toEqual({ key: "jobs/j1/adapter.safetensors", bytes: "jobs/j1/adapter.safetensors".length });
+    expect((await storage.list("jobs/j1/"))[0]).toEqual({
+      key: "jobs/j1/adapter.safetensors",
+      bytes: "jobs/j1/adapter.safetensors".length,
+    });
   });
 
   it("deletes one blob or a whole prefix, and a missing key quietly", async () => {
-    for (const k of ["datasets/t1/u1/a.jsonl", "datasets/t1/u1/b.jsonl", "datasets/t1/u2/c.jsonl"]) await storage.put(k, body(k));
+    for (const k of ["datasets/t1/u1/a.jsonl", "datasets/t1/u1/b.jsonl", "datasets/t1/u2/c.jsonl"])
+      await storage.put(k, body(k));
     await storage.delete("datasets/t1/u1/a.jsonl");
-    expect((await storage.list("datasets/")).map((b) => b.key)).toEqual(["datasets/t1/u1/b.jsonl", "datasets/t1/u2/c.jsonl"]);
+    expect((await storage.list("datasets/")).map((b) => b.key)).toEqual([
+      "datasets/t1/u1/b.jsonl",
+      "datasets/t1/u2/c.jsonl",
+    ]);
     await storage.delete("datasets/t1/u1/");
     expect((await storage.list("datasets/")).map((b) => b.key)).toEqual(["datasets/t1/u2/c.jsonl"]);
     await expect(readdir(join(root, "blobs/datasets/t1"))).resolves.toEqual(["u2"]);

@@ -20,7 +20,13 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
-import { DATASET_FORMATS, DatasetError, DatasetParser, type DatasetFormat, type DatasetParseResult } from "@whetstone/core";
+import {
+  DATASET_FORMATS,
+  DatasetError,
+  DatasetParser,
+  type DatasetFormat,
+  type DatasetParseResult,
+} from "@whetstone/core";
 import type { Prisma, PrismaClient } from "@whetstone/db";
 import type { BlobStorage } from "@whetstone/storage";
 import { AppError } from "../errors";
@@ -63,12 +69,18 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
   const datasetName = input.datasetName.trim();
   if (!datasetName) throw new AppError("BAD_REQUEST", "a dataset name is required", { field: "datasetName" });
   if (datasetName.length > MAX_DATASET_NAME_LENGTH) {
-    throw new AppError("BAD_REQUEST", `the dataset name is longer than ${MAX_DATASET_NAME_LENGTH} characters`, { field: "datasetName" });
+    throw new AppError("BAD_REQUEST", `the dataset name is longer than ${MAX_DATASET_NAME_LENGTH} characters`, {
+      field: "datasetName",
+    });
   }
   if (input.declaredFormat !== undefined && !DATASET_FORMATS.includes(input.declaredFormat)) {
-    throw new AppError("BAD_REQUEST", `unknown format "${String(input.declaredFormat)}" (one of ${DATASET_FORMATS.join(", ")})`, {
-      field: "declaredFormat",
-    });
+    throw new AppError(
+      "BAD_REQUEST",
+      `unknown format "${String(input.declaredFormat)}" (one of ${DATASET_FORMATS.join(", ")})`,
+      {
+        field: "declaredFormat",
+      },
+    );
   }
 
   const limit = deps.config.maxUploadBytes;
@@ -144,13 +156,17 @@ async function createVersionRow(
   for (let attempt = 1; ; attempt++) {
     try {
       return await prisma.$transaction(async (tx) => {
-        const existing = await tx.dataset.findUnique({ where: { teamId_name: { teamId: v.teamId, name: v.datasetName } } });
+        const existing = await tx.dataset.findUnique({
+          where: { teamId_name: { teamId: v.teamId, name: v.datasetName } },
+        });
         const dataset = existing
           ? await tx.dataset.update({
               where: { id: existing.id },
               data: { updatedAt: new Date(), ...(v.description !== undefined ? { description: v.description } : {}) },
             })
-          : await tx.dataset.create({ data: { teamId: v.teamId, name: v.datasetName, description: v.description ?? null } });
+          : await tx.dataset.create({
+              data: { teamId: v.teamId, name: v.datasetName, description: v.description ?? null },
+            });
         const last = await tx.datasetVersion.aggregate({ where: { datasetId: dataset.id }, _max: { version: true } });
         return tx.datasetVersion.create({
           data: {

@@ -65,9 +65,15 @@ function extensionOf(filename: string): string {
 }
 
 function unsupported(filename: string, what: string): DatasetError {
-  return new DatasetError("unsupported_file_type", `unsupported file type: "${filename}" is ${what}; ${ACCEPTED}`, undefined, "file", {
-    detectedType: what.replace(/^an? /, ""),
-  });
+  return new DatasetError(
+    "unsupported_file_type",
+    `unsupported file type: "${filename}" is ${what}; ${ACCEPTED}`,
+    undefined,
+    "file",
+    {
+      detectedType: what.replace(/^an? /, ""),
+    },
+  );
 }
 
 /**

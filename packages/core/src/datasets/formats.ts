@@ -61,7 +61,8 @@ function validateChat(r: DatasetRecord): RowProblem | null {
   if (!has(r, "messages")) return missing("messages");
   const messages = r.messages;
   if (!Array.isArray(messages)) return wrongType("messages", "an array", messages);
-  if (messages.length === 0) return { kind: "invalid_value", field: "messages", message: `field "messages" must not be empty` };
+  if (messages.length === 0)
+    return { kind: "invalid_value", field: "messages", message: `field "messages" must not be empty` };
   let assistant = false;
   for (let i = 0; i < messages.length; i++) {
     const m: unknown = messages[i];
@@ -85,7 +86,11 @@ function validateChat(r: DatasetRecord): RowProblem | null {
     if (typeof msg.content !== "string") return wrongType(`${at}.content`, "a string", msg.content);
   }
   if (!assistant) {
-    return { kind: "invalid_value", field: "messages", message: `field "messages" must contain at least one "assistant" message` };
+    return {
+      kind: "invalid_value",
+      field: "messages",
+      message: `field "messages" must contain at least one "assistant" message`,
+    };
   }
   return null;
 }
@@ -116,7 +121,8 @@ export function validateRecord(format: DatasetFormat, r: DatasetRecord): RowProb
     case "alpaca": {
       const p = requireString(r, "instruction");
       if (p) return p;
-      if (has(r, "input") && r.input !== null && typeof r.input !== "string") return wrongType("input", "a string", r.input);
+      if (has(r, "input") && r.input !== null && typeof r.input !== "string")
+        return wrongType("input", "a string", r.input);
       return requireString(r, "output");
     }
     case "text":

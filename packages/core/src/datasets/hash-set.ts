@@ -43,7 +43,10 @@ export class Hash64Set {
   size = 0;
   full = false;
 
-  constructor(readonly maxEntries: number, initialCapacity = 1024) {
+  constructor(
+    readonly maxEntries: number,
+    initialCapacity = 1024,
+  ) {
     this.slots = new Uint32Array(initialCapacity * 2);
     this.mask = initialCapacity - 1;
   }

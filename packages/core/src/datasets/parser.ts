@@ -131,9 +131,15 @@ export class DatasetParser {
       if (this.line === 0 && !this.sawContent) {
         throw new DatasetError("empty_file", `the file "${this.opts.filename}" is empty`, undefined, "file");
       }
-      throw new DatasetError("blank_file", `the file has only blank lines (${this.line}); there are no rows`, undefined, "file", {
-        lines: this.line,
-      });
+      throw new DatasetError(
+        "blank_file",
+        `the file has only blank lines (${this.line}); there are no rows`,
+        undefined,
+        "file",
+        {
+          lines: this.line,
+        },
+      );
     }
     const result = profile.finish();
     return { container: result.container, format: result.format, rows: result.rows, profile: result };
@@ -175,9 +181,15 @@ export class DatasetParser {
 
   private lineTooLong(): never {
     const mib = Math.round((this.maxLineBytes / 1024 / 1024) * 10) / 10;
-    throw new DatasetError("line_too_long", `line ${this.line + 1}: longer than ${mib} MiB; is it missing line breaks?`, this.line + 1, undefined, {
-      maxLineBytes: this.maxLineBytes,
-    });
+    throw new DatasetError(
+      "line_too_long",
+      `line ${this.line + 1}: longer than ${mib} MiB; is it missing line breaks?`,
+      this.line + 1,
+      undefined,
+      {
+        maxLineBytes: this.maxLineBytes,
+      },
+    );
   }
 
   /** `block` ends with LF when `complete`; otherwise it is the file's last line without one. */
@@ -215,9 +227,15 @@ export class DatasetParser {
       line++;
       const bad = firstInvalidUtf8(block.subarray(start, end));
       if (bad > 0) {
-        throw new DatasetError("not_utf8", `line ${line}: not valid UTF-8 (byte ${bad} of the line); save the file as UTF-8`, line, undefined, {
-          byte: bad,
-        });
+        throw new DatasetError(
+          "not_utf8",
+          `line ${line}: not valid UTF-8 (byte ${bad} of the line); save the file as UTF-8`,
+          line,
+          undefined,
+          {
+            byte: bad,
+          },
+        );
       }
       start = end + 1;
     }
@@ -236,8 +254,13 @@ export class DatasetParser {
       value = JSON.parse(l);
     } catch (e) {
       // V8 says "at position N" (0-based, in characters); a column is what an editor shows.
-      const why = (e instanceof Error ? e.message : String(e)).replace(/ at position (\d+)(?: \(line \d+ column \d+\))?/, (_, n: string) => ` at column ${Number(n) + 1}`);
-      throw new DatasetError("malformed_json", `line ${lineNo}: malformed JSON: ${why}`, lineNo, undefined, { reason: why });
+      const why = (e instanceof Error ? e.message : String(e)).replace(
+        / at position (\d+)(?: \(line \d+ column \d+\))?/,
+        (_, n: string) => ` at column ${Number(n) + 1}`,
+      );
+      throw new DatasetError("malformed_json", `line ${lineNo}: malformed JSON: ${why}`, lineNo, undefined, {
+        reason: why,
+      });
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       const got = typeName(value);
@@ -268,7 +291,13 @@ export class DatasetParser {
       }
       const empty = names.indexOf("");
       if (empty >= 0) {
-        throw new DatasetError("bad_header", `line ${lineNo}: column ${empty + 1} of the header row has no name`, lineNo, undefined, { column: empty + 1 });
+        throw new DatasetError(
+          "bad_header",
+          `line ${lineNo}: column ${empty + 1} of the header row has no name`,
+          lineNo,
+          undefined,
+          { column: empty + 1 },
+        );
       }
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup !== undefined) {

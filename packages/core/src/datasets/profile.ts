@@ -4,7 +4,9 @@ import type { DatasetRecord } from "./formats";
 import { Hash64, Hash64Set } from "./hash-set";
 
 /** Bucket edges of the length histogram, in characters; the last bucket is open-ended. */
-export const LENGTH_BUCKET_EDGES = [0, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000] as const;
+export const LENGTH_BUCKET_EDGES = [
+  0, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000,
+] as const;
 /** Lengths kept for the percentiles (reservoir sampling): exact up to this many rows, an estimate above. */
 export const LENGTH_RESERVOIR_SIZE = 10_000;
 /**
@@ -109,7 +111,8 @@ export class ProfileAccumulator {
         this.piece(r.text as string);
         const label = String(r.label).trim();
         this.hash.update(label);
-        if (this.labels.has(label) || this.labels.size < MAX_LABELS) this.labels.set(label, (this.labels.get(label) ?? 0) + 1);
+        if (this.labels.has(label) || this.labels.size < MAX_LABELS)
+          this.labels.set(label, (this.labels.get(label) ?? 0) + 1);
         else this.labels.set(OTHER_LABELS, (this.labels.get(OTHER_LABELS) ?? 0) + 1);
         break;
       }
@@ -167,7 +170,8 @@ export class ProfileAccumulator {
         p95: pct(0.95),
       },
       approxTokens: Math.round(this.totalChars / 4),
-      labels: this.format === "classification" ? Object.fromEntries([...this.labels].sort((a, b) => b[1] - a[1])) : null,
+      labels:
+        this.format === "classification" ? Object.fromEntries([...this.labels].sort((a, b) => b[1] - a[1])) : null,
       sample: this.sample,
       totalChars: this.totalChars,
       lengthStatsExact: n <= LENGTH_RESERVOIR_SIZE,

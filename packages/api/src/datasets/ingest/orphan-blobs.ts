@@ -19,7 +19,10 @@ export async function findOrphanDatasetBlobs(
   const known = new Set<string>();
   const keys = blobs.map((b) => b.key);
   for (let i = 0; i < keys.length; i += 1000) {
-    const rows = await deps.prisma.datasetVersion.findMany({ where: { blobKey: { in: keys.slice(i, i + 1000) } }, select: { blobKey: true } });
+    const rows = await deps.prisma.datasetVersion.findMany({
+      where: { blobKey: { in: keys.slice(i, i + 1000) } },
+      select: { blobKey: true },
+    });
     for (const r of rows) known.add(r.blobKey);
   }
   const orphans = keys.filter((k) => !known.has(k));
