@@ -1,5 +1,12 @@
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { PassThrough, Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { BlobInfo, BlobStorage } from "./storage";
 
 /** S3-compatible storage (AWS S3, MinIO…). Keys live under an optional prefix inside one bucket. */
@@ -14,7 +21,10 @@ export class S3Storage implements BlobStorage {
       endpoint: opts.endpoint,
       region: opts.region ?? "us-east-1",
       forcePathStyle: Boolean(opts.endpoint),
-      credentials: opts.accessKeyId && opts.secretAccessKey ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined,
+      credentials:
+        opts.accessKeyId && opts.secretAccessKey
+          ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey }
+          : undefined,
     });
   }
 
@@ -29,8 +39,18 @@ export class S3Storage implements BlobStorage {
     const { Upload } = await import("@aws-sdk/lib-storage");
     const stream = body instanceof Readable ? body : Readable.from(body);
     const pass = new PassThrough();
-    stream.pipe(pass);
-    await new Upload({ client: this.client, params: { Bucket: this.bucket, Key: this.full(key), Body: pass } }).done();
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: this.full(key), Body: pass },
+    });
+    // pipeline (not .pipe) so that a failing source fails the upload instead of leaving it waiting forever;
+    // abort() drops the parts of the multipart upload, so a failed put leaves no object.
+    try {
+      await Promise.all([pipeline(stream, pass), upload.done()]);
+    } catch (err) {
+      await upload.abort().catch(() => undefined);
+      throw err;
+    }
     const info = await this.stat(key);
     return info ?? { key, bytes: 0 };
   }
