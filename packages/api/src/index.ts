@@ -12,3 +12,7 @@ export { audit, type AuditAction, type AuditEntry } from "./audit/audit";
 // jobs, for apps/worker
 export { enqueueTrainingJob, buildTrainingJobPayload, EnqueueError, TRAINING_JOB_OPTIONS } from "./jobs/enqueue-training-job";
 export { stateEventMessage, parseStateEventMessage } from "./jobs/job-events";
+// datasets, for the upload routes of apps/web
+export { ingestDataset, type IngestDatasetInput } from "./datasets/ingest-dataset";
+// API keys, for scripts (the quickstart demo)
+export { createApiKey, revokeApiKey } from "./api-keys/api-keys";
