@@ -1,5 +1,8 @@
 import { FORMATS_FOR_TECHNIQUE, type JobSpec } from "@whetstone/core";
 import { AppError } from "../errors";
+import { admitJob } from "../scheduling/admission";
+import { assertFitsARunner, estimateJobSpec } from "../scheduling/estimate-job-spec";
+import { rebalanceQueue } from "../scheduling/rebalance-queue";
 import type { ApiDeps } from "../trpc";
 import { EnqueueError, enqueueTrainingJob } from "./enqueue-training-job";
 import { stateEventMessage } from "./job-events";
@@ -47,28 +50,39 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
     }
   });
 
+  // GPU memory the job needs (estimator); a job that fits no registered runner is refused now.
+  const { requiredVramMb } = await estimateJobSpec(prisma, actor.teamId, spec);
+  await assertFitsARunner(prisma, requiredVramMb);
+
   const now = new Date();
   const name = spec.name ?? `${baseModel.name} · ${spec.technique} · ${now.toISOString().slice(0, 16).replace("T", " ")}`;
-  const job = await prisma.fineTuneJob.create({
-    data: {
-      teamId: actor.teamId,
-      createdById: actor.userId,
-      name,
-      baseModelId: baseModel.id,
-      technique: spec.technique,
-      method: spec.method,
-      hyperparameters: spec.hyperparameters,
-      validationSplit: spec.hyperparameters.validationSplit,
-      seed: spec.hyperparameters.seed,
-      priority: spec.priority,
-      state: "queued",
-      queuedAt: now,
-      enqueuedAt: null,
-      datasets: { create: spec.datasets.map((d) => ({ datasetVersionId: d.datasetVersionId, weight: d.weight })) },
-      events: { create: { kind: "state", level: "info", message: stateEventMessage("queued", "created") } },
-    },
-    select: { id: true },
-  });
+  // Quota admission and the insert in one transaction under the team's lock (docs/decisions/0004): `queued`, or
+  // `pending_quota` with the reason; a team whose monthly GPU-hours are spent is refused (429).
+  const { result: job, decision } = await admitJob(prisma, actor, (tx, d) =>
+    tx.fineTuneJob.create({
+      data: {
+        teamId: actor.teamId,
+        createdById: actor.userId,
+        name,
+        baseModelId: baseModel.id,
+        technique: spec.technique,
+        method: spec.method,
+        hyperparameters: spec.hyperparameters,
+        validationSplit: spec.hyperparameters.validationSplit,
+        seed: spec.hyperparameters.seed,
+        priority: spec.priority,
+        requiredVramMb,
+        state: d.state,
+        pendingReason: d.pendingReason,
+        queuedAt: d.state === "queued" ? now : null,
+        enqueuedAt: null,
+        datasets: { create: spec.datasets.map((d) => ({ datasetVersionId: d.datasetVersionId, weight: d.weight })) },
+        events: { create: { kind: "state", level: "info", message: stateEventMessage(d.state, d.pendingReason ?? "created") } },
+      },
+      select: { id: true },
+    }),
+  );
+  if (decision.state !== "queued") return job;
 
   try {
     await enqueueTrainingJob(deps, job.id);
@@ -89,5 +103,7 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
     // Redis unreachable or similar: the job is committed and the reconciler will enqueue it.
     console.warn(`job ${job.id} accepted but not enqueued yet (${(err as Error).message}); the reconciler will retry`);
   }
+  // Give the new job its place in the fair order of the queue (the worker also does this periodically).
+  await rebalanceQueue(deps).catch(() => undefined);
   return job;
 }
