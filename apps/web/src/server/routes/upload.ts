@@ -7,23 +7,12 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import type { ApiDeps, Caller } from "@whetstone/api";
-import * as api from "@whetstone/api";
+// TODO(packages/api): import from "@whetstone/api" once its index exports ingestDataset; until then the
+// function is taken from the file the datasets engineer owns (the brief's stated location).
+import { ingestDataset } from "../../../../../packages/api/src/datasets/ingest-dataset";
 import { DATASET_FORMATS, type DatasetFormat } from "@whetstone/core";
 import { resolveTeam } from "../caller";
 import { errorResponse, jsonError, toJson } from "../http";
-
-type IngestDataset = (
-  deps: ApiDeps,
-  input: {
-    teamId: string;
-    userId: string;
-    datasetName: string;
-    description?: string;
-    filename: string;
-    body: Readable;
-    declaredFormat?: DatasetFormat;
-  },
-) => Promise<unknown>;
 
 export interface UploadParams {
   datasetName: string;
@@ -71,9 +60,6 @@ export async function handleUpload(req: Request, deps: ApiDeps, caller: Caller |
   }
   if (!req.body) return jsonError(400, "BAD_REQUEST", "the request has no body: send the file as the body", { field: "body" });
 
-  // ingestDataset lands in packages/api separately; until it does, the route answers 501.
-  const ingestDataset = (api as unknown as { ingestDataset?: IngestDataset }).ingestDataset;
-  if (!ingestDataset) return jsonError(501, "NOT_IMPLEMENTED", "dataset ingestion is not available in this build");
   const body = Readable.fromWeb(req.body as unknown as NodeWebReadableStream<Uint8Array>);
   try {
     const version = await ingestDataset(deps, {

@@ -159,6 +159,10 @@ export function NewJobForm({ team }: { team: string }) {
         errs[key] ??= issue.message;
       }
     }
+    if (!technique && chosenFormats.length) {
+      const kinds = [...new Set(chosenFormats)].map((f) => DATASET_FORMAT_LABELS[f as DatasetFormat] ?? f).join(" + ");
+      errs.technique = `No technique trains on ${kinds} together: mix datasets of compatible formats.`;
+    }
     if (technique && chosenFormats.some((f) => !(FORMATS_FOR_TECHNIQUE[technique] as readonly string[]).includes(f))) {
       errs.technique = `${TECHNIQUE_LABELS[technique]} can't train on ${chosenFormats.join(", ")} data`;
     }
