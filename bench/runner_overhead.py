@@ -43,8 +43,8 @@ def rows(n: int, seed: int = 0) -> list[dict]:
     out = []
     for _ in range(n):
         t = rng.choice(list(TOPICS))
-        q = f"My question is about {rng.choice(TOPICS[t])}; " + " ".join(rng.choice(["please", "help", "today", "again",
-                                                                                  "order", "thanks"]) for _ in range(rng.randint(2, 30)))
+        filler = [rng.choice(["please", "help", "today", "again", "order", "thanks"]) for _ in range(rng.randint(2, 30))]
+        q = f"My question is about {rng.choice(TOPICS[t])}; " + " ".join(filler)
         out.append({"messages": [{"role": "user", "content": q},
                                  {"role": "assistant", "content": f"This is a {t} question. The {t} team will answer."}]})
     return out
@@ -120,6 +120,7 @@ def plain_script(args, model_dir: Path, data_file: Path, work: Path) -> dict:
     cuda = torch.cuda.is_available()
     dtype = torch.bfloat16 if cuda else torch.float32
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
+    n_params = model.num_parameters()
     model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules="all-linear",
                                              task_type="CAUSAL_LM"))
     data = [json.loads(line) for line in data_file.read_text().splitlines()]
@@ -138,7 +139,7 @@ def plain_script(args, model_dir: Path, data_file: Path, work: Path) -> dict:
     train = time.perf_counter() - t1
     model.save_pretrained(work / "plain-adapter")
     return {"wall": time.perf_counter() - t0, "train": train, "tokens": trainer.state.num_input_tokens_seen,
-            "steps": trainer.state.global_step}
+            "steps": trainer.state.global_step, "params": n_params}
 
 
 def main() -> None:
@@ -149,6 +150,7 @@ def main() -> None:
     p.add_argument("--seq-len", type=int, default=128)
     p.add_argument("--rows", type=int, default=400)
     p.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379"))
+    p.add_argument("--repeat", type=int, default=3, help="runs of each path; the best is reported")
     p.add_argument("--peak-tflops", type=float, default=989.0)
     args = p.parse_args()
     if args.model_config in PRESETS:
@@ -162,14 +164,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         model_dir = build(tmp / "model", **size)
-        from transformers import AutoConfig, AutoModelForCausalLM
-
-        with torch.device("meta"):
-            n_params = sum(q.numel() for q in AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(model_dir)).parameters())
         data_file = tmp / "data.jsonl"
         data_file.write_text("".join(json.dumps(r) + "\n" for r in rows(args.rows)))
-        plain = plain_script(args, model_dir, data_file, tmp / "work-plain")
-        agent = through_agent(args, model_dir, data_file, tmp / "storage", tmp / "work-agent")
+        # alternate the two paths and keep the best of each: the machine may be shared, and the first run of
+        # each path pays one-off warm-up costs
+        plains, agents = [], []
+        for i in range(args.repeat):
+            plains.append(plain_script(args, model_dir, data_file, tmp / f"work-plain-{i}"))
+            agents.append(through_agent(args, model_dir, data_file, tmp / "storage", tmp / f"work-agent-{i}"))
+        plain = min(plains, key=lambda r: r["wall"])
+        agent = min(agents, key=lambda r: r["wall"])
+        n_params = plain["params"]
+        print("all runs (wall s / train s):", "plain", [(round(r["wall"], 2), round(r["train"], 2)) for r in plains],
+              "agent", [(round(r["wall"], 2), round(r["train"], 2)) for r in agents])
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
     print(f"\nmodel {args.model_config}: {n_params / 1e6:.2f}M parameters, {args.steps} steps, batch {args.batch_size}, "

@@ -48,6 +48,7 @@ class Settings:
     workdir: str = field(default_factory=lambda: str(Path(tempfile.gettempdir()) / "whetstone-runner"))
     handback_grace_seconds: float = 120.0
     handback_delay_ms: int = 1000
+    vram_retry_delay_ms: int = 30_000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -169,6 +170,14 @@ class Agent:
         if await self.redis.get(self.s.cancel_key(job_id)):
             self.job_state(job_id, attempt, "cancelled", "cancelled before it started")
             return {"state": "cancelled"}
+        vram = self.device["vramMb"]
+        if vram is not None and payload.get("requiredVramMb", 0) > vram:
+            # Too big for this GPU: leave it to a larger runner (no attempt used, no state change).
+            self.job_event("log", job_id, attempt, level="warning", message=(
+                f"runner {self.s.runner_name} has {vram} MiB of VRAM, the job needs {payload['requiredVramMb']} MiB; "
+                "left for a larger runner"))
+            await job.moveToDelayed(int(time.time() * 1000) + self.s.vram_retry_delay_ms, token)
+            raise DelayedError()
 
         self.current_job = job_id
         self.heartbeat()
