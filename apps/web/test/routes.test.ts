@@ -44,30 +44,71 @@ beforeAll(async () => {
   db = await createTestDatabase();
   dir = await mkdtemp(join(tmpdir(), "wst-web-test-"));
   const redis = new Redis({ host: "127.0.0.1", port: 6379, maxRetriesPerRequest: 1 });
-  queue = new Queue(`training-web-test-${randomBytes(4).toString("hex")}`, { connection: redis, prefix: `wst-web-test` });
-  deps = { prisma: db.prisma, redis, trainingQueue: queue, storage: new LocalStorage(dir), config: { maxUploadBytes: 1024 * 1024 } };
+  queue = new Queue(`training-web-test-${randomBytes(4).toString("hex")}`, {
+    connection: redis,
+    prefix: `wst-web-test`,
+  });
+  deps = {
+    prisma: db.prisma,
+    redis,
+    trainingQueue: queue,
+    storage: new LocalStorage(dir),
+    config: { maxUploadBytes: 1024 * 1024 },
+  };
   const p = db.prisma;
 
   alice = await p.user.create({ data: { email: "alice@a.test" } });
   bob = await p.user.create({ data: { email: "bob@b.test" } });
   viewer = await p.user.create({ data: { email: "vera@a.test" } });
-  teamA = await p.team.create({ data: { slug: "team-a", name: "Team A", memberships: { create: [{ userId: alice.id, role: "owner" }, { userId: viewer.id, role: "viewer" }] } } });
-  teamB = await p.team.create({ data: { slug: "team-b", name: "Team B", memberships: { create: { userId: bob.id, role: "owner" } } } });
+  teamA = await p.team.create({
+    data: {
+      slug: "team-a",
+      name: "Team A",
+      memberships: {
+        create: [
+          { userId: alice.id, role: "owner" },
+          { userId: viewer.id, role: "viewer" },
+        ],
+      },
+    },
+  });
+  teamB = await p.team.create({
+    data: { slug: "team-b", name: "Team B", memberships: { create: { userId: bob.id, role: "owner" } } },
+  });
 
-  const key = await appRouter.createCaller(createContext({ deps, caller: session(alice), teamSlug: teamA.slug })).apiKeys.create({ name: "ci" });
+  const key = await appRouter
+    .createCaller(createContext({ deps, caller: session(alice), teamSlug: teamA.slug }))
+    .apiKeys.create({ name: "ci" });
   keyA = key.key;
 
   const model = await p.baseModel.create({ data: { name: "tiny", source: "local", ref: "/models/tiny" } });
   const mkJob = (teamId: string) =>
     p.fineTuneJob.create({
-      data: { teamId, name: "j", baseModelId: model.id, technique: "sft", method: "lora", hyperparameters: {}, validationSplit: 0.1, seed: 1, state: "running" },
+      data: {
+        teamId,
+        name: "j",
+        baseModelId: model.id,
+        technique: "sft",
+        method: "lora",
+        hyperparameters: {},
+        validationSplit: 0.1,
+        seed: 1,
+        state: "running",
+      },
     });
   jobA = (await mkJob(teamA.id)).id;
   jobB = (await mkJob(teamB.id)).id;
   const body = Buffer.from("adapter-bytes-".repeat(1000));
   await deps.storage.put(`jobs/${jobA}/adapter_model.safetensors`, Readable.from([body]));
   const art = await p.artifact.create({
-    data: { jobId: jobA, kind: "adapter", name: "adapter_model.safetensors", key: `jobs/${jobA}/adapter_model.safetensors`, bytes: BigInt(body.length), sha256: "ab".repeat(32) },
+    data: {
+      jobId: jobA,
+      kind: "adapter",
+      name: "adapter_model.safetensors",
+      key: `jobs/${jobA}/adapter_model.safetensors`,
+      bytes: BigInt(body.length),
+      sha256: "ab".repeat(32),
+    },
   });
   artifactA = { id: art.id, body };
 });
@@ -93,7 +134,9 @@ describe("REST /api/v1", () => {
 
   it("refuses a request without a key, even from a signed-in dashboard (no session auth on REST)", async () => {
     expect((await rest("/teams")).status).toBe(401);
-    expect((await rest("/teams", { authorization: "Bearer wst_notarealkeynotarealkeynotarealkey00" })).status).toBe(401);
+    expect((await rest("/teams", { authorization: "Bearer wst_notarealkeynotarealkeynotarealkey00" })).status).toBe(
+      401,
+    );
   });
 
   it("hides another team's job behind 404", async () => {
@@ -117,7 +160,9 @@ describe("tRPC /api/trpc", () => {
   });
 
   it("refuses a bad API key instead of falling back to the session cookie", async () => {
-    const req = new Request("http://localhost/api/trpc/teams.listMine", { headers: { authorization: "Bearer wst_bad" } });
+    const req = new Request("http://localhost/api/trpc/teams.listMine", {
+      headers: { authorization: "Bearer wst_bad" },
+    });
     const res = await handleTrpc(req, deps, async () => alice.id);
     expect(res.status).toBe(401);
     expect(await resolveCaller(req, deps, async () => alice.id)).toBeNull();
@@ -125,11 +170,22 @@ describe("tRPC /api/trpc", () => {
 });
 
 describe("dataset upload", () => {
-  const upload = (caller: Caller | null, query: string, body: BodyInit | null, headers: Record<string, string> = {}) => {
-    const req = new Request(`http://localhost/api/uploads?${query}`, { method: "POST", body, headers, duplex: "half" } as RequestInit);
+  const upload = (
+    caller: Caller | null,
+    query: string,
+    body: BodyInit | null,
+    headers: Record<string, string> = {},
+  ) => {
+    const req = new Request(`http://localhost/api/uploads?${query}`, {
+      method: "POST",
+      body,
+      headers,
+      duplex: "half",
+    } as RequestInit);
     return handleUpload(req, deps, caller, uploadParamsFromUrl(req, null));
   };
-  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; details: Record<string, unknown> } }).error;
+  const errorOf = async (res: Response) =>
+    ((await res.json()) as { error: { code: string; message: string; details: Record<string, unknown> } }).error;
 
   it("asks for a session or a key", async () => {
     const res = await upload(null, "team=team-a&name=x", "{}");
@@ -144,7 +200,9 @@ describe("dataset upload", () => {
   });
 
   it("refuses a declared size over the limit with 413 before reading the body", async () => {
-    const res = await upload(session(alice), "team=team-a&name=big&filename=big.jsonl", "x", { "content-length": String(5 * 1024 * 1024) });
+    const res = await upload(session(alice), "team=team-a&name=big&filename=big.jsonl", "x", {
+      "content-length": String(5 * 1024 * 1024),
+    });
     expect(res.status).toBe(413);
     const e = await errorOf(res);
     expect(e.code).toBe("PAYLOAD_TOO_LARGE");
@@ -165,12 +223,27 @@ describe("dataset upload", () => {
     const file = rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
     const first = await upload(session(alice), "team=team-a&name=dosing&filename=dosing.jsonl", file);
     expect(first.status).toBe(201);
-    const v1 = (await first.json()) as { id: string; version: number; rowCount: number; format: string; bytes: number; datasetId: string };
+    const v1 = (await first.json()) as {
+      id: string;
+      version: number;
+      rowCount: number;
+      format: string;
+      bytes: number;
+      datasetId: string;
+    };
     expect(v1).toMatchObject({ version: 1, rowCount: 2, format: "prompt_completion", bytes: Buffer.byteLength(file) });
     const second = await handleUpload(
-      new Request(`http://localhost/api/v1/datasets/dosing/versions?filename=dosing.jsonl`, { method: "POST", body: file, headers: { authorization: `Bearer ${keyA}` } }),
+      new Request(`http://localhost/api/v1/datasets/dosing/versions?filename=dosing.jsonl`, {
+        method: "POST",
+        body: file,
+        headers: { authorization: `Bearer ${keyA}` },
+      }),
       deps,
-      await resolveCaller(new Request("http://localhost", { headers: { authorization: `Bearer ${keyA}` } }), deps, noSession),
+      await resolveCaller(
+        new Request("http://localhost", { headers: { authorization: `Bearer ${keyA}` } }),
+        deps,
+        noSession,
+      ),
       { datasetName: "dosing", filename: "dosing.jsonl", description: null, declaredFormat: null, teamSlug: null },
     );
     expect(second.status).toBe(201);
@@ -205,7 +278,14 @@ describe("job SSE stream", () => {
   it("forwards a Redis publish as an SSE event, sends heartbeats, and unsubscribes on disconnect", async () => {
     const ac = new AbortController();
     const sub = subscriber();
-    const res = await handleJobStream(new Request(`http://localhost/api/jobs/${jobA}/stream`, { signal: ac.signal }), deps, session(alice), jobA, () => sub, 50);
+    const res = await handleJobStream(
+      new Request(`http://localhost/api/jobs/${jobA}/stream`, { signal: ac.signal }),
+      deps,
+      session(alice),
+      jobA,
+      () => sub,
+      50,
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const reader = res.body!.getReader();
@@ -227,7 +307,9 @@ describe("job SSE stream", () => {
     await readUntil(": heartbeat");
 
     ac.abort();
-    await expect.poll(async () => (await deps.redis.pubsub("NUMSUB", jobUpdatesChannel(jobA)))[1], { timeout: 3000 }).toBe(0);
+    await expect
+      .poll(async () => (await deps.redis.pubsub("NUMSUB", jobUpdatesChannel(jobA)))[1], { timeout: 3000 })
+      .toBe(0);
     await expect.poll(() => sub.status, { timeout: 3000 }).not.toBe("ready");
   });
 });

@@ -8,7 +8,9 @@ export default function NotFound() {
         <Compass className="size-6" aria-hidden />
       </div>
       <h1 className="mt-4 text-lg font-semibold text-zinc-900">Nothing here</h1>
-      <p className="mt-1 max-w-sm text-sm text-zinc-500">This page doesn&apos;t exist, or it belongs to a team you are not a member of.</p>
+      <p className="mt-1 max-w-sm text-sm text-zinc-500">
+        This page doesn&apos;t exist, or it belongs to a team you are not a member of.
+      </p>
       <ButtonLink href="/" className="mt-6" variant="secondary">
         Go to my team
       </ButtonLink>

@@ -29,7 +29,10 @@ export function JobsTable({ team, jobs }: { team: string; jobs: Job[] }) {
       <TBody>
         {jobs.map((j) => {
           const p = jobProgress(j);
-          const ended = j.finishedAt && j.startedAt ? formatDuration(new Date(j.finishedAt).getTime() - new Date(j.startedAt).getTime()) : null;
+          const ended =
+            j.finishedAt && j.startedAt
+              ? formatDuration(new Date(j.finishedAt).getTime() - new Date(j.startedAt).getTime())
+              : null;
           return (
             <TR key={j.id} data-testid="job-row" data-job-id={j.id}>
               <TD>
@@ -47,10 +50,14 @@ export function JobsTable({ team, jobs }: { team: string; jobs: Job[] }) {
                 {j.state === "running" || j.state === "succeeded" ? (
                   <div className="flex items-center gap-2">
                     <Progress value={p} className="h-1.5" tone={j.state === "succeeded" ? "green" : "accent"} />
-                    <span className="tabular w-10 shrink-0 text-right text-xs text-zinc-500">{p == null ? "" : `${Math.round(p * 100)}%`}</span>
+                    <span className="tabular w-10 shrink-0 text-right text-xs text-zinc-500">
+                      {p == null ? "" : `${Math.round(p * 100)}%`}
+                    </span>
                   </div>
                 ) : (
-                  <span className="text-xs text-zinc-400">{j.state === "failed" || j.state === "cancelled" ? (ended ?? "—") : "—"}</span>
+                  <span className="text-xs text-zinc-400">
+                    {j.state === "failed" || j.state === "cancelled" ? (ended ?? "—") : "—"}
+                  </span>
                 )}
               </TD>
               <TD className="max-w-[12rem] truncate">{j.baseModel.name}</TD>

@@ -1,5 +1,16 @@
 "use client";
-import { Boxes, Check, ChevronsUpDown, Database, FlaskConical, LayoutDashboard, LogOut, Plus, Settings, Shield } from "lucide-react";
+import {
+  Boxes,
+  Check,
+  ChevronsUpDown,
+  Database,
+  FlaskConical,
+  LayoutDashboard,
+  LogOut,
+  Plus,
+  Settings,
+  Shield,
+} from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
@@ -32,7 +43,10 @@ export function Sidebar({
     { href: `${base}/settings`, label: "Settings", icon: Settings, testId: "nav-settings" },
   ];
   return (
-    <aside className="sticky top-0 flex h-screen w-60 shrink-0 flex-col border-r border-zinc-200 bg-white" data-testid="sidebar">
+    <aside
+      className="sticky top-0 flex h-screen w-60 shrink-0 flex-col border-r border-zinc-200 bg-white"
+      data-testid="sidebar"
+    >
       <div className="flex items-center gap-2.5 px-4 pt-5 pb-4">
         <LogoMark className="size-7" />
         <span className="text-[15px] font-semibold tracking-tight">Whetstone</span>
@@ -61,13 +75,17 @@ export function Sidebar({
         })}
         {user.isAdmin && (
           <>
-            <div className="px-2.5 pt-5 pb-1 text-[11px] font-semibold tracking-wide text-zinc-400 uppercase">Instance</div>
+            <div className="px-2.5 pt-5 pb-1 text-[11px] font-semibold tracking-wide text-zinc-400 uppercase">
+              Instance
+            </div>
             <Link
               href="/admin"
               data-testid="nav-admin"
               className={cn(
                 "flex items-center gap-2.5 rounded-lg px-2.5 py-1.5 text-sm font-medium transition-colors",
-                pathname.startsWith("/admin") ? "bg-accent-50 text-accent-700" : "text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900",
+                pathname.startsWith("/admin")
+                  ? "bg-accent-50 text-accent-700"
+                  : "text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900",
               )}
             >
               <Shield className="size-4 text-zinc-400" aria-hidden />
@@ -82,7 +100,9 @@ export function Sidebar({
             {(user.name ?? user.email).slice(0, 2)}
           </div>
           <div className="min-w-0 flex-1">
-            <div className="truncate text-[13px] font-medium text-zinc-900">{user.name ?? user.email.split("@")[0]}</div>
+            <div className="truncate text-[13px] font-medium text-zinc-900">
+              {user.name ?? user.email.split("@")[0]}
+            </div>
             <div className="truncate text-xs text-zinc-500" data-testid="current-user-email">
               {user.email}
             </div>
@@ -148,7 +168,10 @@ function TeamSwitcher({ team, teams }: { team: TeamItem; teams: TeamItem[] }) {
             </Link>
           ))}
           <div className="my-1 h-px bg-zinc-100" />
-          <Link href="/onboarding" className="flex items-center gap-2.5 rounded-md px-2 py-1.5 text-[13px] text-zinc-600 hover:bg-zinc-100">
+          <Link
+            href="/onboarding"
+            className="flex items-center gap-2.5 rounded-md px-2 py-1.5 text-[13px] text-zinc-600 hover:bg-zinc-100"
+          >
             <Plus className="size-4 text-zinc-400" aria-hidden />
             New team
           </Link>
@@ -162,7 +185,10 @@ function TeamAvatar({ name, small }: { name: string; small?: boolean }) {
   const hue = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
   return (
     <span
-      className={cn("flex shrink-0 items-center justify-center rounded-md font-semibold text-white uppercase", small ? "size-5 text-[10px]" : "size-7 text-xs")}
+      className={cn(
+        "flex shrink-0 items-center justify-center rounded-md font-semibold text-white uppercase",
+        small ? "size-5 text-[10px]" : "size-7 text-xs",
+      )}
       style={{ background: `hsl(${hue} 55% 48%)` }}
     >
       {name.slice(0, 1)}

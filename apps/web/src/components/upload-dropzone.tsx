@@ -70,8 +70,15 @@ export function uploadFile(
         details: (e?.details as UploadError["details"]) ?? {},
       } satisfies UploadError);
     };
-    xhr.onerror = () => reject({ status: 0, code: "NETWORK", message: "the connection was lost during the upload", details: {} } satisfies UploadError);
-    xhr.onabort = () => reject({ status: 0, code: "ABORTED", message: "the upload was cancelled", details: {} } satisfies UploadError);
+    xhr.onerror = () =>
+      reject({
+        status: 0,
+        code: "NETWORK",
+        message: "the connection was lost during the upload",
+        details: {},
+      } satisfies UploadError);
+    xhr.onabort = () =>
+      reject({ status: 0, code: "ABORTED", message: "the upload was cancelled", details: {} } satisfies UploadError);
     xhr.send(file);
   });
   return { promise, abort: () => xhr.abort() };
@@ -129,7 +136,14 @@ export function UploadDropzone({
   };
 
   const busy = phase.kind === "uploading" || phase.kind === "processing";
-  const pct = phase.kind === "uploading" ? (phase.total ? phase.loaded / phase.total : 0) : phase.kind === "processing" || phase.kind === "done" ? 1 : 0;
+  const pct =
+    phase.kind === "uploading"
+      ? phase.total
+        ? phase.loaded / phase.total
+        : 0
+      : phase.kind === "processing" || phase.kind === "done"
+        ? 1
+        : 0;
 
   return (
     <div className="space-y-4">
@@ -154,7 +168,9 @@ export function UploadDropzone({
         className={cn(
           "flex cursor-pointer flex-col items-center justify-center rounded-xl border-2 border-dashed text-center transition-colors",
           compact ? "px-6 py-7" : "px-6 py-12",
-          dragging ? "border-accent-400 bg-accent-50/70" : "border-zinc-200 bg-zinc-50/50 hover:border-zinc-300 hover:bg-zinc-50",
+          dragging
+            ? "border-accent-400 bg-accent-50/70"
+            : "border-zinc-200 bg-zinc-50/50 hover:border-zinc-300 hover:bg-zinc-50",
           busy && "cursor-default opacity-80",
         )}
       >
@@ -166,7 +182,12 @@ export function UploadDropzone({
           data-testid="dataset-file-input"
           onChange={(e) => pick(e.target.files?.[0])}
         />
-        <div className={cn("flex size-11 items-center justify-center rounded-xl ring-1", dragging ? "bg-accent-100 text-accent-700 ring-accent-200" : "bg-white text-zinc-500 ring-zinc-200")}>
+        <div
+          className={cn(
+            "flex size-11 items-center justify-center rounded-xl ring-1",
+            dragging ? "bg-accent-100 text-accent-700 ring-accent-200" : "bg-white text-zinc-500 ring-zinc-200",
+          )}
+        >
           <UploadCloud className="size-5" aria-hidden />
         </div>
         {file ? (
@@ -183,7 +204,9 @@ export function UploadDropzone({
             <div className="text-sm font-medium text-zinc-900">
               Drop a file here, or <span className="text-accent-600">browse</span>
             </div>
-            <div className="mt-1 text-xs text-zinc-500">JSONL (chat, prompt/completion, alpaca, text, classification), CSV or TSV</div>
+            <div className="mt-1 text-xs text-zinc-500">
+              JSONL (chat, prompt/completion, alpaca, text, classification), CSV or TSV
+            </div>
           </div>
         )}
       </div>
@@ -191,10 +214,23 @@ export function UploadDropzone({
       {!datasetName && (
         <div className="grid gap-4 sm:grid-cols-2">
           <Field label="Dataset name" htmlFor="dataset-name" hint="Uploading to an existing name adds a new version.">
-            <Input id="dataset-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="discharge-summaries" data-testid="dataset-name-input" disabled={busy} />
+            <Input
+              id="dataset-name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="discharge-summaries"
+              data-testid="dataset-name-input"
+              disabled={busy}
+            />
           </Field>
           <Field label="Description" htmlFor="dataset-description" hint="Optional.">
-            <Input id="dataset-description" value={description} onChange={(e) => setDescription(e.target.value)} placeholder="De-identified notes, 2023" disabled={busy} />
+            <Input
+              id="dataset-description"
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+              placeholder="De-identified notes, 2023"
+              disabled={busy}
+            />
           </Field>
         </div>
       )}
@@ -207,15 +243,25 @@ export function UploadDropzone({
               {phase.kind === "processing" && "Parsing and profiling rows…"}
               {phase.kind === "done" && (
                 <span className="inline-flex items-center gap-1.5 text-emerald-700">
-                  <CheckCircle2 className="size-4" aria-hidden /> Version {phase.version.version} ready · {phase.version.rowCount.toLocaleString()} rows
+                  <CheckCircle2 className="size-4" aria-hidden /> Version {phase.version.version} ready ·{" "}
+                  {phase.version.rowCount.toLocaleString()} rows
                 </span>
               )}
             </span>
             <span className="tabular text-zinc-500">
-              {phase.kind === "uploading" ? `${formatBytes(phase.loaded)} of ${formatBytes(phase.total)} · ${Math.round(pct * 100)}%` : phase.kind === "processing" ? "100%" : ""}
+              {phase.kind === "uploading"
+                ? `${formatBytes(phase.loaded)} of ${formatBytes(phase.total)} · ${Math.round(pct * 100)}%`
+                : phase.kind === "processing"
+                  ? "100%"
+                  : ""}
             </span>
           </div>
-          <Progress value={phase.kind === "processing" ? null : pct} tone={phase.kind === "done" ? "green" : "accent"} testId="upload-progress" label="Upload progress" />
+          <Progress
+            value={phase.kind === "processing" ? null : pct}
+            tone={phase.kind === "done" ? "green" : "accent"}
+            testId="upload-progress"
+            label="Upload progress"
+          />
         </div>
       )}
 
@@ -223,11 +269,22 @@ export function UploadDropzone({
 
       <div className="flex items-center justify-end gap-2">
         {busy && (
-          <Button variant="ghost" type="button" onClick={() => abortRef.current?.()} disabled={phase.kind === "processing"}>
+          <Button
+            variant="ghost"
+            type="button"
+            onClick={() => abortRef.current?.()}
+            disabled={phase.kind === "processing"}
+          >
             <X className="size-4" aria-hidden /> Cancel
           </Button>
         )}
-        <Button type="button" onClick={start} disabled={!file || !name.trim() || busy} loading={busy} data-testid="upload-submit">
+        <Button
+          type="button"
+          onClick={start}
+          disabled={!file || !name.trim() || busy}
+          loading={busy}
+          data-testid="upload-submit"
+        >
           {datasetName ? "Upload new version" : "Upload dataset"}
         </Button>
       </div>
@@ -243,7 +300,11 @@ export function UploadErrorPanel({ error, filename }: { error: UploadError; file
         <AlertTriangle className="mt-0.5 size-5 shrink-0 text-red-600" aria-hidden />
         <div className="min-w-0 flex-1">
           <div className="text-sm font-semibold text-red-900">
-            {error.status === 413 ? "The file is too large" : line != null ? "The file has a problem" : "The upload failed"}
+            {error.status === 413
+              ? "The file is too large"
+              : line != null
+                ? "The file has a problem"
+                : "The upload failed"}
           </div>
           <p className="mt-1 text-sm break-words text-red-800" data-testid="upload-error-message">
             {error.message}

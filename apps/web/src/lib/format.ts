@@ -11,7 +11,8 @@ export function formatBytes(n: number | bigint | null | undefined): string {
   return `${v < 10 && i > 0 ? v.toFixed(1) : Math.round(v)} ${UNITS[i]}`;
 }
 
-export const formatNumber = (n: number | null | undefined) => (n == null ? "—" : new Intl.NumberFormat("en-US").format(n));
+export const formatNumber = (n: number | null | undefined) =>
+  n == null ? "—" : new Intl.NumberFormat("en-US").format(n);
 
 export function formatCompact(n: number | bigint | null | undefined): string {
   if (n == null) return "—";

@@ -22,7 +22,8 @@ function makeQueryClient() {
         staleTime: 5_000,
         retry: (count, err) => {
           const code = err instanceof TRPCClientError ? (err.data as { code?: string } | undefined)?.code : undefined;
-          if (code === "NOT_FOUND" || code === "UNAUTHORIZED" || code === "FORBIDDEN" || code === "BAD_REQUEST") return false;
+          if (code === "NOT_FOUND" || code === "UNAUTHORIZED" || code === "FORBIDDEN" || code === "BAD_REQUEST")
+            return false;
           return count < 2;
         },
       },
@@ -53,10 +54,26 @@ export function TRPCReactProvider({ team, children }: { team: string | null; chi
 }
 
 /** A readable message and the structured details ({line, field, …}) of a tRPC error. */
-export function errorInfo(err: unknown): { message: string; code?: string; details: Record<string, unknown> | null; zodIssues: { path: (string | number)[]; message: string }[] | null } {
+export function errorInfo(err: unknown): {
+  message: string;
+  code?: string;
+  details: Record<string, unknown> | null;
+  zodIssues: { path: (string | number)[]; message: string }[] | null;
+} {
   if (err instanceof TRPCClientError) {
-    const data = err.data as { code?: string; details?: Record<string, unknown> | null; zodIssues?: { path: (string | number)[]; message: string }[] | null } | undefined;
-    return { message: err.message, code: data?.code, details: data?.details ?? null, zodIssues: data?.zodIssues ?? null };
+    const data = err.data as
+      | {
+          code?: string;
+          details?: Record<string, unknown> | null;
+          zodIssues?: { path: (string | number)[]; message: string }[] | null;
+        }
+      | undefined;
+    return {
+      message: err.message,
+      code: data?.code,
+      details: data?.details ?? null,
+      zodIssues: data?.zodIssues ?? null,
+    };
   }
   return { message: err instanceof Error ? err.message : String(err), details: null, zodIssues: null };
 }

@@ -11,7 +11,13 @@ export async function requireUser(returnTo?: string) {
   const { prisma } = await getDeps();
   const user = await prisma.user.findUnique({
     where: { id },
-    select: { id: true, email: true, name: true, isAdmin: true, memberships: { include: { team: true }, orderBy: { createdAt: "asc" } } },
+    select: {
+      id: true,
+      email: true,
+      name: true,
+      isAdmin: true,
+      memberships: { include: { team: true }, orderBy: { createdAt: "asc" } },
+    },
   });
   if (!user) redirect(signIn);
   return user;

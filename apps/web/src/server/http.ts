@@ -16,7 +16,12 @@ export interface ErrorBody {
   error: { code: string; message: string; details: Record<string, unknown> };
 }
 
-export function jsonError(status: number, code: string, message: string, details: Record<string, unknown> = {}): Response {
+export function jsonError(
+  status: number,
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): Response {
   const body: ErrorBody = { error: { code, message, details } };
   return Response.json(body, { status, headers: { "cache-control": "no-store" } });
 }

@@ -24,7 +24,12 @@ export async function signInAction(_prev: AuthFormState, form: FormData): Promis
     return { error: null };
   } catch (err) {
     if (err instanceof AuthError) {
-      return { error: err.type === "CredentialsSignin" ? "That email and password don't match an account." : "Sign-in failed. Try again." };
+      return {
+        error:
+          err.type === "CredentialsSignin"
+            ? "That email and password don't match an account."
+            : "Sign-in failed. Try again.",
+      };
     }
     throw err; // Next's redirect
   }

@@ -10,9 +10,7 @@ export function SignInForm({ callbackUrl, oidc }: { callbackUrl: string; oidc: {
     <>
       <h1 className="text-2xl font-semibold tracking-tight text-zinc-900">Sign in</h1>
       <p className="mt-1.5 text-sm text-zinc-500">Welcome back. Pick up where your models left off.</p>
-      {state.error && (
-        <Alert className="mt-6" title={state.error} testId="auth-error" />
-      )}
+      {state.error && <Alert className="mt-6" title={state.error} testId="auth-error" />}
       <form action={action} className="mt-6 space-y-4" data-testid="sign-in-form">
         <input type="hidden" name="callbackUrl" value={callbackUrl} />
         <Field label="Email" htmlFor="email">
@@ -70,7 +68,15 @@ export function SignUpForm({ oidc }: { oidc: { enabled: boolean; name: string } 
           <Input id="email" name="email" type="email" autoComplete="email" required invalid={!!err("email")} />
         </Field>
         <Field label="Password" htmlFor="password" hint="At least 8 characters." error={err("password")}>
-          <Input id="password" name="password" type="password" autoComplete="new-password" required minLength={8} invalid={!!err("password")} />
+          <Input
+            id="password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            invalid={!!err("password")}
+          />
         </Field>
         <Button type="submit" className="w-full" loading={pending} data-testid="sign-up-submit">
           Create account

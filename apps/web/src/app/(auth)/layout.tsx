@@ -14,7 +14,9 @@ export default function AuthLayout({ children }: { children: React.ReactNode }) 
         <div className="absolute inset-0 bg-[linear-gradient(to_right,rgba(255,255,255,0.04)_1px,transparent_1px),linear-gradient(to_bottom,rgba(255,255,255,0.04)_1px,transparent_1px)] bg-[size:48px_48px]" />
         <div className="relative flex h-full flex-col justify-end p-14 text-white">
           <LossArt />
-          <h2 className="mt-10 max-w-md text-3xl font-semibold tracking-tight">Turn a general model into your domain expert.</h2>
+          <h2 className="mt-10 max-w-md text-3xl font-semibold tracking-tight">
+            Turn a general model into your domain expert.
+          </h2>
           <p className="mt-3 max-w-md text-sm leading-relaxed text-zinc-400">
             Upload your team&apos;s data, pick a base model and a technique, and watch it learn — LoRA, QLoRA or full
             fine-tuning on your own GPUs.
@@ -35,8 +37,19 @@ function LossArt() {
         </linearGradient>
       </defs>
       <path d="M0,20 C40,60 70,95 120,110 S220,128 280,133 S360,138 400,139 L400,160 L0,160 Z" fill="url(#fill)" />
-      <path d="M0,20 C40,60 70,95 120,110 S220,128 280,133 S360,138 400,139" fill="none" stroke="rgb(165,180,252)" strokeWidth="2" />
-      <path d="M0,30 C50,70 80,100 130,114 S230,124 290,126 S360,124 400,123" fill="none" stroke="rgb(251,191,36)" strokeWidth="2" strokeDasharray="5 5" />
+      <path
+        d="M0,20 C40,60 70,95 120,110 S220,128 280,133 S360,138 400,139"
+        fill="none"
+        stroke="rgb(165,180,252)"
+        strokeWidth="2"
+      />
+      <path
+        d="M0,30 C50,70 80,100 130,114 S230,124 290,126 S360,124 400,123"
+        fill="none"
+        stroke="rgb(251,191,36)"
+        strokeWidth="2"
+        strokeDasharray="5 5"
+      />
     </svg>
   );
 }

@@ -25,9 +25,23 @@ export function CreateTeamForm() {
       }}
     >
       <Field label="Team name" htmlFor="team-name" error={error} hint="For example “Clinical NLP” or “Contracts”.">
-        <Input id="team-name" name="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={80} autoFocus invalid={!!error} />
+        <Input
+          id="team-name"
+          name="name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          required
+          maxLength={80}
+          autoFocus
+          invalid={!!error}
+        />
       </Field>
-      <Button type="submit" className="w-full" loading={create.isPending || create.isSuccess} data-testid="create-team-submit">
+      <Button
+        type="submit"
+        className="w-full"
+        loading={create.isPending || create.isSuccess}
+        data-testid="create-team-submit"
+      >
         Create team
       </Button>
     </form>

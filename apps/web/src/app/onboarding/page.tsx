@@ -16,7 +16,9 @@ export default async function OnboardingPage() {
         <div className="mt-8 rounded-2xl border border-zinc-200 bg-white p-8 shadow-sm">
           <div className="text-xs font-semibold tracking-wide text-accent-600 uppercase">Step 1 of 1</div>
           <h1 className="mt-2 text-xl font-semibold tracking-tight text-zinc-900">
-            {user.memberships.length ? "Create another team" : `Welcome${user.name ? `, ${user.name.split(" ")[0]}` : ""}! Name your team`}
+            {user.memberships.length
+              ? "Create another team"
+              : `Welcome${user.name ? `, ${user.name.split(" ")[0]}` : ""}! Name your team`}
           </h1>
           <p className="mt-1.5 text-sm text-zinc-500">
             A team owns its datasets, jobs and models. Invite colleagues from settings once it exists.

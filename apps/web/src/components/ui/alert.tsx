@@ -21,7 +21,11 @@ export function Alert({
   }[tone];
   const Icon = tone === "blue" ? Info : AlertTriangle;
   return (
-    <div role={tone === "red" ? "alert" : "status"} className={cn("flex gap-3 rounded-xl border px-4 py-3", styles, className)} data-testid={testId}>
+    <div
+      role={tone === "red" ? "alert" : "status"}
+      className={cn("flex gap-3 rounded-xl border px-4 py-3", styles, className)}
+      data-testid={testId}
+    >
       <Icon className="mt-0.5 size-4 shrink-0" aria-hidden />
       <div className="min-w-0 text-sm">
         <div className="font-semibold">{title}</div>

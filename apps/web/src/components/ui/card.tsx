@@ -1,7 +1,12 @@
 import { cn } from "./cn";
 
 export function Card({ className, ...rest }: React.HTMLAttributes<HTMLDivElement>) {
-  return <div className={cn("rounded-xl border border-zinc-200 bg-white shadow-[0_1px_2px_rgba(0,0,0,0.04)]", className)} {...rest} />;
+  return (
+    <div
+      className={cn("rounded-xl border border-zinc-200 bg-white shadow-[0_1px_2px_rgba(0,0,0,0.04)]", className)}
+      {...rest}
+    />
+  );
 }
 
 export function CardHeader({

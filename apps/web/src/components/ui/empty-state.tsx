@@ -17,7 +17,10 @@ export function EmptyState({
   testId?: string;
 }) {
   return (
-    <div className={cn("flex flex-col items-center justify-center px-6 py-14 text-center", className)} data-testid={testId}>
+    <div
+      className={cn("flex flex-col items-center justify-center px-6 py-14 text-center", className)}
+      data-testid={testId}
+    >
       <div className="flex size-12 items-center justify-center rounded-xl bg-accent-50 text-accent-600 ring-1 ring-accent-100">
         <Icon className="size-6" aria-hidden />
       </div>

@@ -6,22 +6,36 @@ const control =
 
 export const Input = forwardRef<HTMLInputElement, React.InputHTMLAttributes<HTMLInputElement> & { invalid?: boolean }>(
   function Input({ className, invalid, ...rest }, ref) {
-    return <input ref={ref} className={cn(control, invalid && "ring-red-300 focus:ring-red-500", className)} aria-invalid={invalid || undefined} {...rest} />;
+    return (
+      <input
+        ref={ref}
+        className={cn(control, invalid && "ring-red-300 focus:ring-red-500", className)}
+        aria-invalid={invalid || undefined}
+        {...rest}
+      />
+    );
   },
 );
 
-export const Select = forwardRef<HTMLSelectElement, React.SelectHTMLAttributes<HTMLSelectElement> & { invalid?: boolean }>(
-  function Select({ className, invalid, ...rest }, ref) {
-    return <select ref={ref} className={cn(control, "pr-8", invalid && "ring-red-300", className)} aria-invalid={invalid || undefined} {...rest} />;
-  },
-);
-
-export const Textarea = forwardRef<HTMLTextAreaElement, React.TextareaHTMLAttributes<HTMLTextAreaElement>>(function Textarea(
-  { className, ...rest },
-  ref,
-) {
-  return <textarea ref={ref} className={cn(control, className)} {...rest} />;
+export const Select = forwardRef<
+  HTMLSelectElement,
+  React.SelectHTMLAttributes<HTMLSelectElement> & { invalid?: boolean }
+>(function Select({ className, invalid, ...rest }, ref) {
+  return (
+    <select
+      ref={ref}
+      className={cn(control, "pr-8", invalid && "ring-red-300", className)}
+      aria-invalid={invalid || undefined}
+      {...rest}
+    />
+  );
 });
+
+export const Textarea = forwardRef<HTMLTextAreaElement, React.TextareaHTMLAttributes<HTMLTextAreaElement>>(
+  function Textarea({ className, ...rest }, ref) {
+    return <textarea ref={ref} className={cn(control, className)} {...rest} />;
+  },
+);
 
 export function Field({
   label,

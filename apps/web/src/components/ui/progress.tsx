@@ -30,7 +30,10 @@ export function Progress({
       {pct == null ? (
         <div className={cn("animate-indeterminate absolute inset-y-0 w-2/5 rounded-full", color)} />
       ) : (
-        <div className={cn("h-full rounded-full transition-[width] duration-300 ease-out", color)} style={{ width: `${pct}%` }} />
+        <div
+          className={cn("h-full rounded-full transition-[width] duration-300 ease-out", color)}
+          style={{ width: `${pct}%` }}
+        />
       )}
     </div>
   );

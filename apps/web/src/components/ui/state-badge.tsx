@@ -33,13 +33,23 @@ const DOT: Record<Tone, string> = {
 };
 
 /** The job state, as the same colored badge everywhere (data-testid="job-state", data-state=<state>). */
-export function StateBadge({ state, cancelling, className }: { state: JobState; cancelling?: boolean; className?: string }) {
+export function StateBadge({
+  state,
+  cancelling,
+  className,
+}: {
+  state: JobState;
+  cancelling?: boolean;
+  className?: string;
+}) {
   const tone = STATE_TONES[state];
   const live = state === "running" || state === "queued" || state === "validating_files";
   return (
     <Badge tone={tone} className={className} data-testid="job-state" data-state={state}>
       <span className="relative flex size-1.5">
-        {live && <span className={cn("absolute inline-flex size-full animate-ping rounded-full opacity-60", DOT[tone])} />}
+        {live && (
+          <span className={cn("absolute inline-flex size-full animate-ping rounded-full opacity-60", DOT[tone])} />
+        )}
         <span className={cn("relative inline-flex size-1.5 rounded-full", DOT[tone])} />
       </span>
       {cancelling ? "Cancelling…" : STATE_LABELS[state]}

@@ -8,11 +8,7 @@ export function Table({ className, ...rest }: React.TableHTMLAttributes<HTMLTabl
   );
 }
 export function THead({ children }: { children: React.ReactNode }) {
-  return (
-    <thead className="border-b border-zinc-100 bg-zinc-50/60 text-xs font-medium text-zinc-500">
-      {children}
-    </thead>
-  );
+  return <thead className="border-b border-zinc-100 bg-zinc-50/60 text-xs font-medium text-zinc-500">{children}</thead>;
 }
 export function TH({ className, ...rest }: React.ThHTMLAttributes<HTMLTableCellElement>) {
   return <th className={cn("px-5 py-2.5 font-medium whitespace-nowrap", className)} {...rest} />;

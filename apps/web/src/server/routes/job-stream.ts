@@ -65,7 +65,12 @@ export async function handleJobStream(
       sub.on("message", (ch: string, message: string) => {
         if (ch !== channel) return;
         // One SSE event per message; a payload with newlines is split over several data lines.
-        send(`event: update\n${message.split("\n").map((l) => `data: ${l}`).join("\n")}\n\n`);
+        send(
+          `event: update\n${message
+            .split("\n")
+            .map((l) => `data: ${l}`)
+            .join("\n")}\n\n`,
+        );
       });
       try {
         await sub.connect();

@@ -17,11 +17,25 @@ export function openApiDocument(baseUrl: string) {
       security: [{ bearerAuth: [] }],
       parameters: [
         { name: "name", in: "path", required: true, schema: { type: "string" } },
-        { name: "filename", in: "query", required: false, schema: { type: "string" }, description: "e.g. train.jsonl; the extension picks jsonl/csv/tsv" },
+        {
+          name: "filename",
+          in: "query",
+          required: false,
+          schema: { type: "string" },
+          description: "e.g. train.jsonl; the extension picks jsonl/csv/tsv",
+        },
         { name: "description", in: "query", required: false, schema: { type: "string" } },
-        { name: "format", in: "query", required: false, schema: { type: "string", enum: ["chat", "prompt_completion", "alpaca", "text", "classification"] } },
+        {
+          name: "format",
+          in: "query",
+          required: false,
+          schema: { type: "string", enum: ["chat", "prompt_completion", "alpaca", "text", "classification"] },
+        },
       ],
-      requestBody: { required: true, content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
+      requestBody: {
+        required: true,
+        content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+      },
       responses: {
         "201": { description: "The new dataset version with its profile" },
         "400": { description: "Bad file: {error:{code,message,details:{line,field}}}" },

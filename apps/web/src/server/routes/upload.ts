@@ -34,7 +34,12 @@ export function uploadParamsFromUrl(req: Request, datasetName: string | null): U
   };
 }
 
-export async function handleUpload(req: Request, deps: ApiDeps, caller: Caller | null, p: UploadParams): Promise<Response> {
+export async function handleUpload(
+  req: Request,
+  deps: ApiDeps,
+  caller: Caller | null,
+  p: UploadParams,
+): Promise<Response> {
   if (!caller) return jsonError(401, "UNAUTHORIZED", "sign in or send an API key");
   const team = await resolveTeam(deps, caller, p.teamSlug);
   if (!team) {
@@ -45,9 +50,14 @@ export async function handleUpload(req: Request, deps: ApiDeps, caller: Caller |
   if (team.role === "viewer") return jsonError(403, "FORBIDDEN", "viewers have read-only access to this team");
   if (!p.datasetName) return jsonError(400, "BAD_REQUEST", "a dataset name is required", { field: "name" });
   if (p.declaredFormat && !DATASET_FORMATS.includes(p.declaredFormat as DatasetFormat)) {
-    return jsonError(400, "BAD_REQUEST", `unknown format "${p.declaredFormat}" (one of ${DATASET_FORMATS.join(", ")})`, {
-      field: "format",
-    });
+    return jsonError(
+      400,
+      "BAD_REQUEST",
+      `unknown format "${p.declaredFormat}" (one of ${DATASET_FORMATS.join(", ")})`,
+      {
+        field: "format",
+      },
+    );
   }
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > deps.config.maxUploadBytes) {
@@ -58,7 +68,8 @@ export async function handleUpload(req: Request, deps: ApiDeps, caller: Caller |
       { limit: deps.config.maxUploadBytes },
     );
   }
-  if (!req.body) return jsonError(400, "BAD_REQUEST", "the request has no body: send the file as the body", { field: "body" });
+  if (!req.body)
+    return jsonError(400, "BAD_REQUEST", "the request has no body: send the file as the body", { field: "body" });
 
   const body = Readable.fromWeb(req.body as unknown as NodeWebReadableStream<Uint8Array>);
   try {

@@ -5,7 +5,13 @@ import { requireUser } from "@/server/current-user";
 
 export const dynamic = "force-dynamic";
 
-export default async function TeamLayout({ children, params }: { children: React.ReactNode; params: Promise<{ team: string }> }) {
+export default async function TeamLayout({
+  children,
+  params,
+}: {
+  children: React.ReactNode;
+  params: Promise<{ team: string }>;
+}) {
   const { team: slug } = await params;
   const user = await requireUser(`/t/${slug}`);
   const membership = user.memberships.find((m) => m.team.slug === slug);

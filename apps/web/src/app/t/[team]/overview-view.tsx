@@ -15,7 +15,9 @@ export function OverviewView({ team }: { team: string }) {
   const models = useQuery(trpc.baseModels.list.queryOptions());
 
   const jobItems = jobs.data?.items ?? [];
-  const active = jobItems.filter((j) => ["validating_files", "pending_quota", "queued", "running"].includes(j.state)).length;
+  const active = jobItems.filter((j) =>
+    ["validating_files", "pending_quota", "queued", "running"].includes(j.state),
+  ).length;
   const succeeded = jobItems.filter((j) => j.state === "succeeded").length;
   const fineTuned = models.data?.filter((m) => m.source === "artifact").length ?? 0;
   const noDatasets = datasets.data?.length === 0;
@@ -39,10 +41,40 @@ export function OverviewView({ team }: { team: string }) {
       />
 
       <div className="grid grid-cols-2 gap-4 lg:grid-cols-4">
-        <Stat label="Datasets" icon={<Database className="size-4" />} value={datasets.data ? <span data-testid="datasets-count">{formatNumber(datasets.data.length)}</span> : <Skeleton className="h-7 w-10" />} hint={datasets.data ? `${formatNumber(datasets.data.reduce((s, d) => s + (d.latestVersion?.rowCount ?? 0), 0))} rows in latest versions` : undefined} />
-        <Stat label="Active jobs" icon={<Zap className="size-4" />} value={jobs.data ? <span data-testid="active-jobs-count">{active}</span> : <Skeleton className="h-7 w-10" />} hint="validating, queued or running" />
-        <Stat label="Succeeded" icon={<CheckCircle2 className="size-4" />} value={jobs.data ? succeeded : <Skeleton className="h-7 w-10" />} hint="among recent jobs" />
-        <Stat label="Fine-tuned models" icon={<Boxes className="size-4" />} value={models.data ? fineTuned : <Skeleton className="h-7 w-10" />} hint={models.data ? `${models.data.length - fineTuned} base models available` : undefined} />
+        <Stat
+          label="Datasets"
+          icon={<Database className="size-4" />}
+          value={
+            datasets.data ? (
+              <span data-testid="datasets-count">{formatNumber(datasets.data.length)}</span>
+            ) : (
+              <Skeleton className="h-7 w-10" />
+            )
+          }
+          hint={
+            datasets.data
+              ? `${formatNumber(datasets.data.reduce((s, d) => s + (d.latestVersion?.rowCount ?? 0), 0))} rows in latest versions`
+              : undefined
+          }
+        />
+        <Stat
+          label="Active jobs"
+          icon={<Zap className="size-4" />}
+          value={jobs.data ? <span data-testid="active-jobs-count">{active}</span> : <Skeleton className="h-7 w-10" />}
+          hint="validating, queued or running"
+        />
+        <Stat
+          label="Succeeded"
+          icon={<CheckCircle2 className="size-4" />}
+          value={jobs.data ? succeeded : <Skeleton className="h-7 w-10" />}
+          hint="among recent jobs"
+        />
+        <Stat
+          label="Fine-tuned models"
+          icon={<Boxes className="size-4" />}
+          value={models.data ? fineTuned : <Skeleton className="h-7 w-10" />}
+          hint={models.data ? `${models.data.length - fineTuned} base models available` : undefined}
+        />
       </div>
 
       {noDatasets ? (
@@ -63,7 +95,10 @@ export function OverviewView({ team }: { team: string }) {
           <CardHeader
             title="Recent jobs"
             action={
-              <Link href={`/t/${team}/jobs`} className="inline-flex items-center gap-1 text-[13px] font-medium text-accent-600 hover:text-accent-700">
+              <Link
+                href={`/t/${team}/jobs`}
+                className="inline-flex items-center gap-1 text-[13px] font-medium text-accent-600 hover:text-accent-700"
+              >
                 All jobs <ArrowRight className="size-3.5" aria-hidden />
               </Link>
             }

@@ -6,7 +6,21 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { UploadDropzone } from "@/components/upload-dropzone";
 import { FormatBadge } from "@/components/format-badge";
-import { Alert, Button, Card, CardHeader, EmptyState, PageHeader, Table, TableSkeleton, TBody, TD, TH, THead, TR } from "@/components/ui";
+import {
+  Alert,
+  Button,
+  Card,
+  CardHeader,
+  EmptyState,
+  PageHeader,
+  Table,
+  TableSkeleton,
+  TBody,
+  TD,
+  TH,
+  THead,
+  TR,
+} from "@/components/ui";
 import { formatBytes, formatNumber, formatRelative } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
 
@@ -56,7 +70,11 @@ export function DatasetsView({ team }: { team: string }) {
           </div>
         </Card>
       )}
-      {list.error && <Alert title="Could not load datasets" className="mb-6">{errorInfo(list.error).message}</Alert>}
+      {list.error && (
+        <Alert title="Could not load datasets" className="mb-6">
+          {errorInfo(list.error).message}
+        </Alert>
+      )}
       <Card>
         {list.isLoading ? (
           <TableSkeleton rows={4} cols={5} />
@@ -82,7 +100,10 @@ export function DatasetsView({ team }: { team: string }) {
               {list.data?.map((d) => (
                 <TR key={d.id} data-testid="dataset-row">
                   <TD>
-                    <Link href={`/t/${team}/datasets/${d.id}`} className="font-medium text-zinc-900 hover:text-accent-700">
+                    <Link
+                      href={`/t/${team}/datasets/${d.id}`}
+                      className="font-medium text-zinc-900 hover:text-accent-700"
+                    >
                       {d.name}
                     </Link>
                     {d.description && <div className="max-w-sm truncate text-xs text-zinc-500">{d.description}</div>}

@@ -5,7 +5,17 @@ import { ChevronLeft, ChevronRight, FlaskConical, Plus } from "lucide-react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { JobsTable } from "@/components/jobs-table";
-import { Alert, Button, ButtonLink, Card, EmptyState, PageHeader, STATE_LABELS, TableSkeleton, cn } from "@/components/ui";
+import {
+  Alert,
+  Button,
+  ButtonLink,
+  Card,
+  EmptyState,
+  PageHeader,
+  STATE_LABELS,
+  TableSkeleton,
+  cn,
+} from "@/components/ui";
 import { errorInfo, useTRPC } from "@/lib/trpc";
 
 const PAGE_SIZE = 20;
@@ -15,7 +25,8 @@ export function JobsView({ team }: { team: string }) {
   const router = useRouter();
   const search = useSearchParams();
   const stateParam = search.get("state");
-  const state = stateParam && (JOB_STATES as readonly string[]).includes(stateParam) ? (stateParam as JobState) : undefined;
+  const state =
+    stateParam && (JOB_STATES as readonly string[]).includes(stateParam) ? (stateParam as JobState) : undefined;
   // Cursor stack: cursors[i] is the cursor of page i (undefined for the first page).
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const page = cursors.length - 1;
@@ -59,7 +70,11 @@ export function JobsView({ team }: { team: string }) {
           </button>
         ))}
       </div>
-      {jobs.error && <Alert className="mb-4" title="Could not load jobs">{errorInfo(jobs.error).message}</Alert>}
+      {jobs.error && (
+        <Alert className="mb-4" title="Could not load jobs">
+          {errorInfo(jobs.error).message}
+        </Alert>
+      )}
       <Card>
         {jobs.isLoading ? (
           <TableSkeleton rows={6} cols={6} />
@@ -67,7 +82,9 @@ export function JobsView({ team }: { team: string }) {
           <EmptyState
             icon={FlaskConical}
             title={state ? `No ${STATE_LABELS[state].toLowerCase()} jobs` : "No jobs yet"}
-            description={state ? "Try another filter." : "Start a fine-tune: pick datasets, a base model and a technique."}
+            description={
+              state ? "Try another filter." : "Start a fine-tune: pick datasets, a base model and a technique."
+            }
             action={
               !state && (
                 <ButtonLink href={`/t/${team}/jobs/new`}>
@@ -82,7 +99,13 @@ export function JobsView({ team }: { team: string }) {
             <div className="flex items-center justify-between border-t border-zinc-100 px-5 py-3 text-[13px] text-zinc-500">
               <span data-testid="jobs-page">Page {page + 1}</span>
               <div className="flex gap-2">
-                <Button variant="secondary" size="sm" disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))} data-testid="jobs-prev">
+                <Button
+                  variant="secondary"
+                  size="sm"
+                  disabled={page === 0}
+                  onClick={() => setCursors((c) => c.slice(0, -1))}
+                  data-testid="jobs-prev"
+                >
                   <ChevronLeft className="size-4" aria-hidden /> Newer
                 </Button>
                 <Button

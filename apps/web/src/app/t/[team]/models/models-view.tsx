@@ -2,7 +2,22 @@
 import { useQuery } from "@tanstack/react-query";
 import { Boxes, Cpu, GitBranch, Globe, HardDrive, Sparkles } from "lucide-react";
 import Link from "next/link";
-import { Alert, Badge, ButtonLink, Card, CardHeader, EmptyState, PageHeader, TableSkeleton, Table, TBody, TD, TH, THead, TR } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  ButtonLink,
+  Card,
+  CardHeader,
+  EmptyState,
+  PageHeader,
+  TableSkeleton,
+  Table,
+  TBody,
+  TD,
+  TH,
+  THead,
+  TR,
+} from "@/components/ui";
 import { formatCompact, formatNumber, formatRelative } from "@/lib/format";
 import { errorInfo, useTRPC, type RouterOutputs } from "@/lib/trpc";
 
@@ -17,11 +32,21 @@ export function ModelsView({ team }: { team: string }) {
 
   return (
     <>
-      <PageHeader title="Models" description="Base models you can start from, and the models your team has fine-tuned — each one can be the base of the next." />
-      {models.error && <Alert className="mb-6" title="Could not load models">{errorInfo(models.error).message}</Alert>}
+      <PageHeader
+        title="Models"
+        description="Base models you can start from, and the models your team has fine-tuned — each one can be the base of the next."
+      />
+      {models.error && (
+        <Alert className="mb-6" title="Could not load models">
+          {errorInfo(models.error).message}
+        </Alert>
+      )}
 
       <Card className="mb-6">
-        <CardHeader title="Fine-tuned models" description="Produced by your jobs; train on top of them for transfer learning." />
+        <CardHeader
+          title="Fine-tuned models"
+          description="Produced by your jobs; train on top of them for transfer learning."
+        />
         {models.isLoading ? (
           <TableSkeleton rows={2} cols={4} />
         ) : tuned.length === 0 ? (
@@ -47,7 +72,10 @@ export function ModelsView({ team }: { team: string }) {
                 </div>
                 <div className="text-right text-xs text-zinc-500">
                   {m.sourceJob && (
-                    <Link href={`/t/${team}/jobs/${m.sourceJob.id}`} className="font-medium text-accent-600 hover:text-accent-700">
+                    <Link
+                      href={`/t/${team}/jobs/${m.sourceJob.id}`}
+                      className="font-medium text-accent-600 hover:text-accent-700"
+                    >
                       from job {m.sourceJob.name}
                     </Link>
                   )}
@@ -67,7 +95,11 @@ export function ModelsView({ team }: { team: string }) {
         {models.isLoading ? (
           <TableSkeleton rows={3} cols={5} />
         ) : base.length === 0 ? (
-          <EmptyState icon={Boxes} title="No base models" description="An instance admin registers Hugging Face ids or local model directories." />
+          <EmptyState
+            icon={Boxes}
+            title="No base models"
+            description="An instance admin registers Hugging Face ids or local model directories."
+          />
         ) : (
           <Table data-testid="base-models">
             <THead>
@@ -96,7 +128,15 @@ export function ModelsView({ team }: { team: string }) {
                   </TD>
                   <TD className="tabular text-right">{m.parameterCount ? formatCompact(m.parameterCount) : "—"}</TD>
                   <TD className="tabular text-right">{m.contextLength ? formatNumber(m.contextLength) : "—"}</TD>
-                  <TD>{m.instanceWide ? <Badge tone="blue"><Cpu className="size-3" /> instance</Badge> : <Badge>team</Badge>}</TD>
+                  <TD>
+                    {m.instanceWide ? (
+                      <Badge tone="blue">
+                        <Cpu className="size-3" /> instance
+                      </Badge>
+                    ) : (
+                      <Badge>team</Badge>
+                    )}
+                  </TD>
                 </TR>
               ))}
             </TBody>

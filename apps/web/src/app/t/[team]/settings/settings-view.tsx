@@ -7,7 +7,6 @@ import {
   Badge,
   Button,
   Card,
-  CardBody,
   CardHeader,
   ConfirmDialog,
   CopyButton,
@@ -81,11 +80,30 @@ function MembersCard({ isOwner }: { isOwner: boolean }) {
             add.mutate({ email, role });
           }}
         >
-          <Field label="Email" htmlFor="member-email" className="min-w-[16rem] flex-1" error={add.error ? errorInfo(add.error).message : null}>
-            <Input id="member-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} placeholder="colleague@example.org" data-testid="member-email" invalid={!!add.error} />
+          <Field
+            label="Email"
+            htmlFor="member-email"
+            className="min-w-[16rem] flex-1"
+            error={add.error ? errorInfo(add.error).message : null}
+          >
+            <Input
+              id="member-email"
+              type="email"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              placeholder="colleague@example.org"
+              data-testid="member-email"
+              invalid={!!add.error}
+            />
           </Field>
           <Field label="Role" htmlFor="member-role" className="w-40">
-            <Select id="member-role" value={role} onChange={(e) => setRole(e.target.value as Role)} data-testid="member-role">
+            <Select
+              id="member-role"
+              value={role}
+              onChange={(e) => setRole(e.target.value as Role)}
+              data-testid="member-role"
+            >
               <option value="member">Member</option>
               <option value="viewer">Viewer</option>
               <option value="owner">Owner</option>
@@ -96,7 +114,11 @@ function MembersCard({ isOwner }: { isOwner: boolean }) {
           </Button>
         </form>
       )}
-      {mutationError && <Alert className="mx-5 mt-4" title="That didn't work">{errorInfo(mutationError).message}</Alert>}
+      {mutationError && (
+        <Alert className="mx-5 mt-4" title="That didn't work">
+          {errorInfo(mutationError).message}
+        </Alert>
+      )}
       {members.isLoading ? (
         <TableSkeleton rows={2} cols={3} />
       ) : !members.data?.length ? (
@@ -131,7 +153,11 @@ function MembersCard({ isOwner }: { isOwner: boolean }) {
                       <option value="viewer">Viewer</option>
                     </Select>
                   ) : (
-                    <Badge tone={m.role === "owner" ? "accent" : "neutral"} className="capitalize" title={ROLE_HELP[m.role]}>
+                    <Badge
+                      tone={m.role === "owner" ? "accent" : "neutral"}
+                      className="capitalize"
+                      title={ROLE_HELP[m.role]}
+                    >
                       {m.role}
                     </Badge>
                   )}
@@ -191,7 +217,12 @@ function ApiKeysCard({ canWrite, isOwner }: { canWrite: boolean; isOwner: boolea
         description={
           <>
             For scripts and integrations: <code className="font-mono text-xs">Authorization: Bearer wst_…</code> on{" "}
-            <a href="/api/v1/openapi.json" className="text-accent-600 hover:text-accent-700" target="_blank" rel="noreferrer">
+            <a
+              href="/api/v1/openapi.json"
+              className="text-accent-600 hover:text-accent-700"
+              target="_blank"
+              rel="noreferrer"
+            >
               the REST API
             </a>
             .
@@ -202,7 +233,10 @@ function ApiKeysCard({ canWrite, isOwner }: { canWrite: boolean; isOwner: boolea
         <div className="border-b border-zinc-100 px-5 py-4" data-testid="api-key-created">
           <Alert tone="amber" title={`Copy the key “${created.name}” now — it won't be shown again.`}>
             <div className="mt-2 flex items-center gap-2">
-              <code className="min-w-0 flex-1 truncate rounded-md bg-white px-3 py-2 font-mono text-[13px] text-zinc-900 ring-1 ring-amber-200" data-testid="api-key-value">
+              <code
+                className="min-w-0 flex-1 truncate rounded-md bg-white px-3 py-2 font-mono text-[13px] text-zinc-900 ring-1 ring-amber-200"
+                data-testid="api-key-value"
+              >
                 {created.key}
               </code>
               <CopyButton value={created.key} testId="api-key-copy" />
@@ -222,11 +256,28 @@ function ApiKeysCard({ canWrite, isOwner }: { canWrite: boolean; isOwner: boolea
             create.mutate({ name, role });
           }}
         >
-          <Field label="Key name" htmlFor="key-name" className="min-w-[16rem] flex-1" error={create.error ? errorInfo(create.error).message : null}>
-            <Input id="key-name" required value={name} onChange={(e) => setName(e.target.value)} placeholder="ci-pipeline" data-testid="api-key-name" />
+          <Field
+            label="Key name"
+            htmlFor="key-name"
+            className="min-w-[16rem] flex-1"
+            error={create.error ? errorInfo(create.error).message : null}
+          >
+            <Input
+              id="key-name"
+              required
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="ci-pipeline"
+              data-testid="api-key-name"
+            />
           </Field>
           <Field label="Role" htmlFor="key-role" className="w-40">
-            <Select id="key-role" value={role} onChange={(e) => setRole(e.target.value as Role)} data-testid="api-key-role">
+            <Select
+              id="key-role"
+              value={role}
+              onChange={(e) => setRole(e.target.value as Role)}
+              data-testid="api-key-role"
+            >
               <option value="member">Member</option>
               <option value="viewer">Viewer</option>
               {isOwner && <option value="owner">Owner</option>}
@@ -237,11 +288,20 @@ function ApiKeysCard({ canWrite, isOwner }: { canWrite: boolean; isOwner: boolea
           </Button>
         </form>
       )}
-      {revoke.error && <Alert className="mx-5 mt-4" title="Could not revoke">{errorInfo(revoke.error).message}</Alert>}
+      {revoke.error && (
+        <Alert className="mx-5 mt-4" title="Could not revoke">
+          {errorInfo(revoke.error).message}
+        </Alert>
+      )}
       {keys.isLoading ? (
         <TableSkeleton rows={2} cols={4} />
       ) : !keys.data?.length ? (
-        <EmptyState icon={KeyRound} title="No API keys" description="Create one to drive Whetstone from a script, a notebook or CI." testId="api-keys-empty" />
+        <EmptyState
+          icon={KeyRound}
+          title="No API keys"
+          description="Create one to drive Whetstone from a script, a notebook or CI."
+          testId="api-keys-empty"
+        />
       ) : (
         <Table data-testid="api-keys-table">
           <THead>
@@ -264,7 +324,11 @@ function ApiKeysCard({ canWrite, isOwner }: { canWrite: boolean; isOwner: boolea
                 <TD className="font-mono text-xs">{k.prefix}…</TD>
                 <TD>
                   <Badge className="capitalize">{k.role}</Badge>
-                  {k.isAdmin && <Badge tone="red" className="ml-1">admin</Badge>}
+                  {k.isAdmin && (
+                    <Badge tone="red" className="ml-1">
+                      admin
+                    </Badge>
+                  )}
                 </TD>
                 <TD className="text-zinc-500">{formatRelative(k.createdAt)}</TD>
                 <TD className="text-zinc-500">{k.lastUsedAt ? formatRelative(k.lastUsedAt) : "never"}</TD>
@@ -272,7 +336,12 @@ function ApiKeysCard({ canWrite, isOwner }: { canWrite: boolean; isOwner: boolea
                   {k.revokedAt ? (
                     <Badge>revoked {formatRelative(k.revokedAt)}</Badge>
                   ) : canWrite ? (
-                    <Button variant="danger" size="sm" onClick={() => setRevoking({ id: k.id, name: k.name })} data-testid="revoke-api-key">
+                    <Button
+                      variant="danger"
+                      size="sm"
+                      onClick={() => setRevoking({ id: k.id, name: k.name })}
+                      data-testid="revoke-api-key"
+                    >
                       Revoke
                     </Button>
                   ) : (

@@ -41,7 +41,10 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
   const versions = dataset.data?.versions ?? [];
   const latest = [...versions].sort((a, b) => b.version - a.version)[0];
   const selectedId = search.get("version") ?? latest?.id;
-  const version = useQuery({ ...trpc.datasets.getVersion.queryOptions({ id: selectedId ?? "" }), enabled: !!selectedId });
+  const version = useQuery({
+    ...trpc.datasets.getVersion.queryOptions({ id: selectedId ?? "" }),
+    enabled: !!selectedId,
+  });
   const [uploadOpen, setUploadOpen] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const del = useMutation(
@@ -94,7 +97,10 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
 
       {uploadOpen && d && (
         <Card className="mb-6">
-          <CardHeader title={`Upload version ${(latest?.version ?? 0) + 1} of ${d.name}`} description="Earlier versions stay available; jobs keep the version they trained on." />
+          <CardHeader
+            title={`Upload version ${(latest?.version ?? 0) + 1} of ${d.name}`}
+            description="Earlier versions stay available; jobs keep the version they trained on."
+          />
           <div className="p-5">
             <UploadDropzone
               team={team}
@@ -111,26 +117,52 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
       )}
 
       <div className="grid grid-cols-2 gap-4 lg:grid-cols-4" data-testid="dataset-profile">
-        <Stat label="Rows" icon={<Rows3 className="size-4" />} value={v ? <span data-testid="profile-rows">{formatNumber(v.rowCount)}</span> : <Skeleton className="h-7 w-20" />} hint={profile ? `≈ ${formatCompact(profile.approxTokens)} tokens` : undefined} />
-        <Stat label="Size" icon={<FileText className="size-4" />} value={v ? formatBytes(v.bytes) : <Skeleton className="h-7 w-20" />} hint={v ? `${v.filename} · ${v.container.toUpperCase()}` : undefined} />
+        <Stat
+          label="Rows"
+          icon={<Rows3 className="size-4" />}
+          value={
+            v ? <span data-testid="profile-rows">{formatNumber(v.rowCount)}</span> : <Skeleton className="h-7 w-20" />
+          }
+          hint={profile ? `≈ ${formatCompact(profile.approxTokens)} tokens` : undefined}
+        />
+        <Stat
+          label="Size"
+          icon={<FileText className="size-4" />}
+          value={v ? formatBytes(v.bytes) : <Skeleton className="h-7 w-20" />}
+          hint={v ? `${v.filename} · ${v.container.toUpperCase()}` : undefined}
+        />
         <Stat
           label="Duplicates"
           icon={<Copy className="size-4" />}
-          value={profile ? <span data-testid="profile-duplicates">{formatNumber(profile.duplicateRows)}</span> : <Skeleton className="h-7 w-16" />}
+          value={
+            profile ? (
+              <span data-testid="profile-duplicates">{formatNumber(profile.duplicateRows)}</span>
+            ) : (
+              <Skeleton className="h-7 w-16" />
+            )
+          }
           hint={profile && v ? pctHint(profile.duplicateRows, v.rowCount, "exact repeats") : undefined}
         />
         <Stat
           label="Empty rows"
           icon={<Layers className="size-4" />}
-          value={profile ? <span data-testid="profile-empty">{formatNumber(profile.emptyRows)}</span> : <Skeleton className="h-7 w-16" />}
+          value={
+            profile ? (
+              <span data-testid="profile-empty">{formatNumber(profile.emptyRows)}</span>
+            ) : (
+              <Skeleton className="h-7 w-16" />
+            )
+          }
           hint={profile && v ? pctHint(profile.emptyRows, v.rowCount, "no trainable text") : undefined}
         />
       </div>
 
       {profile && (profile.duplicateRows > 0 || profile.emptyRows > 0) && v && (
         <Alert tone="amber" className="mt-4" title="Data quality">
-          {profile.duplicateRows > 0 && `${formatNumber(profile.duplicateRows)} duplicate rows will be seen more than once per epoch. `}
-          {profile.emptyRows > 0 && `${formatNumber(profile.emptyRows)} rows have no trainable text and will be skipped.`}
+          {profile.duplicateRows > 0 &&
+            `${formatNumber(profile.duplicateRows)} duplicate rows will be seen more than once per epoch. `}
+          {profile.emptyRows > 0 &&
+            `${formatNumber(profile.emptyRows)} rows have no trainable text and will be skipped.`}
         </Alert>
       )}
 
@@ -138,11 +170,13 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
         <Card className="lg:col-span-2">
           <CardHeader
             title="Length distribution"
-            description={profile ? `Characters per row · median ${formatNumber(Math.round(profile.lengthStats.p50))}, p95 ${formatNumber(Math.round(profile.lengthStats.p95))}, max ${formatNumber(profile.lengthStats.max)}` : "Characters per row"}
+            description={
+              profile
+                ? `Characters per row · median ${formatNumber(Math.round(profile.lengthStats.p50))}, p95 ${formatNumber(Math.round(profile.lengthStats.p95))}, max ${formatNumber(profile.lengthStats.max)}`
+                : "Characters per row"
+            }
           />
-          <CardBody>
-            {profile ? <LengthHistogram profile={profile} /> : <Skeleton className="h-56 w-full" />}
-          </CardBody>
+          <CardBody>{profile ? <LengthHistogram profile={profile} /> : <Skeleton className="h-56 w-full" />}</CardBody>
         </Card>
         <Card>
           <CardHeader title="Details" />
@@ -185,8 +219,17 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
       )}
 
       <Card className="mt-6">
-        <CardHeader title="First rows" description={v ? `The first ${v.sampleRows.length} rows as parsed` : undefined} />
-        {v ? <SampleTable rows={v.sampleRows} /> : <div className="p-5"><Skeleton className="h-32 w-full" /></div>}
+        <CardHeader
+          title="First rows"
+          description={v ? `The first ${v.sampleRows.length} rows as parsed` : undefined}
+        />
+        {v ? (
+          <SampleTable rows={v.sampleRows} />
+        ) : (
+          <div className="p-5">
+            <Skeleton className="h-32 w-full" />
+          </div>
+        )}
       </Card>
 
       <div className="mt-6 grid gap-6 lg:grid-cols-3">
@@ -207,12 +250,23 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
               {[...versions]
                 .sort((a, b) => b.version - a.version)
                 .map((ver) => (
-                  <TR key={ver.id} className={cn(ver.id === selectedId && "bg-accent-50/50")} data-testid="dataset-version-row">
+                  <TR
+                    key={ver.id}
+                    className={cn(ver.id === selectedId && "bg-accent-50/50")}
+                    data-testid="dataset-version-row"
+                  >
                     <TD>
-                      <Link href={`/t/${team}/datasets/${datasetId}?version=${ver.id}`} className="font-medium text-zinc-900 hover:text-accent-700">
+                      <Link
+                        href={`/t/${team}/datasets/${datasetId}?version=${ver.id}`}
+                        className="font-medium text-zinc-900 hover:text-accent-700"
+                      >
                         v{ver.version}
                       </Link>
-                      {ver.id === latest?.id && <Badge tone="green" className="ml-2">latest</Badge>}
+                      {ver.id === latest?.id && (
+                        <Badge tone="green" className="ml-2">
+                          latest
+                        </Badge>
+                      )}
                     </TD>
                     <TD className="max-w-[14rem] truncate font-mono text-xs">{ver.filename}</TD>
                     <TD>
@@ -229,9 +283,20 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
         <Card>
           <CardHeader title="Danger zone" />
           <CardBody>
-            <p className="text-sm text-zinc-500">Deleting removes every version and its file. Jobs that are running on it must finish first.</p>
-            {del.error && <Alert className="mt-3" title="Could not delete">{errorInfo(del.error).message}</Alert>}
-            <Button variant="danger" className="mt-4" onClick={() => setConfirmDelete(true)} data-testid="delete-dataset">
+            <p className="text-sm text-zinc-500">
+              Deleting removes every version and its file. Jobs that are running on it must finish first.
+            </p>
+            {del.error && (
+              <Alert className="mt-3" title="Could not delete">
+                {errorInfo(del.error).message}
+              </Alert>
+            )}
+            <Button
+              variant="danger"
+              className="mt-4"
+              onClick={() => setConfirmDelete(true)}
+              data-testid="delete-dataset"
+            >
               <Trash2 className="size-4" aria-hidden /> Delete dataset
             </Button>
           </CardBody>
@@ -271,14 +336,23 @@ function LengthHistogram({ profile }: { profile: DatasetProfile }) {
   // Buckets are fixed (log-spaced); show the range that has rows.
   const first = profile.lengthHistogram.findIndex((b) => b.count > 0);
   const last = profile.lengthHistogram.findLastIndex((b) => b.count > 0);
-  const data = (first < 0 ? [] : profile.lengthHistogram.slice(first, last + 1)).map((b) => ({ range: `${formatCompact(b.start)}–${formatCompact(b.end)}`, count: b.count }));
+  const data = (first < 0 ? [] : profile.lengthHistogram.slice(first, last + 1)).map((b) => ({
+    range: `${formatCompact(b.start)}–${formatCompact(b.end)}`,
+    count: b.count,
+  }));
   if (!data.length) return <p className="py-10 text-center text-sm text-zinc-500">No rows with text.</p>;
   return (
     <div className="h-56" data-testid="length-histogram">
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data} margin={{ top: 4, right: 4, left: -12, bottom: 0 }}>
           <CartesianGrid vertical={false} stroke="#f4f4f5" />
-          <XAxis dataKey="range" tick={{ fontSize: 11, fill: "#71717a" }} tickLine={false} axisLine={{ stroke: "#e4e4e7" }} interval="preserveStartEnd" />
+          <XAxis
+            dataKey="range"
+            tick={{ fontSize: 11, fill: "#71717a" }}
+            tickLine={false}
+            axisLine={{ stroke: "#e4e4e7" }}
+            interval="preserveStartEnd"
+          />
           <YAxis tick={{ fontSize: 11, fill: "#71717a" }} tickLine={false} axisLine={false} allowDecimals={false} />
           <Tooltip
             cursor={{ fill: "rgba(99,102,241,0.06)" }}
@@ -313,7 +387,9 @@ function LabelBars({ labels }: { labels: Record<string, number> }) {
           </span>
         </div>
       ))}
-      {entries.length > shown.length && <p className="pt-1 text-xs text-zinc-500">and {entries.length - shown.length} more labels</p>}
+      {entries.length > shown.length && (
+        <p className="pt-1 text-xs text-zinc-500">and {entries.length - shown.length} more labels</p>
+      )}
     </div>
   );
 }
@@ -322,7 +398,9 @@ function cell(v: unknown): string {
   if (v == null) return "";
   if (typeof v === "string") return v;
   if (Array.isArray(v) && v.every((m) => m && typeof m === "object" && "role" in m)) {
-    return (v as { role: string; content?: unknown }[]).map((m) => `${m.role}: ${typeof m.content === "string" ? m.content : JSON.stringify(m.content)}`).join("\n");
+    return (v as { role: string; content?: unknown }[])
+      .map((m) => `${m.role}: ${typeof m.content === "string" ? m.content : JSON.stringify(m.content)}`)
+      .join("\n");
   }
   return JSON.stringify(v);
 }

@@ -28,7 +28,19 @@ export function mergeSeries(series: Series, names: string[]) {
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(3) : v.toPrecision(3));
 
-export function MetricChart({ series, names, testId, height = 260, percent }: { series: Series; names: string[]; testId: string; height?: number; percent?: boolean }) {
+export function MetricChart({
+  series,
+  names,
+  testId,
+  height = 260,
+  percent,
+}: {
+  series: Series;
+  names: string[];
+  testId: string;
+  height?: number;
+  percent?: boolean;
+}) {
   const data = mergeSeries(series, names);
   const present = names.filter((n) => series.some((s) => s.name === n && s.points.length));
   return (
@@ -36,7 +48,15 @@ export function MetricChart({ series, names, testId, height = 260, percent }: { 
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={data} margin={{ top: 8, right: 12, left: -8, bottom: 0 }}>
           <CartesianGrid stroke="#f4f4f5" vertical={false} />
-          <XAxis dataKey="step" type="number" domain={["dataMin", "dataMax"]} tick={{ fontSize: 11, fill: "#71717a" }} tickLine={false} axisLine={{ stroke: "#e4e4e7" }} allowDecimals={false} />
+          <XAxis
+            dataKey="step"
+            type="number"
+            domain={["dataMin", "dataMax"]}
+            tick={{ fontSize: 11, fill: "#71717a" }}
+            tickLine={false}
+            axisLine={{ stroke: "#e4e4e7" }}
+            allowDecimals={false}
+          />
           <YAxis
             tick={{ fontSize: 11, fill: "#71717a" }}
             tickLine={false}
@@ -46,7 +66,12 @@ export function MetricChart({ series, names, testId, height = 260, percent }: { 
             width={52}
           />
           <Tooltip
-            contentStyle={{ borderRadius: 8, border: "1px solid #e4e4e7", fontSize: 12, boxShadow: "0 4px 12px rgba(0,0,0,0.06)" }}
+            contentStyle={{
+              borderRadius: 8,
+              border: "1px solid #e4e4e7",
+              fontSize: 12,
+              boxShadow: "0 4px 12px rgba(0,0,0,0.06)",
+            }}
             labelFormatter={(step) => `step ${step}`}
             formatter={(v, n) => [percent ? `${(Number(v) * 100).toFixed(1)}%` : fmt(Number(v)), String(n)]}
           />

@@ -5,7 +5,22 @@ import { ArrowDownToLine, Check, ChevronLeft, Circle, Download, GitBranch, Radio
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { FormatBadge } from "@/components/format-badge";
-import { Alert, Badge, Button, Card, CardBody, CardHeader, ConfirmDialog, CopyButton, PageHeader, Progress, Skeleton, StateBadge, STATE_LABELS, cn } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  CardBody,
+  CardHeader,
+  ConfirmDialog,
+  CopyButton,
+  PageHeader,
+  Progress,
+  Skeleton,
+  StateBadge,
+  STATE_LABELS,
+  cn,
+} from "@/components/ui";
 import { formatBytes, formatDateTime, formatDuration, formatNumber, shortHash } from "@/lib/format";
 import { errorInfo, useTRPC, useTRPCClient, type RouterOutputs } from "@/lib/trpc";
 import { MetricChart } from "./charts";
@@ -82,7 +97,12 @@ export function JobView({ team, jobId }: { team: string; jobId: string }) {
         actions={
           j &&
           canCancel(j.state) && (
-            <Button variant="danger" onClick={() => setConfirmCancel(true)} disabled={j.cancelling} data-testid="cancel-job">
+            <Button
+              variant="danger"
+              onClick={() => setConfirmCancel(true)}
+              disabled={j.cancelling}
+              data-testid="cancel-job"
+            >
               <XCircle className="size-4" aria-hidden /> {j.cancelling ? "Cancelling…" : "Cancel job"}
             </Button>
           )
@@ -101,7 +121,11 @@ export function JobView({ team, jobId }: { team: string; jobId: string }) {
           {j.pendingReason}
         </Alert>
       )}
-      {cancel.error && <Alert className="mt-4" title="Could not cancel">{errorInfo(cancel.error).message}</Alert>}
+      {cancel.error && (
+        <Alert className="mt-4" title="Could not cancel">
+          {errorInfo(cancel.error).message}
+        </Alert>
+      )}
 
       <Card className="mt-6">
         <CardHeader title="Timeline" />
@@ -128,7 +152,14 @@ export function JobView({ team, jobId }: { team: string; jobId: string }) {
         </Card>
         {accNames.length > 0 && (
           <Card>
-            <CardHeader title="Accuracy" description={latest("val_accuracy") != null ? `validation ${(latest("val_accuracy")! * 100).toFixed(1)}%` : "Classification metrics on the validation split"} />
+            <CardHeader
+              title="Accuracy"
+              description={
+                latest("val_accuracy") != null
+                  ? `validation ${(latest("val_accuracy")! * 100).toFixed(1)}%`
+                  : "Classification metrics on the validation split"
+              }
+            />
             <CardBody>
               <MetricChart series={series} names={accNames} testId="accuracy-chart" percent />
             </CardBody>
@@ -217,7 +248,11 @@ function LiveIndicator({ status }: { status: LiveStatus }) {
   } as const;
   const s = map[status];
   return (
-    <span className={cn("inline-flex items-center gap-1 text-xs font-medium", s.cls)} data-testid="live-status" data-status={status}>
+    <span
+      className={cn("inline-flex items-center gap-1 text-xs font-medium", s.cls)}
+      data-testid="live-status"
+      data-status={status}
+    >
       <Radio className="size-3.5" aria-hidden /> {s.label}
     </span>
   );
@@ -231,13 +266,19 @@ function totalStepsOf(j: Job): number | null {
 
 function ProgressCard({ job: j, eta, tps }: { job: Job; eta?: number; tps?: number }) {
   const total = totalStepsOf(j);
-  const value = j.state === "succeeded" ? 1 : total ? Math.min(1, j.currentStep / total) : j.state === "running" ? null : 0;
-  const elapsed = j.startedAt ? (j.finishedAt ? new Date(j.finishedAt) : new Date()).getTime() - new Date(j.startedAt).getTime() : null;
+  const value =
+    j.state === "succeeded" ? 1 : total ? Math.min(1, j.currentStep / total) : j.state === "running" ? null : 0;
+  const elapsed = j.startedAt
+    ? (j.finishedAt ? new Date(j.finishedAt) : new Date()).getTime() - new Date(j.startedAt).getTime()
+    : null;
   return (
     <Card className="px-5 py-4">
       <div className="mb-3 flex flex-wrap items-baseline justify-between gap-3">
         <div className="flex items-baseline gap-2">
-          <span className="tabular text-2xl font-semibold tracking-tight text-zinc-900" data-testid="job-progress-percent">
+          <span
+            className="tabular text-2xl font-semibold tracking-tight text-zinc-900"
+            data-testid="job-progress-percent"
+          >
             {value == null ? "—" : `${Math.round(value * 100)}%`}
           </span>
           <span className="tabular text-sm text-zinc-500" data-testid="job-steps">
@@ -295,23 +336,52 @@ function Timeline({ job: j }: { job: Job }) {
   return (
     <ol className="flex items-start" data-testid="job-timeline">
       {steps.map((s, i) => {
-        const at = reached.get(s) ?? (s === j.state && isTerminal(s) && j.finishedAt ? new Date(j.finishedAt) : undefined);
+        const at =
+          reached.get(s) ?? (s === j.state && isTerminal(s) && j.finishedAt ? new Date(j.finishedAt) : undefined);
         const done = i < currentIdx || (i === currentIdx && isTerminal(j.state));
         const current = i === currentIdx && !isTerminal(j.state);
         const bad = (s === "failed" || s === "cancelled") && i === currentIdx;
         return (
-          <li key={s} className="relative flex flex-1 flex-col items-center text-center" data-testid={`timeline-${s}`} data-reached={done || current ? "true" : "false"}>
-            {i > 0 && <div className={cn("absolute top-3 right-1/2 h-0.5 w-full -translate-y-1/2", i <= currentIdx ? "bg-accent-500" : "bg-zinc-200")} />}
+          <li
+            key={s}
+            className="relative flex flex-1 flex-col items-center text-center"
+            data-testid={`timeline-${s}`}
+            data-reached={done || current ? "true" : "false"}
+          >
+            {i > 0 && (
+              <div
+                className={cn(
+                  "absolute top-3 right-1/2 h-0.5 w-full -translate-y-1/2",
+                  i <= currentIdx ? "bg-accent-500" : "bg-zinc-200",
+                )}
+              />
+            )}
             <div
               className={cn(
                 "relative z-10 flex size-6 items-center justify-center rounded-full ring-4 ring-white",
-                bad ? "bg-red-500 text-white" : done ? "bg-accent-600 text-white" : current ? "bg-white text-accent-600 ring-accent-100" : "bg-zinc-100 text-zinc-400",
+                bad
+                  ? "bg-red-500 text-white"
+                  : done
+                    ? "bg-accent-600 text-white"
+                    : current
+                      ? "bg-white text-accent-600 ring-accent-100"
+                      : "bg-zinc-100 text-zinc-400",
                 current && "border-2 border-accent-500",
               )}
             >
-              {bad ? <XCircle className="size-3.5" /> : done ? <Check className="size-3.5" strokeWidth={3} /> : current ? <span className="size-2 animate-pulse rounded-full bg-accent-500" /> : <Circle className="size-2" />}
+              {bad ? (
+                <XCircle className="size-3.5" />
+              ) : done ? (
+                <Check className="size-3.5" strokeWidth={3} />
+              ) : current ? (
+                <span className="size-2 animate-pulse rounded-full bg-accent-500" />
+              ) : (
+                <Circle className="size-2" />
+              )}
             </div>
-            <div className={cn("mt-2 text-[13px] font-medium", done || current ? "text-zinc-900" : "text-zinc-400")}>{STATE_LABELS[s]}</div>
+            <div className={cn("mt-2 text-[13px] font-medium", done || current ? "text-zinc-900" : "text-zinc-400")}>
+              {STATE_LABELS[s]}
+            </div>
             <div className="tabular text-xs text-zinc-500">{at ? formatDateTime(at) : " "}</div>
           </li>
         );
@@ -328,9 +398,19 @@ function ChartPlaceholder({ state, testId }: { state?: JobState; testId: string 
         ? "This job reported no metrics."
         : "The chart fills in as soon as training starts.";
   return (
-    <div className="flex h-[260px] flex-col items-center justify-center rounded-lg border border-dashed border-zinc-200 bg-zinc-50/50 text-sm text-zinc-500" data-testid={testId} data-points={0}>
+    <div
+      className="flex h-[260px] flex-col items-center justify-center rounded-lg border border-dashed border-zinc-200 bg-zinc-50/50 text-sm text-zinc-500"
+      data-testid={testId}
+      data-points={0}
+    >
       <svg viewBox="0 0 120 40" className="mb-3 w-28 text-zinc-300" aria-hidden>
-        <path d="M2,6 C20,20 35,28 55,31 S95,35 118,36" fill="none" stroke="currentColor" strokeWidth="2" strokeDasharray="4 4" />
+        <path
+          d="M2,6 C20,20 35,28 55,31 S95,35 118,36"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeDasharray="4 4"
+        />
       </svg>
       {msg}
     </div>
@@ -372,7 +452,9 @@ function LogPanel({ events, live }: { events: EventItem[]; live: LiveStatus }) {
         ) : (
           events.map((e) => (
             <div key={e.id} className="flex gap-3" data-testid="job-log-line" data-kind={e.kind} data-level={e.level}>
-              <span className="shrink-0 text-zinc-600 tabular">{new Date(e.createdAt).toLocaleTimeString("en-US", { hour12: false })}</span>
+              <span className="shrink-0 text-zinc-600 tabular">
+                {new Date(e.createdAt).toLocaleTimeString("en-US", { hour12: false })}
+              </span>
               {e.kind === "state" ? (
                 <span className="text-accent-300">▸ {e.message}</span>
               ) : (
@@ -409,7 +491,10 @@ function ArtifactsCard({ job: j, jobId }: { job?: Job; jobId: string }) {
                   <Badge>{a.kind.replace("_", " ")}</Badge>
                 </div>
                 <div className="mt-0.5 flex items-center gap-2 text-xs text-zinc-500">
-                  <span className="tabular">{formatBytes(a.bytes)}</span>·<span className="font-mono" title={a.sha256}>sha256 {shortHash(a.sha256, 16)}…</span>
+                  <span className="tabular">{formatBytes(a.bytes)}</span>·
+                  <span className="font-mono" title={a.sha256}>
+                    sha256 {shortHash(a.sha256, 16)}…
+                  </span>
                 </div>
               </div>
               <CopyButton value={a.sha256} label="sha256" />
@@ -433,8 +518,20 @@ function LineageCard({ job: j, team }: { job?: Job; team: string }) {
   if (!j) return null;
   const chain = [
     ...(j.baseModel.parent ? [{ name: j.baseModel.parent.name, note: "base" }] : []),
-    { name: j.baseModel.name, note: j.baseModel.source === "artifact" ? "fine-tuned" : j.baseModel.source === "huggingface" ? "Hugging Face" : "local" },
-    { name: j.producedModel?.name ?? "this job", note: j.producedModel ? "produced" : STATE_LABELS[j.state].toLowerCase(), self: true },
+    {
+      name: j.baseModel.name,
+      note:
+        j.baseModel.source === "artifact"
+          ? "fine-tuned"
+          : j.baseModel.source === "huggingface"
+            ? "Hugging Face"
+            : "local",
+    },
+    {
+      name: j.producedModel?.name ?? "this job",
+      note: j.producedModel ? "produced" : STATE_LABELS[j.state].toLowerCase(),
+      self: true,
+    },
   ];
   return (
     <Card data-testid="job-lineage">
@@ -444,7 +541,12 @@ function LineageCard({ job: j, team }: { job?: Job; team: string }) {
           {chain.map((c, i) => (
             <li key={i} className="relative flex gap-3 pb-4 last:pb-0">
               {i < chain.length - 1 && <div className="absolute top-5 left-[9px] h-full w-px bg-zinc-200" />}
-              <div className={cn("relative z-10 mt-0.5 flex size-[18px] items-center justify-center rounded-full ring-1", c.self ? "bg-accent-600 ring-accent-600" : "bg-white ring-zinc-300")}>
+              <div
+                className={cn(
+                  "relative z-10 mt-0.5 flex size-[18px] items-center justify-center rounded-full ring-1",
+                  c.self ? "bg-accent-600 ring-accent-600" : "bg-white ring-zinc-300",
+                )}
+              >
                 <GitBranch className={cn("size-2.5", c.self ? "text-white" : "text-zinc-400")} aria-hidden />
               </div>
               <div className="min-w-0">
@@ -454,9 +556,16 @@ function LineageCard({ job: j, team }: { job?: Job; team: string }) {
             </li>
           ))}
         </ol>
-        {j.baseModel.source !== "artifact" && <div className="mt-3 truncate font-mono text-xs text-zinc-400" title={j.baseModel.ref}>{j.baseModel.ref}</div>}
+        {j.baseModel.source !== "artifact" && (
+          <div className="mt-3 truncate font-mono text-xs text-zinc-400" title={j.baseModel.ref}>
+            {j.baseModel.ref}
+          </div>
+        )}
         {j.producedModel && (
-          <Link href={`/t/${team}/models`} className="mt-3 inline-block text-[13px] font-medium text-accent-600 hover:text-accent-700">
+          <Link
+            href={`/t/${team}/models`}
+            className="mt-3 inline-block text-[13px] font-medium text-accent-600 hover:text-accent-700"
+          >
             See it in Models →
           </Link>
         )}
@@ -475,7 +584,10 @@ function DatasetsCard({ job: j, team }: { job?: Job; team: string }) {
         {j.datasets.map((d) => (
           <li key={d.datasetVersionId} className="px-5 py-3">
             <div className="flex items-center justify-between gap-2">
-              <Link href={`/t/${team}/datasets/${d.datasetId}?version=${d.datasetVersionId}`} className="truncate text-[13px] font-medium text-zinc-900 hover:text-accent-700">
+              <Link
+                href={`/t/${team}/datasets/${d.datasetId}?version=${d.datasetVersionId}`}
+                className="truncate text-[13px] font-medium text-zinc-900 hover:text-accent-700"
+              >
                 {d.datasetName} <span className="font-normal text-zinc-500">v{d.version}</span>
               </Link>
               <FormatBadge format={d.format} />
@@ -483,7 +595,10 @@ function DatasetsCard({ job: j, team }: { job?: Job; team: string }) {
             {j.datasets.length > 1 && (
               <div className="mt-2 flex items-center gap-2 text-xs text-zinc-500">
                 <div className="h-1.5 flex-1 rounded-full bg-zinc-100">
-                  <div className="h-full rounded-full bg-accent-500" style={{ width: `${(d.weight / total) * 100}%` }} />
+                  <div
+                    className="h-full rounded-full bg-accent-500"
+                    style={{ width: `${(d.weight / total) * 100}%` }}
+                  />
                 </div>
                 <span className="tabular w-24 text-right">
                   weight {d.weight} · {Math.round((d.weight / total) * 100)}%

@@ -24,7 +24,22 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { FormatBadge } from "@/components/format-badge";
-import { Alert, Badge, Button, ButtonLink, Card, CardBody, CardHeader, EmptyState, Field, Input, PageHeader, Select, Skeleton, cn } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  ButtonLink,
+  Card,
+  CardBody,
+  CardHeader,
+  EmptyState,
+  Field,
+  Input,
+  PageHeader,
+  Select,
+  Skeleton,
+  cn,
+} from "@/components/ui";
 import { formatCompact, formatNumber } from "@/lib/format";
 import { errorInfo, useTRPC, type RouterOutputs } from "@/lib/trpc";
 
@@ -76,7 +91,9 @@ const BOOL_HP: { key: "packing" | "mergeWeights"; label: string; hint: string }[
 ];
 
 function initialHp(): Record<HpKey, string> {
-  return Object.fromEntries(Object.entries(DEFAULT_HYPERPARAMETERS).map(([k, v]) => [k, v == null ? "" : String(v)])) as Record<HpKey, string>;
+  return Object.fromEntries(
+    Object.entries(DEFAULT_HYPERPARAMETERS).map(([k, v]) => [k, v == null ? "" : String(v)]),
+  ) as Record<HpKey, string>;
 }
 
 export function NewJobForm({ team }: { team: string }) {
@@ -92,7 +109,10 @@ export function NewJobForm({ team }: { team: string }) {
   const [baseModelId, setBaseModelId] = useState("");
   const [method, setMethod] = useState<Method>("lora");
   const [hp, setHp] = useState<Record<HpKey, string>>(initialHp);
-  const [flags, setFlags] = useState({ packing: DEFAULT_HYPERPARAMETERS.packing, mergeWeights: DEFAULT_HYPERPARAMETERS.mergeWeights });
+  const [flags, setFlags] = useState({
+    packing: DEFAULT_HYPERPARAMETERS.packing,
+    mergeWeights: DEFAULT_HYPERPARAMETERS.mergeWeights,
+  });
   const [priority, setPriority] = useState("5");
   const [advanced, setAdvanced] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -102,8 +122,11 @@ export function NewJobForm({ team }: { team: string }) {
   useEffect(() => {
     if (!datasets.data || mix.length) return;
     const wanted = search.get("dataset");
-    const d = datasets.data.find((x) => x.latestVersion && (x.latestVersion.id === wanted || x.id === wanted)) ?? datasets.data.find((x) => x.latestVersion);
-    if (d?.latestVersion) setMix([{ key: Date.now(), datasetId: d.id, datasetVersionId: d.latestVersion.id, weight: "1" }]);
+    const d =
+      datasets.data.find((x) => x.latestVersion && (x.latestVersion.id === wanted || x.id === wanted)) ??
+      datasets.data.find((x) => x.latestVersion);
+    if (d?.latestVersion)
+      setMix([{ key: Date.now(), datasetId: d.id, datasetVersionId: d.latestVersion.id, weight: "1" }]);
   }, [datasets.data, mix.length, search]);
 
   const formatOf = useMemo(() => {
@@ -112,20 +135,24 @@ export function NewJobForm({ team }: { team: string }) {
     return m;
   }, [datasets.data]);
   const [versionFormats, setVersionFormats] = useState<Record<string, string>>({});
-  const chosenFormats = mix.map((e) => versionFormats[e.datasetVersionId] ?? formatOf.get(e.datasetVersionId)).filter(Boolean) as string[];
-  const allowedTechniques = TECHNIQUES.filter((t) => chosenFormats.every((f) => (FORMATS_FOR_TECHNIQUE[t] as readonly string[]).includes(f)));
+  const chosenFormats = mix
+    .map((e) => versionFormats[e.datasetVersionId] ?? formatOf.get(e.datasetVersionId))
+    .filter(Boolean) as string[];
+  const allowedTechniques = TECHNIQUES.filter((t) =>
+    chosenFormats.every((f) => (FORMATS_FOR_TECHNIQUE[t] as readonly string[]).includes(f)),
+  );
 
   // Keep the technique consistent with the datasets.
   useEffect(() => {
     if (!chosenFormats.length) return;
     if (!technique || !allowedTechniques.includes(technique)) setTechnique(allowedTechniques[0] ?? null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [chosenFormats.join(",")]);
 
   useEffect(() => {
     if (!baseModelId && models.data?.length) {
       const wanted = search.get("base");
-      const firstBase = models.data.find((m) => m.id === wanted) ?? models.data.find((m) => m.source !== "artifact") ?? models.data[0];
+      const firstBase =
+        models.data.find((m) => m.id === wanted) ?? models.data.find((m) => m.source !== "artifact") ?? models.data[0];
       if (firstBase) setBaseModelId(firstBase.id);
     }
   }, [models.data, baseModelId, search]);
@@ -138,13 +165,17 @@ export function NewJobForm({ team }: { team: string }) {
       return Number.isNaN(n) ? raw : n;
     };
     const hyperparameters: Record<string, unknown> = { ...flags };
-    for (const k of Object.keys(DEFAULT_HYPERPARAMETERS) as HpKey[]) if (k !== "packing" && k !== "mergeWeights") hyperparameters[k] = num(k);
+    for (const k of Object.keys(DEFAULT_HYPERPARAMETERS) as HpKey[])
+      if (k !== "packing" && k !== "mergeWeights") hyperparameters[k] = num(k);
     return {
       name: name.trim() || undefined,
       baseModelId,
       technique: technique ?? undefined,
       method,
-      datasets: mix.map((e) => ({ datasetVersionId: e.datasetVersionId, weight: e.weight.trim() === "" ? undefined : Number(e.weight) })),
+      datasets: mix.map((e) => ({
+        datasetVersionId: e.datasetVersionId,
+        weight: e.weight.trim() === "" ? undefined : Number(e.weight),
+      })),
       hyperparameters,
       priority: priority.trim() === "" ? undefined : Number(priority),
     };
@@ -172,7 +203,6 @@ export function NewJobForm({ team }: { team: string }) {
 
   useEffect(() => {
     if (touched) validate();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [touched, name, mix, technique, baseModelId, method, hp, flags, priority]);
 
   const create = useMutation(
@@ -245,7 +275,11 @@ export function NewJobForm({ team }: { team: string }) {
                   onRemove={() => setMix((m) => m.filter((x) => x.key !== entry.key))}
                 />
               ))}
-              {err("datasets") && <p className="text-xs font-medium text-red-600" data-testid="field-error">{err("datasets")}</p>}
+              {err("datasets") && (
+                <p className="text-xs font-medium text-red-600" data-testid="field-error">
+                  {err("datasets")}
+                </p>
+              )}
               <Button
                 type="button"
                 variant="secondary"
@@ -254,8 +288,14 @@ export function NewJobForm({ team }: { team: string }) {
                 disabled={!datasets.data?.length || mix.length >= 16}
                 onClick={() => {
                   const used = new Set(mix.map((m) => m.datasetId));
-                  const d = datasets.data?.find((x) => x.latestVersion && !used.has(x.id)) ?? datasets.data?.find((x) => x.latestVersion);
-                  if (d?.latestVersion) setMix((m) => [...m, { key: Date.now(), datasetId: d.id, datasetVersionId: d.latestVersion!.id, weight: "1" }]);
+                  const d =
+                    datasets.data?.find((x) => x.latestVersion && !used.has(x.id)) ??
+                    datasets.data?.find((x) => x.latestVersion);
+                  if (d?.latestVersion)
+                    setMix((m) => [
+                      ...m,
+                      { key: Date.now(), datasetId: d.id, datasetVersionId: d.latestVersion!.id, weight: "1" },
+                    ]);
                 }}
               >
                 <Plus className="size-4" aria-hidden /> Add a dataset
@@ -264,7 +304,14 @@ export function NewJobForm({ team }: { team: string }) {
           </Card>
 
           <Card>
-            <CardHeader title="2 · Technique" description={chosenFormats.length ? `Options that can read ${[...new Set(chosenFormats)].map((f) => DATASET_FORMAT_LABELS[f as DatasetFormat] ?? f).join(" + ")}.` : undefined} />
+            <CardHeader
+              title="2 · Technique"
+              description={
+                chosenFormats.length
+                  ? `Options that can read ${[...new Set(chosenFormats)].map((f) => DATASET_FORMAT_LABELS[f as DatasetFormat] ?? f).join(" + ")}.`
+                  : undefined
+              }
+            />
             <CardBody>
               <div className="grid gap-3 sm:grid-cols-3" role="radiogroup" data-testid="technique-options">
                 {TECHNIQUES.map((t) => {
@@ -283,18 +330,31 @@ export function NewJobForm({ team }: { team: string }) {
                   );
                 })}
               </div>
-              {err("technique") && <p className="mt-2 text-xs font-medium text-red-600" data-testid="field-error">{err("technique")}</p>}
+              {err("technique") && (
+                <p className="mt-2 text-xs font-medium text-red-600" data-testid="field-error">
+                  {err("technique")}
+                </p>
+              )}
             </CardBody>
           </Card>
 
           <Card>
-            <CardHeader title="3 · Base model" description="Start from a pre-trained model, or continue from one of your fine-tuned models (transfer learning)." />
+            <CardHeader
+              title="3 · Base model"
+              description="Start from a pre-trained model, or continue from one of your fine-tuned models (transfer learning)."
+            />
             <CardBody className="space-y-4">
               <Field label="Model" htmlFor="base-model" error={err("baseModelId")}>
                 {models.isLoading ? (
                   <Skeleton className="h-9 w-full" />
                 ) : (
-                  <Select id="base-model" value={baseModelId} onChange={(e) => setBaseModelId(e.target.value)} data-testid="base-model-select" invalid={!!err("baseModelId")}>
+                  <Select
+                    id="base-model"
+                    value={baseModelId}
+                    onChange={(e) => setBaseModelId(e.target.value)}
+                    data-testid="base-model-select"
+                    invalid={!!err("baseModelId")}
+                  >
                     {!models_.length && <option value="">No base models registered</option>}
                     <optgroup label="Base models">
                       {baseModels.map((m) => (
@@ -326,7 +386,15 @@ export function NewJobForm({ team }: { team: string }) {
             <CardBody>
               <div className="grid gap-3 sm:grid-cols-3" role="radiogroup" data-testid="method-options">
                 {METHODS.map((m) => (
-                  <OptionCard key={m} name="method" value={m} checked={method === m} onSelect={() => setMethod(m)} title={METHOD_LABELS[m]} body={METHOD_HELP[m]} />
+                  <OptionCard
+                    key={m}
+                    name="method"
+                    value={m}
+                    checked={method === m}
+                    onSelect={() => setMethod(m)}
+                    title={METHOD_LABELS[m]}
+                    body={METHOD_HELP[m]}
+                  />
                 ))}
               </div>
               {err("method") && <p className="mt-2 text-xs font-medium text-red-600">{err("method")}</p>}
@@ -338,7 +406,13 @@ export function NewJobForm({ team }: { team: string }) {
             <CardBody>
               <div className="grid gap-4 sm:grid-cols-4">
                 {BASIC_HP.map((f) => (
-                  <HpInput key={f.key} field={f} value={hp[f.key]} error={hpErr(f.key)} onChange={(v) => setHp((h) => ({ ...h, [f.key]: v }))} />
+                  <HpInput
+                    key={f.key}
+                    field={f}
+                    value={hp[f.key]}
+                    error={hpErr(f.key)}
+                    onChange={(v) => setHp((h) => ({ ...h, [f.key]: v }))}
+                  />
                 ))}
               </div>
               <button
@@ -356,15 +430,30 @@ export function NewJobForm({ team }: { team: string }) {
                 <div className="mt-4 space-y-5" data-testid="advanced-hyperparameters">
                   <div className="grid gap-4 sm:grid-cols-4">
                     {ADVANCED_HP.filter((f) => !f.lora || method !== "full").map((f) => (
-                      <HpInput key={f.key} field={f} value={hp[f.key]} error={hpErr(f.key)} onChange={(v) => setHp((h) => ({ ...h, [f.key]: v }))} />
+                      <HpInput
+                        key={f.key}
+                        field={f}
+                        value={hp[f.key]}
+                        error={hpErr(f.key)}
+                        onChange={(v) => setHp((h) => ({ ...h, [f.key]: v }))}
+                      />
                     ))}
                     <Field label="Priority" htmlFor="priority" hint="0–10; higher runs first" error={err("priority")}>
-                      <Input id="priority" type="number" value={priority} onChange={(e) => setPriority(e.target.value)} invalid={!!err("priority")} />
+                      <Input
+                        id="priority"
+                        type="number"
+                        value={priority}
+                        onChange={(e) => setPriority(e.target.value)}
+                        invalid={!!err("priority")}
+                      />
                     </Field>
                   </div>
                   <div className="grid gap-3 sm:grid-cols-2">
                     {BOOL_HP.map((f) => (
-                      <label key={f.key} className="flex cursor-pointer items-start gap-3 rounded-lg border border-zinc-200 px-3 py-2.5 hover:bg-zinc-50">
+                      <label
+                        key={f.key}
+                        className="flex cursor-pointer items-start gap-3 rounded-lg border border-zinc-200 px-3 py-2.5 hover:bg-zinc-50"
+                      >
                         <input
                           type="checkbox"
                           className="mt-0.5 size-4 accent-accent-600"
@@ -390,11 +479,26 @@ export function NewJobForm({ team }: { team: string }) {
             <CardHeader title="Summary" />
             <CardBody className="space-y-4">
               <Field label="Job name" htmlFor="job-name" hint="Optional; one is generated." error={err("name")}>
-                <Input id="job-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="triage-notes-lora" data-testid="job-name-input" />
+                <Input
+                  id="job-name"
+                  value={name}
+                  onChange={(e) => setName(e.target.value)}
+                  placeholder="triage-notes-lora"
+                  data-testid="job-name-input"
+                />
               </Field>
               <dl className="space-y-2 text-[13px]">
-                <SummaryRow label="Data">{mix.length ? `${mix.length} dataset${mix.length > 1 ? "s" : ""}` : "—"}</SummaryRow>
-                <SummaryRow label="Rows">{formatNumber(mix.reduce((s, e) => s + (datasets.data?.find((d) => d.id === e.datasetId)?.latestVersion?.rowCount ?? 0), 0))}</SummaryRow>
+                <SummaryRow label="Data">
+                  {mix.length ? `${mix.length} dataset${mix.length > 1 ? "s" : ""}` : "—"}
+                </SummaryRow>
+                <SummaryRow label="Rows">
+                  {formatNumber(
+                    mix.reduce(
+                      (s, e) => s + (datasets.data?.find((d) => d.id === e.datasetId)?.latestVersion?.rowCount ?? 0),
+                      0,
+                    ),
+                  )}
+                </SummaryRow>
                 <SummaryRow label="Technique">{technique ? TECHNIQUE_LABELS[technique] : "—"}</SummaryRow>
                 <SummaryRow label="Base">{selectedModel?.name ?? "—"}</SummaryRow>
                 <SummaryRow label="Method">{METHOD_LABELS[method]}</SummaryRow>
@@ -410,7 +514,12 @@ export function NewJobForm({ team }: { team: string }) {
                   {Object.keys(errors).length} field{Object.keys(errors).length > 1 ? "s need" : " needs"} attention.
                 </Alert>
               )}
-              <Button type="submit" className="w-full" loading={create.isPending || create.isSuccess} data-testid="create-job-submit">
+              <Button
+                type="submit"
+                className="w-full"
+                loading={create.isPending || create.isSuccess}
+                data-testid="create-job-submit"
+              >
                 Start fine-tuning
               </Button>
             </CardBody>
@@ -465,12 +574,22 @@ function OptionCard({
     <label
       className={cn(
         "relative flex cursor-pointer flex-col rounded-xl border px-4 py-3 transition-colors",
-        checked ? "border-accent-500 bg-accent-50/60 ring-1 ring-accent-500" : "border-zinc-200 hover:border-zinc-300 hover:bg-zinc-50",
+        checked
+          ? "border-accent-500 bg-accent-50/60 ring-1 ring-accent-500"
+          : "border-zinc-200 hover:border-zinc-300 hover:bg-zinc-50",
         disabled && "cursor-not-allowed opacity-50 hover:border-zinc-200 hover:bg-transparent",
       )}
       data-testid={`${name}-${value}`}
     >
-      <input type="radio" name={name} value={value} checked={checked} disabled={disabled} onChange={onSelect} className="sr-only" />
+      <input
+        type="radio"
+        name={name}
+        value={value}
+        checked={checked}
+        disabled={disabled}
+        onChange={onSelect}
+        className="sr-only"
+      />
       <span className="text-sm font-semibold text-zinc-900">{title}</span>
       <span className="mt-1 text-xs leading-relaxed text-zinc-500">{body}</span>
     </label>
@@ -491,7 +610,15 @@ function HpInput({
   const id = `hp-${field.key}`;
   return (
     <Field label={field.label} htmlFor={id} hint={field.hint} error={error} errorTestId={`error-${field.key}`}>
-      <Input id={id} type="number" step={field.step ?? "1"} value={value} onChange={(e) => onChange(e.target.value)} invalid={!!error} data-testid={id} />
+      <Input
+        id={id}
+        type="number"
+        step={field.step ?? "1"}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        invalid={!!error}
+        data-testid={id}
+      />
     </Field>
   );
 }
@@ -520,7 +647,9 @@ function MixRow({
   const trpc = useTRPC();
   const detail = useQuery({ ...trpc.datasets.get.queryOptions({ id: entry.datasetId }), enabled: !!entry.datasetId });
   const versions = [...(detail.data?.versions ?? [])].sort((a, b) => b.version - a.version);
-  const current = versions.find((v) => v.id === entry.datasetVersionId) ?? datasets.find((d) => d.id === entry.datasetId)?.latestVersion;
+  const current =
+    versions.find((v) => v.id === entry.datasetVersionId) ??
+    datasets.find((d) => d.id === entry.datasetId)?.latestVersion;
   useEffect(() => {
     if (current) onFormat(current.id, current.format);
   }, [current, onFormat]);
@@ -549,7 +678,12 @@ function MixRow({
           </Select>
         </Field>
         <Field label="Version" htmlFor={`v-${entry.key}`}>
-          <Select id={`v-${entry.key}`} value={entry.datasetVersionId} onChange={(e) => onChange({ ...entry, datasetVersionId: e.target.value })} data-testid="dataset-version-select">
+          <Select
+            id={`v-${entry.key}`}
+            value={entry.datasetVersionId}
+            onChange={(e) => onChange({ ...entry, datasetVersionId: e.target.value })}
+            data-testid="dataset-version-select"
+          >
             {versions.length
               ? versions.map((v) => (
                   <option key={v.id} value={v.id}>
@@ -560,9 +694,25 @@ function MixRow({
           </Select>
         </Field>
         <Field label="Weight" htmlFor={`w-${entry.key}`}>
-          <Input id={`w-${entry.key}`} type="number" step="any" min="0" value={entry.weight} onChange={(e) => onChange({ ...entry, weight: e.target.value })} data-testid="dataset-weight" invalid={!!error} />
+          <Input
+            id={`w-${entry.key}`}
+            type="number"
+            step="any"
+            min="0"
+            value={entry.weight}
+            onChange={(e) => onChange({ ...entry, weight: e.target.value })}
+            data-testid="dataset-weight"
+            invalid={!!error}
+          />
         </Field>
-        <Button type="button" variant="ghost" onClick={onRemove} disabled={!multi} aria-label="Remove dataset" className="mb-0.5">
+        <Button
+          type="button"
+          variant="ghost"
+          onClick={onRemove}
+          disabled={!multi}
+          aria-label="Remove dataset"
+          className="mb-0.5"
+        >
           <Trash2 className="size-4" aria-hidden />
         </Button>
       </div>
@@ -603,7 +753,8 @@ export function ModelLineage({ model, all, team }: { model: BaseModel; all: Base
   if (chain.length < 2 && model.source !== "artifact") {
     return (
       <p className="text-xs text-zinc-500">
-        <Badge>{model.source === "huggingface" ? "Hugging Face" : "Local"}</Badge> <span className="ml-1 font-mono">{model.ref}</span>
+        <Badge>{model.source === "huggingface" ? "Hugging Face" : "Local"}</Badge>{" "}
+        <span className="ml-1 font-mono">{model.ref}</span>
         {model.contextLength ? ` · ${formatNumber(model.contextLength)} context` : ""}
       </p>
     );
@@ -617,7 +768,14 @@ export function ModelLineage({ model, all, team }: { model: BaseModel; all: Base
         {[...chain].reverse().map((c, i) => (
           <li key={c.id} className="flex items-center gap-1.5">
             {i > 0 && <span className="text-zinc-300">→</span>}
-            <span className={cn("rounded-md px-2 py-0.5 ring-1", c.id === model.id ? "bg-accent-50 text-accent-700 ring-accent-200" : "bg-white text-zinc-700 ring-zinc-200")}>
+            <span
+              className={cn(
+                "rounded-md px-2 py-0.5 ring-1",
+                c.id === model.id
+                  ? "bg-accent-50 text-accent-700 ring-accent-200"
+                  : "bg-white text-zinc-700 ring-zinc-200",
+              )}
+            >
               {c.name}
             </span>
             {c.job && (
