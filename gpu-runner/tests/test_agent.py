@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.agent_harness import AgentHarness
-from tests.helpers import chat_rows, make_payload
+from tests.helpers import alpaca_rows, chat_rows, example_payload, make_payload, prompt_completion_rows
 
 
 @pytest.fixture
@@ -47,6 +47,21 @@ def test_schema_example_job_runs_end_to_end(harness, tmp_path, tiny_model):
     assert {"idle", "busy"} <= {b["state"] for b in beats} or "busy" in {b["state"] for b in beats}
     assert all(e["attempt"] == 1 for e in h.events() if "jobId" in e)
     h.wait_for(lambda: h.job_state(job_id) == "completed", 10, "BullMQ completed")
+
+    # the second schema example: transfer from the first job's adapter + a multi-task mix weighted 3:1
+    second = make_payload(tmp_path / "storage", tiny_model, [("contracts-qa", "alpaca", "jsonl", alpaca_rows(60)),
+                                                             ("case-law", "prompt_completion", "jsonl",
+                                                              prompt_completion_rows(60))],
+                          index=1, maxSteps=8, evalEverySteps=4, mergeWeights=True)
+    assert [d["weight"] for d in second["datasets"]] == [1, 1]
+    second["datasets"][0]["weight"] = 3
+    second["baseModel"] = {**example_payload(1)["baseModel"], "ref": payload["outputPrefix"] + "artifacts/"}
+    second["baseModel"]["parent"] = {**second["baseModel"]["parent"], "source": "local", "ref": str(tiny_model)}
+    h.add_job(second)
+    done2 = h.wait_state(second["jobId"], "succeeded", timeout=120)
+    assert {"adapter", "merged_model"} <= {a["kind"] for a in done2["artifacts"]}
+    last = [m["values"] for m in h.job_events(second["jobId"], "metric") if "val_loss" in m["values"]][-1]
+    assert {"val_loss:contracts-qa", "val_loss:case-law"} <= set(last)
     h.assert_events_valid()
 
 

@@ -247,6 +247,9 @@ class Agent:
                 return "handed_back", {"message": "the job did not stop in time; it resumes from its last checkpoint"}
             await asyncio.sleep(0.1)
         proc.join(5)
+        if last_word is None and term_sent_at is not None:
+            # stopped by our SIGTERM before it could report (e.g. still starting): nothing lost, hand it back
+            return "handed_back", {"message": "the job was stopped before training; it starts again on another runner"}
         if last_word is None:
             code = proc.exitcode
             how = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exited with code {code}"
