@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from "./trpc";
+import { adminRouter } from "./routers/admin";
 import { apiKeysRouter } from "./routers/api-keys";
 import { authRouter } from "./routers/auth";
 import { baseModelsRouter } from "./routers/base-models";
@@ -6,6 +7,7 @@ import { datasetsRouter } from "./routers/datasets";
 import { healthRouter } from "./routers/health";
 import { jobsRouter } from "./routers/jobs";
 import { teamsRouter } from "./routers/teams";
+import { usageRouter } from "./routers/usage";
 
 export const appRouter = router({
   health: healthRouter,
@@ -15,6 +17,8 @@ export const appRouter = router({
   baseModels: baseModelsRouter,
   datasets: datasetsRouter,
   jobs: jobsRouter,
+  usage: usageRouter,
+  admin: adminRouter,
 });
 export type AppRouter = typeof appRouter;
 export const createCaller = createCallerFactory(appRouter);

@@ -6,6 +6,7 @@ import { getJobMetricsRoute } from "./get-job-metrics";
 import { listJobArtifactsRoute } from "./list-job-artifacts";
 import { listJobEventsRoute } from "./list-job-events";
 import { listJobsRoute } from "./list-jobs";
+import { estimateJobRoute } from "../usage/estimate-job";
 
 export const jobsRouter = router({
   create: createJobRoute,
@@ -15,4 +16,5 @@ export const jobsRouter = router({
   metrics: getJobMetricsRoute,
   artifacts: listJobArtifactsRoute,
   cancel: cancelJobRoute,
+  estimate: estimateJobRoute,
 });

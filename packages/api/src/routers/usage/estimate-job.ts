@@ -1,0 +1,33 @@
+/** `jobs.estimate` (mounted in the jobs router): the estimator for the job form and the API. */
+import { estimateJobSpec } from "../../scheduling/estimate-job-spec";
+import { teamWriteProcedure } from "../../trpc";
+import { estimateJobInput, estimateJobMeta, estimateJobOutput } from "./estimate-job.types";
+
+// Write access: estimating is the first step of creating a job, which viewers cannot do.
+export const estimateJobRoute = teamWriteProcedure
+  .meta(estimateJobMeta)
+  .input(estimateJobInput)
+  .output(estimateJobOutput)
+  .mutation(async ({ ctx, input }) => {
+    const r = await estimateJobSpec(ctx.prisma, ctx.team.id, input);
+    const largest = await ctx.prisma.runner.findFirst({
+      where: { state: { notIn: ["offline", "disabled"] }, vramMb: { gt: 0 } },
+      orderBy: [{ vramMb: "desc" }, { name: "asc" }],
+      select: { name: true, vramMb: true },
+    });
+    const e = r.estimate;
+    return {
+      estimated: e !== null,
+      requiredVramMb: r.requiredVramMb,
+      vramBytes: e?.vramBytes ?? null,
+      durationSeconds: e?.durationSeconds ?? null,
+      gpuHours: e ? e.durationSeconds / 3600 : null,
+      tokensTotal: e?.tokensTotal ?? null,
+      trainableParameters: e?.trainableParameters ?? null,
+      gradientCheckpointing: e?.gradientCheckpointing ?? null,
+      datasetTokens: r.datasetTokens,
+      model: r.model,
+      largestRunner: largest?.vramMb ? { name: largest.name, vramMb: largest.vramMb, fits: r.requiredVramMb <= largest.vramMb } : null,
+      assumptions: [...r.assumptions, ...(e?.assumptions ?? [])],
+    };
+  });
