@@ -6,10 +6,7 @@
  */
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
-import type { ApiDeps, Caller } from "@whetstone/api";
-// TODO(packages/api): import from "@whetstone/api" once its index exports ingestDataset; until then the
-// function is taken from the file the datasets engineer owns (the brief's stated location).
-import { ingestDataset } from "../../../../../packages/api/src/datasets/ingest-dataset";
+import { ingestDataset, type ApiDeps, type Caller } from "@whetstone/api";
 import { DATASET_FORMATS, type DatasetFormat } from "@whetstone/core";
 import { resolveTeam } from "../caller";
 import { errorResponse, jsonError, toJson } from "../http";
