@@ -65,6 +65,20 @@ const WALK: Record<string, Walk> = {
   "jobs.metrics": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
   "jobs.artifacts": { kind: "object", input: (w) => ({ id: w.doneJobA.id }) },
   "jobs.cancel": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
+  "jobs.estimate": {
+    kind: "object",
+    input: (w) => ({ baseModelId: w.localModelA.id, technique: "sft", datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }] }),
+    alsoAllowed: "BAD_REQUEST",
+  },
+
+  "usage.get": {
+    kind: "list",
+    input: () => ({}),
+    leaks: (r, w) => {
+      const u = r as { team: { id: string }; jobs: { jobId: string }[] };
+      return u.team.id === w.teamA.id || u.jobs.some((j) => j.jobId === w.runningJobA.id || j.jobId === w.doneJobA.id);
+    },
+  },
 };
 
 const EXEMPT: Record<string, string> = {
@@ -72,6 +86,11 @@ const EXEMPT: Record<string, string> = {
   "auth.signUp": "public: creates an account, no team involved",
   "teams.create": "not team-scoped: creates a new team owned by the caller",
   "teams.listMine": "not team-scoped: lists the caller's own memberships (checked below)",
+  ...Object.fromEntries(
+    Object.keys(appRouter._def.procedures as object)
+      .filter((p) => p.startsWith("admin."))
+      .map((p) => [p, "instance admins only (adminProcedure): refuses every non-admin with FORBIDDEN; admin.test.ts checks each one and fails when one is added without being checked"]),
+  ),
 };
 
 // At run time the record is flat: "jobs.get" → procedure.
