@@ -4,6 +4,7 @@
  */
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
+import { onJobStateApplied, startSchedulingSweep } from "@whetstone/api";
 import { createPrismaClient } from "@whetstone/db";
 import { EVENTS_GROUP, EVENTS_STREAM, jobUpdatesChannel, TRAINING_QUEUE } from "@whetstone/queue";
 import type { Env } from "./env";
@@ -51,6 +52,13 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
     blockMs: env.EVENTS_BLOCK_MS,
     claimMinIdleMs: env.EVENTS_CLAIM_IDLE_MS,
     maxMeteredGapMs: 2 * env.HEARTBEAT_SECONDS * 1000,
+    // A job that reached a final state frees its team's quota: start the team's waiting jobs (docs/decisions/0004).
+    onCommitted: async (_entryId, event) => {
+      if (event.type !== "state") return;
+      await onJobStateApplied({ prisma, trainingQueue }, event.jobId, event.state).catch((err: unknown) =>
+        logger.error("could not start pending jobs", { jobId: event.jobId, err }),
+      );
+    },
   });
   const reconciler = new Reconciler({
     prisma,
@@ -64,12 +72,17 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
   });
   consumer.start();
   reconciler.start();
+  // Quota promotion for every team with room (also after API cancels) and the fair order of the queue.
+  const scheduling = startSchedulingSweep(
+    { prisma, trainingQueue },
+    { intervalMs: env.RECONCILE_INTERVAL_MS, onError: (err) => logger.error("scheduling sweep failed", { err }) },
+  );
   logger.info("worker started", { worker: env.WORKER_NAME });
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      await Promise.allSettled([consumer.stop(), reconciler.stop()]);
+      await Promise.allSettled([consumer.stop(), reconciler.stop(), scheduling.stop()]);
       await Promise.allSettled([trainingQueue.close()]);
       await Promise.allSettled([redis.quit(), eventsRedis.quit(), prisma.$disconnect()]);
       logger.info("worker stopped");

@@ -16,3 +16,8 @@ export { stateEventMessage, parseStateEventMessage } from "./jobs/job-events";
 export { ingestDataset, type IngestDatasetInput } from "./datasets/ingest-dataset";
 // API keys, for scripts (the quickstart demo)
 export { createApiKey, revokeApiKey } from "./api-keys/api-keys";
+// scheduling, for apps/worker (quota promotion on final states, periodic fair-order sweep)
+export { promotePendingJobs, sweepScheduling } from "./scheduling/promote-pending-jobs";
+export { rebalanceQueue } from "./scheduling/rebalance-queue";
+export { startSchedulingSweep, onJobStateApplied, type SchedulingSweep } from "./scheduling/scheduling-sweep";
+export { usageCsv, getTeamUsage } from "./usage/get-team-usage";
