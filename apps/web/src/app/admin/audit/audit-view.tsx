@@ -1,0 +1,107 @@
+"use client";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Alert, Badge, Button, Card, Field, Input, PageHeader, Select, Table, TableSkeleton, TBody, TD, TH, THead, TR } from "@/components/ui";
+import { formatDateTime } from "@/lib/format";
+import { errorInfo, useTRPC } from "@/lib/trpc";
+
+const ACTIONS = ["", "quota.", "quota.set", "quota.refused", "runner.", "api_key.", "member.", "job.cancelled", "dataset.deleted", "base_model.registered"];
+
+export function AuditView() {
+  const trpc = useTRPC();
+  const quotas = useQuery(trpc.admin.listQuotas.queryOptions());
+  const [action, setAction] = useState("");
+  const [teamId, setTeamId] = useState("");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const input = {
+    limit: 50,
+    ...(action ? { action } : {}),
+    ...(teamId ? { teamId } : {}),
+    ...(from ? { from: new Date(`${from}T00:00:00Z`) } : {}),
+    // The "to" day is included: the bound is the next midnight.
+    ...(to ? { to: new Date(new Date(`${to}T00:00:00Z`).getTime() + 86_400_000) } : {}),
+  };
+  const log = useInfiniteQuery(
+    trpc.admin.auditLog.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
+  );
+  const items = log.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <>
+      <PageHeader title="Audit log" description="Every admin action and quota refusal, and the teams' own key, member and job actions. Newest first." />
+      <div className="mb-6 flex flex-wrap gap-4">
+        <Field label="Action" htmlFor="audit-action">
+          <Select id="audit-action" value={action} onChange={(e) => setAction(e.target.value)}>
+            {ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {a === "" ? "all" : a.endsWith(".") ? `${a}*` : a}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="Team" htmlFor="audit-team">
+          <Select id="audit-team" value={teamId} onChange={(e) => setTeamId(e.target.value)}>
+            <option value="">all</option>
+            {(quotas.data?.teams ?? []).map((t) => (
+              <option key={t.teamId} value={t.teamId}>
+                {t.name}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="From" htmlFor="audit-from">
+          <Input id="audit-from" type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </Field>
+        <Field label="To" htmlFor="audit-to">
+          <Input id="audit-to" type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+        </Field>
+      </div>
+      {log.error && (
+        <Alert className="mb-6" title="Could not load the audit log">
+          {errorInfo(log.error).message}
+        </Alert>
+      )}
+      <Card>
+        {log.isLoading ? (
+          <TableSkeleton rows={5} cols={5} />
+        ) : (
+          <Table data-testid="audit-table">
+            <THead>
+              <TR>
+                <TH>When</TH>
+                <TH>Action</TH>
+                <TH>Who</TH>
+                <TH>Team</TH>
+                <TH>Details</TH>
+              </TR>
+            </THead>
+            <TBody>
+              {items.map((e) => (
+                <TR key={e.id}>
+                  <TD className="whitespace-nowrap">{formatDateTime(e.createdAt)}</TD>
+                  <TD>
+                    <Badge tone={e.action === "quota.refused" ? "red" : e.action.startsWith("runner.") || e.action.startsWith("quota.") ? "violet" : "neutral"}>{e.action}</Badge>
+                  </TD>
+                  <TD>{e.actorEmail ?? "—"}</TD>
+                  <TD>{e.teamName ?? "—"}</TD>
+                  <TD className="max-w-md truncate font-mono text-xs text-zinc-600" title={JSON.stringify(e.details)}>
+                    {e.targetType ? `${e.targetType} ${e.targetId ?? ""} ` : ""}
+                    {e.details ? JSON.stringify(e.details) : ""}
+                  </TD>
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </Card>
+      {log.hasNextPage && (
+        <div className="mt-4 text-center">
+          <Button variant="secondary" loading={log.isFetchingNextPage} onClick={() => void log.fetchNextPage()}>
+            Load more
+          </Button>
+        </div>
+      )}
+    </>
+  );
+}
