@@ -27,7 +27,7 @@ describe("docker-compose.yml", () => {
 
   it("gives postgres and redis volumes and health checks", () => {
     for (const svc of ["postgres", "redis"]) {
-      const block = config.split(new RegExp(`\\n  ${svc}:\\n`))[1]?.split(/\n  [a-z]+:\n/)[0] ?? "";
+      const block = config.split(new RegExp(`\\n  ${svc}:\\n`))[1]?.split(/\n {2}[a-z]+:\n/)[0] ?? "";
       expect(block, svc).toContain("healthcheck:");
       expect(block, svc).toContain("volumes:");
     }
@@ -43,7 +43,7 @@ describe("docker-compose.yml", () => {
   it("runs the platform's services, with S3 (minio) only behind the s3 profile", () => {
     const services = compose("config", "--services").trim().split("\n");
     expect(services).toEqual(expect.arrayContaining(["migrate", "postgres", "redis", "runner", "web", "worker"]));
-    const minio = config.split(/\n  minio:\n/)[1]?.split(/\n  [a-z]+:\n/)[0] ?? "";
+    const minio = config.split(/\n {2}minio:\n/)[1]?.split(/\n {2}[a-z]+:\n/)[0] ?? "";
     expect(minio).toMatch(/profiles:\s*\n\s*- s3/);
   });
 });
