@@ -38,11 +38,20 @@ afterAll(async () => {
 });
 
 // Every admin procedure with a valid input (so a refusal can only come from the role check).
-const ADMIN_CALLS: Record<string, { input: (w: World) => unknown; rest: (w: World) => [method: string, path: string, body?: unknown] }> = {
+const ADMIN_CALLS: Record<
+  string,
+  { input: (w: World) => unknown; rest: (w: World) => [method: string, path: string, body?: unknown] }
+> = {
   listRunners: { input: () => undefined, rest: () => ["GET", "/admin/runners"] },
   drainRunner: { input: () => ({ name: runnerName }), rest: () => ["POST", `/admin/runners/${runnerName}/drain`, {}] },
-  disableRunner: { input: () => ({ name: runnerName }), rest: () => ["POST", `/admin/runners/${runnerName}/disable`, {}] },
-  enableRunner: { input: () => ({ name: runnerName }), rest: () => ["POST", `/admin/runners/${runnerName}/enable`, {}] },
+  disableRunner: {
+    input: () => ({ name: runnerName }),
+    rest: () => ["POST", `/admin/runners/${runnerName}/disable`, {}],
+  },
+  enableRunner: {
+    input: () => ({ name: runnerName }),
+    rest: () => ["POST", `/admin/runners/${runnerName}/enable`, {}],
+  },
   listQuotas: { input: () => undefined, rest: () => ["GET", "/admin/quotas"] },
   setQuota: {
     input: (w) => ({ teamId: w.teamA.id, maxConcurrentGpus: 0, monthlyGpuHours: 0 }),
@@ -55,24 +64,43 @@ const ADMIN_CALLS: Record<string, { input: (w: World) => unknown; rest: (w: Worl
 function rest(method: string, path: string, key: string, body?: unknown) {
   const headers = new Headers({ authorization: `Bearer ${key}` });
   if (body !== undefined) headers.set("content-type", "application/json");
-  const req = new Request(`http://localhost/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  return createOpenApiFetchHandler({ endpoint: "/api/v1", router: appRouter, req, createContext: () => createRequestContext(env.deps, req) });
+  const req = new Request(`http://localhost/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return createOpenApiFetchHandler({
+    endpoint: "/api/v1",
+    router: appRouter,
+    req,
+    createContext: () => createRequestContext(env.deps, req),
+  });
 }
 
 describe("admin procedures refuse non-admins", () => {
   it("lists every admin procedure in this test", () => {
     const admin = Object.keys(appRouter._def.procedures as object).filter((p) => p.startsWith("admin."));
-    expect(admin.sort()).toEqual(Object.keys(ADMIN_CALLS).map((k) => `admin.${k}`).sort());
+    expect(admin.sort()).toEqual(
+      Object.keys(ADMIN_CALLS)
+        .map((k) => `admin.${k}`)
+        .sort(),
+    );
   });
 
   it("over tRPC: FORBIDDEN for a team owner's session and a non-admin API key, changing nothing", async () => {
     const ownerKey = await seedApiKey(env.db.prisma, { teamId: w.teamA.id, userId: w.ownerA.id, role: "owner" });
     const { authenticateApiKey } = await import("../src/auth/authenticate-api-key");
-    const callers = [env.as(w.ownerA, w.teamA.slug), env.asCaller(await authenticateApiKey(env.db.prisma, ownerKey.key))];
+    const callers = [
+      env.as(w.ownerA, w.teamA.slug),
+      env.asCaller(await authenticateApiKey(env.db.prisma, ownerKey.key)),
+    ];
     for (const caller of callers) {
       for (const [name, c] of Object.entries(ADMIN_CALLS)) {
         const fn = (caller.admin as unknown as Record<string, (i: unknown) => Promise<unknown>>)[name]!;
-        const err = await fn(c.input(w)).then(() => null, (e: unknown) => e);
+        const err = await fn(c.input(w)).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err, name).toBeInstanceOf(TRPCError);
         expect((err as TRPCError).code, name).toBe("FORBIDDEN");
       }
@@ -84,7 +112,12 @@ describe("admin procedures refuse non-admins", () => {
   it("over REST: 403 with a non-admin API key, 401 without one; an admin key gets through", async () => {
     const ownerKey = await seedApiKey(env.db.prisma, { teamId: w.teamA.id, userId: w.ownerA.id, role: "owner" });
     // An admin key claims isAdmin but its creator is no admin: still refused.
-    const fakeAdminKey = await seedApiKey(env.db.prisma, { teamId: w.teamA.id, userId: w.ownerA.id, role: "owner", isAdmin: true });
+    const fakeAdminKey = await seedApiKey(env.db.prisma, {
+      teamId: w.teamA.id,
+      userId: w.ownerA.id,
+      role: "owner",
+      isAdmin: true,
+    });
     for (const [name, c] of Object.entries(ADMIN_CALLS)) {
       const [method, path, body] = c.rest(w);
       expect((await rest(method, path, ownerKey.key, body)).status, `${name} non-admin key`).toBe(403);
@@ -99,7 +132,12 @@ describe("admin procedures refuse non-admins", () => {
     expect(anon.status).toBe(401);
 
     await env.db.prisma.membership.create({ data: { userId: w.admin.id, teamId: w.teamB.id, role: "owner" } });
-    const adminKey = await seedApiKey(env.db.prisma, { teamId: w.teamB.id, userId: w.admin.id, role: "owner", isAdmin: true });
+    const adminKey = await seedApiKey(env.db.prisma, {
+      teamId: w.teamB.id,
+      userId: w.admin.id,
+      role: "owner",
+      isAdmin: true,
+    });
     const ok = await rest("GET", "/admin/runners", adminKey.key);
     expect(ok.status).toBe(200);
     const runners = (await ok.json()) as { name: string }[];
@@ -111,7 +149,14 @@ describe("runners", () => {
   it("lists runners with GPU, state, current job, heartbeat age, jobs done and GPU-hours", async () => {
     const runners = await env.as(w.admin).admin.listRunners();
     const r = runners.find((x) => x.name === runnerName)!;
-    expect(r).toMatchObject({ gpuName: "NVIDIA H100 80GB HBM3", vramMb: 81559, cudaVersion: "12.4", state: "busy", jobsDone: 7, gpuHours: 1.5 });
+    expect(r).toMatchObject({
+      gpuName: "NVIDIA H100 80GB HBM3",
+      vramMb: 81559,
+      cudaVersion: "12.4",
+      state: "busy",
+      jobsDone: 7,
+      gpuHours: 1.5,
+    });
     expect(r.currentJob).toMatchObject({ id: w.runningJobA.id, teamId: w.teamA.id, teamName: "Team A" });
     expect(r.heartbeatAgeSeconds).toBeGreaterThanOrEqual(4);
     expect(r.heartbeatAgeSeconds).toBeLessThan(60);
@@ -121,20 +166,34 @@ describe("runners", () => {
     const admin = env.as(w.admin);
     const key = runnerControlKey(runnerName);
 
-    expect(await admin.admin.drainRunner({ name: runnerName })).toEqual({ name: runnerName, state: "draining", control: "drain" });
+    expect(await admin.admin.drainRunner({ name: runnerName })).toEqual({
+      name: runnerName,
+      state: "draining",
+      control: "drain",
+    });
     expect(await env.deps.redis.get(key)).toBe("drain");
     await admin.admin.disableRunner({ name: runnerName });
     expect(await env.deps.redis.get(key)).toBe("disable");
     expect((await env.db.prisma.runner.findUniqueOrThrow({ where: { name: runnerName } })).state).toBe("disabled");
-    expect(await admin.admin.enableRunner({ name: runnerName })).toEqual({ name: runnerName, state: "busy", control: null });
+    expect(await admin.admin.enableRunner({ name: runnerName })).toEqual({
+      name: runnerName,
+      state: "busy",
+      control: null,
+    });
     expect(await env.deps.redis.exists(key)).toBe(0);
 
-    const rows = await env.db.prisma.auditLog.findMany({ where: { targetType: "runner", targetId: runnerName }, orderBy: { createdAt: "asc" } });
+    const rows = await env.db.prisma.auditLog.findMany({
+      where: { targetType: "runner", targetId: runnerName },
+      orderBy: { createdAt: "asc" },
+    });
     expect(rows.map((r) => r.action)).toEqual(["runner.drained", "runner.disabled", "runner.enabled"]);
     expect(rows.every((r) => r.actorUserId === w.admin.id)).toBe(true);
     expect(rows[0]!.details).toMatchObject({ fromState: "busy", toState: "draining" });
 
-    const err = await admin.admin.drainRunner({ name: "no-such-runner" }).then(() => null, (e: unknown) => e as TRPCError);
+    const err = await admin.admin.drainRunner({ name: "no-such-runner" }).then(
+      () => null,
+      (e: unknown) => e as TRPCError,
+    );
     expect(err?.code).toBe("NOT_FOUND");
     expect(await env.deps.redis.exists(runnerControlKey("no-such-runner"))).toBe(0);
   });
@@ -145,7 +204,11 @@ describe("quotas", () => {
     const prisma = env.db.prisma;
     const admin = env.as(w.admin);
     const caller = env.as(w.ownerA, w.teamA.slug);
-    const spec = { baseModelId: w.sharedModel.id, technique: "sft" as const, datasets: [{ datasetVersionId: w.chatA.id }] };
+    const spec = {
+      baseModelId: w.sharedModel.id,
+      technique: "sft" as const,
+      datasets: [{ datasetVersionId: w.chatA.id }],
+    };
 
     // Team A has one running job: a quota of 1 is full.
     await admin.admin.setQuota({ teamId: w.teamA.id, maxConcurrentGpus: 1, monthlyGpuHours: 100 });
@@ -154,22 +217,46 @@ describe("quotas", () => {
     expect(waiting.pendingReason).toBe("team quota: 1 of 1 concurrent GPU in use");
 
     const list = await admin.admin.listQuotas();
-    expect(list.teams.find((t) => t.teamId === w.teamA.id)).toMatchObject({ maxConcurrentGpus: 1, monthlyGpuHours: 100, admitted: 1, running: 1, pending: 1 });
-    expect(list.teams.find((t) => t.teamId === w.teamB.id)).toMatchObject({ maxConcurrentGpus: null, monthlyGpuHours: null });
+    expect(list.teams.find((t) => t.teamId === w.teamA.id)).toMatchObject({
+      maxConcurrentGpus: 1,
+      monthlyGpuHours: 100,
+      admitted: 1,
+      running: 1,
+      pending: 1,
+    });
+    expect(list.teams.find((t) => t.teamId === w.teamB.id)).toMatchObject({
+      maxConcurrentGpus: null,
+      monthlyGpuHours: null,
+    });
 
     const raised = await admin.admin.setQuota({ teamId: w.teamA.id, maxConcurrentGpus: 2, monthlyGpuHours: null });
     expect(raised.promotedJobIds).toEqual([waiting.id]);
     expect((await prisma.fineTuneJob.findUniqueOrThrow({ where: { id: waiting.id } })).state).toBe("queued");
 
-    const audit = await prisma.auditLog.findMany({ where: { action: "quota.set", teamId: w.teamA.id }, orderBy: { createdAt: "asc" } });
+    const audit = await prisma.auditLog.findMany({
+      where: { action: "quota.set", teamId: w.teamA.id },
+      orderBy: { createdAt: "asc" },
+    });
     expect(audit.map((a) => a.details)).toEqual([
-      { before: { maxConcurrentGpus: null, monthlyGpuHours: null }, after: { maxConcurrentGpus: 1, monthlyGpuHours: 100 } },
-      { before: { maxConcurrentGpus: 1, monthlyGpuHours: 100 }, after: { maxConcurrentGpus: 2, monthlyGpuHours: null } },
+      {
+        before: { maxConcurrentGpus: null, monthlyGpuHours: null },
+        after: { maxConcurrentGpus: 1, monthlyGpuHours: 100 },
+      },
+      {
+        before: { maxConcurrentGpus: 1, monthlyGpuHours: 100 },
+        after: { maxConcurrentGpus: 2, monthlyGpuHours: null },
+      },
     ]);
 
-    const bad = await admin.admin.setQuota({ teamId: w.teamA.id, maxConcurrentGpus: -1, monthlyGpuHours: null }).then(() => null, (e: unknown) => e as TRPCError);
+    const bad = await admin.admin.setQuota({ teamId: w.teamA.id, maxConcurrentGpus: -1, monthlyGpuHours: null }).then(
+      () => null,
+      (e: unknown) => e as TRPCError,
+    );
     expect(bad?.code).toBe("BAD_REQUEST");
-    const missing = await admin.admin.setQuota({ teamId: "nope", maxConcurrentGpus: 1, monthlyGpuHours: null }).then(() => null, (e: unknown) => e as TRPCError);
+    const missing = await admin.admin.setQuota({ teamId: "nope", maxConcurrentGpus: 1, monthlyGpuHours: null }).then(
+      () => null,
+      (e: unknown) => e as TRPCError,
+    );
     expect(missing?.code).toBe("NOT_FOUND");
     await admin.admin.setQuota({ teamId: w.teamA.id, maxConcurrentGpus: null, monthlyGpuHours: null });
   });
@@ -205,6 +292,8 @@ describe("audit log", () => {
 
     expect((await admin.auditLog({ ...range, action: "quota.refused" })).items).toHaveLength(3);
     expect((await admin.auditLog({ ...range, action: "quota." })).items).toHaveLength(7);
-    expect((await admin.auditLog({ from: new Date(base.getTime() + 5 * 3600_000), to: range.to })).items).toHaveLength(2);
+    expect((await admin.auditLog({ from: new Date(base.getTime() + 5 * 3600_000), to: range.to })).items).toHaveLength(
+      2,
+    );
   });
 });

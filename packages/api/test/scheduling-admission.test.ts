@@ -30,7 +30,10 @@ async function seedSubmitter() {
 }
 
 async function failure(p: Promise<unknown>): Promise<TRPCError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err, "expected the call to fail").toBeInstanceOf(TRPCError);
   return err as TRPCError;
 }
@@ -41,10 +44,14 @@ describe("admission", () => {
     const s = await seedSubmitter();
     await prisma.teamQuota.create({ data: { teamId: s.team.id, maxConcurrentGpus: 2 } });
 
-    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => s.caller.jobs.create(s.spec({ name: `job ${i}` }))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => s.caller.jobs.create(s.spec({ name: `job ${i}` }))),
+    );
     const rejected = results.filter((r) => r.status === "rejected");
     expect(rejected.map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
-    const jobs = results.map((r) => (r as PromiseFulfilledResult<{ id: string; state: string; pendingReason: string | null }>).value);
+    const jobs = results.map(
+      (r) => (r as PromiseFulfilledResult<{ id: string; state: string; pendingReason: string | null }>).value,
+    );
 
     expect(jobs.filter((j) => j.state === "queued")).toHaveLength(2);
     const pending = jobs.filter((j) => j.state === "pending_quota");
@@ -52,9 +59,16 @@ describe("admission", () => {
     for (const j of pending) expect(j.pendingReason).toBe("team quota: 2 of 2 concurrent GPUs in use");
     // The database agrees, and only the admitted jobs reached the queue.
     expect(await prisma.fineTuneJob.count({ where: { teamId: s.team.id, state: "queued" } })).toBe(2);
-    expect(await prisma.fineTuneJob.count({ where: { teamId: s.team.id, state: "pending_quota", enqueuedAt: null } })).toBe(48);
+    expect(
+      await prisma.fineTuneJob.count({ where: { teamId: s.team.id, state: "pending_quota", enqueuedAt: null } }),
+    ).toBe(48);
     const inQueue = await env.deps.trainingQueue.getJobs(["prioritized", "waiting"], 0, -1);
-    expect(inQueue.map((j) => j.id).sort()).toEqual(jobs.filter((j) => j.state === "queued").map((j) => j.id).sort());
+    expect(inQueue.map((j) => j.id).sort()).toEqual(
+      jobs
+        .filter((j) => j.state === "queued")
+        .map((j) => j.id)
+        .sort(),
+    );
 
     // One admitted job finishes (the worker applies the final state, then calls promotePendingJobs).
     const done = jobs.find((j) => j.state === "queued")!;
@@ -63,9 +77,15 @@ describe("admission", () => {
       where: { teamId: s.team.id, state: "pending_quota" },
       orderBy: [{ priority: "desc" }, { createdAt: "asc" }, { id: "asc" }],
     });
-    const [a, b] = await Promise.all([promotePendingJobs(env.deps, s.team.id), promotePendingJobs(env.deps, s.team.id)]);
+    const [a, b] = await Promise.all([
+      promotePendingJobs(env.deps, s.team.id),
+      promotePendingJobs(env.deps, s.team.id),
+    ]);
     expect([...a!, ...b!]).toEqual([oldestPending.id]);
-    const promoted = await prisma.fineTuneJob.findUniqueOrThrow({ where: { id: oldestPending.id }, include: { events: true } });
+    const promoted = await prisma.fineTuneJob.findUniqueOrThrow({
+      where: { id: oldestPending.id },
+      include: { events: true },
+    });
     expect(promoted.state).toBe("queued");
     expect(promoted.pendingReason).toBeNull();
     expect(promoted.enqueuedAt).not.toBeNull();
@@ -103,7 +123,10 @@ describe("admission", () => {
     await prisma.usageRecord.create({ data: { teamId: s.team.id, jobId: old.id, month, gpuSeconds: 11 * 3600 } });
     // 11 of 12 hours: still admitted.
     expect((await s.caller.jobs.create(s.spec())).state).toBe("queued");
-    await prisma.usageRecord.update({ where: { jobId_month: { jobId: old.id, month } }, data: { gpuSeconds: 12 * 3600 } });
+    await prisma.usageRecord.update({
+      where: { jobId_month: { jobId: old.id, month } },
+      data: { gpuSeconds: 12 * 3600 },
+    });
 
     const before = await prisma.fineTuneJob.count({ where: { teamId: s.team.id } });
     const err = await failure(s.caller.jobs.create(s.spec()));
@@ -119,7 +142,11 @@ describe("admission", () => {
   it("refuses a job whose GPU memory fits no registered runner, naming the largest one", async () => {
     const prisma = env.db.prisma;
     const s = await seedSubmitter();
-    const big = await seedBaseModel(prisma, { teamId: s.team.id, name: "llama-2-70b", ref: "meta-llama/Llama-2-70b-hf" });
+    const big = await seedBaseModel(prisma, {
+      teamId: s.team.id,
+      name: "llama-2-70b",
+      ref: "meta-llama/Llama-2-70b-hf",
+    });
     const fullFt = s.spec({ baseModelId: big.id, method: "full" });
 
     // No GPU runner registered (fresh install, CPU runners): nothing to compare with, the job is accepted.
@@ -127,7 +154,13 @@ describe("admission", () => {
 
     await prisma.runner.createMany({
       data: [
-        { name: "gpu-host-1", gpuName: "NVIDIA H100 80GB HBM3", vramMb: 81920, state: "idle", lastHeartbeatAt: new Date() },
+        {
+          name: "gpu-host-1",
+          gpuName: "NVIDIA H100 80GB HBM3",
+          vramMb: 81920,
+          state: "idle",
+          lastHeartbeatAt: new Date(),
+        },
         { name: "gpu-host-2", gpuName: "NVIDIA A10", vramMb: 24576, state: "busy", lastHeartbeatAt: new Date() },
         // Offline and disabled runners do not count, however large.
         { name: "gpu-host-gone", gpuName: "NVIDIA H200", vramMb: 143_771, state: "offline" },

@@ -34,7 +34,13 @@ async function seedTeamWithModel(name: string) {
   const model = await seedBaseModel(prisma, { teamId: team.id, name: "Qwen2.5-0.5B" });
   const caller = env.as(owner, team.slug);
   const create = (priority = 5) =>
-    caller.jobs.create({ baseModelId: model.id, technique: "sft", datasets: [{ datasetVersionId: dv.id }], hyperparameters: { maxSteps: 5 }, priority });
+    caller.jobs.create({
+      baseModelId: model.id,
+      technique: "sft",
+      datasets: [{ datasetVersionId: dv.id }],
+      hyperparameters: { maxSteps: 5 },
+      priority,
+    });
   return { team, create };
 }
 
@@ -44,7 +50,10 @@ async function takeNext(): Promise<string | null> {
   const job = (await runner.getNextJob(token, { block: false })) as Job | undefined;
   if (!job) return null;
   await job.moveToCompleted("done", token, false);
-  await env.db.prisma.fineTuneJob.update({ where: { id: job.id! }, data: { state: "succeeded", finishedAt: new Date() } });
+  await env.db.prisma.fineTuneJob.update({
+    where: { id: job.id! },
+    data: { state: "succeeded", finishedAt: new Date() },
+  });
   return job.id!;
 }
 

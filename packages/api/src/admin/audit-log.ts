@@ -13,7 +13,12 @@ export interface AuditLogQuery {
 
 export async function listAuditLog(prisma: ApiDeps["prisma"], q: AuditLogQuery) {
   const where: Prisma.AuditLogWhereInput = {
-    ...(q.action ? { action: q.action.endsWith(".") || q.action.endsWith("*") ? { startsWith: q.action.replace(/\*$/, "") } : q.action } : {}),
+    ...(q.action
+      ? {
+          action:
+            q.action.endsWith(".") || q.action.endsWith("*") ? { startsWith: q.action.replace(/\*$/, "") } : q.action,
+        }
+      : {}),
     ...(q.teamId ? { teamId: q.teamId } : {}),
     ...(q.from || q.to ? { createdAt: { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lt: q.to } : {}) } } : {}),
   };

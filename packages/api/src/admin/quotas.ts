@@ -40,14 +40,24 @@ export interface QuotaInput {
   monthlyGpuHours: number | null;
 }
 
-export async function setQuota(deps: Pick<ApiDeps, "prisma" | "trainingQueue">, actorUserId: string, teamId: string, input: QuotaInput) {
+export async function setQuota(
+  deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
+  actorUserId: string,
+  teamId: string,
+  input: QuotaInput,
+) {
   const { prisma } = deps;
   const team = await prisma.team.findUnique({ where: { id: teamId }, include: { quota: true } });
   if (!team) throw notFound(`team "${teamId}"`);
   if (input.maxConcurrentGpus !== null && (!Number.isInteger(input.maxConcurrentGpus) || input.maxConcurrentGpus < 0)) {
-    throw new AppError("BAD_REQUEST", "maxConcurrentGpus must be a whole number ≥ 0, or null for no limit", { field: "maxConcurrentGpus" });
+    throw new AppError("BAD_REQUEST", "maxConcurrentGpus must be a whole number ≥ 0, or null for no limit", {
+      field: "maxConcurrentGpus",
+    });
   }
-  const before = { maxConcurrentGpus: team.quota?.maxConcurrentGpus ?? null, monthlyGpuHours: team.quota?.monthlyGpuHours ?? null };
+  const before = {
+    maxConcurrentGpus: team.quota?.maxConcurrentGpus ?? null,
+    monthlyGpuHours: team.quota?.monthlyGpuHours ?? null,
+  };
   const quota = await prisma.$transaction(async (tx) => {
     const q = await tx.teamQuota.upsert({ where: { teamId }, create: { teamId, ...input }, update: input });
     await recordAudit(tx, {

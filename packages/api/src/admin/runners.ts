@@ -29,7 +29,14 @@ export async function listRunners(prisma: ApiDeps["prisma"], now = new Date()) {
       version: r.version,
       state: r.state,
       currentJob: job
-        ? { id: job.id, name: job.name, state: job.state, teamId: job.team.id, teamSlug: job.team.slug, teamName: job.team.name }
+        ? {
+            id: job.id,
+            name: job.name,
+            state: job.state,
+            teamId: job.team.id,
+            teamSlug: job.team.slug,
+            teamName: job.team.name,
+          }
         : r.currentJobId
           ? { id: r.currentJobId, name: null, state: null, teamId: null, teamSlug: null, teamName: null }
           : null,
@@ -46,7 +53,12 @@ export type RunnerControl = "drain" | "disable" | "enable";
 
 const AUDIT_ACTION = { drain: "runner.drained", disable: "runner.disabled", enable: "runner.enabled" } as const;
 
-export async function controlRunner(deps: Pick<ApiDeps, "prisma" | "redis">, actorUserId: string, name: string, control: RunnerControl) {
+export async function controlRunner(
+  deps: Pick<ApiDeps, "prisma" | "redis">,
+  actorUserId: string,
+  name: string,
+  control: RunnerControl,
+) {
   const { prisma, redis } = deps;
   const runner = await prisma.runner.findUnique({ where: { name } });
   if (!runner) throw notFound(`runner "${name}"`);

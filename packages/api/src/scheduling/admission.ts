@@ -18,7 +18,8 @@ import {
   quotaOf,
 } from "./quota";
 
-export type AdmissionDecision = { state: "queued"; pendingReason: null } | { state: "pending_quota"; pendingReason: string };
+export type AdmissionDecision =
+  { state: "queued"; pendingReason: null } | { state: "pending_quota"; pendingReason: string };
 
 /** Thrown inside the transaction (so it rolls back); turned into a 429 with the numbers after the audit row. */
 class MonthlyQuotaRefusal extends Error {
@@ -31,12 +32,20 @@ class MonthlyQuotaRefusal extends Error {
 }
 
 /** Decides admission for one more job of `teamId`. Call inside a transaction that then inserts the job. */
-export async function decideAdmission(tx: Prisma.TransactionClient, teamId: string, now: Date): Promise<AdmissionDecision> {
+export async function decideAdmission(
+  tx: Prisma.TransactionClient,
+  teamId: string,
+  now: Date,
+): Promise<AdmissionDecision> {
   await lockTeamAdmission(tx, teamId);
   const limits = await quotaOf(tx, teamId);
   const monthly = await monthlyQuotaExhausted(tx, teamId, limits, now);
   if (monthly.exhausted) {
-    throw new MonthlyQuotaRefusal(monthly.message, { usedHours: monthly.usedHours, limitHours: monthly.limitHours, month: monthly.month });
+    throw new MonthlyQuotaRefusal(monthly.message, {
+      usedHours: monthly.usedHours,
+      limitHours: monthly.limitHours,
+      month: monthly.month,
+    });
   }
   if (limits.maxConcurrentGpus === null) return { state: "queued", pendingReason: null };
   const admitted = await countAdmitted(tx, teamId);

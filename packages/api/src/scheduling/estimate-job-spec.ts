@@ -41,7 +41,13 @@ export interface SpecEstimate {
   /** null when the model's size is unknown (no parameter count, no preset match): nothing can be estimated. */
   estimate: JobEstimate | null;
   requiredVramMb: number;
-  model: { id: string; name: string; preset: ModelPresetId | null; parameters: number | null; contextLength: number | null };
+  model: {
+    id: string;
+    name: string;
+    preset: ModelPresetId | null;
+    parameters: number | null;
+    contextLength: number | null;
+  };
   datasetTokens: number;
   /** The platform's own assumptions (where the inputs came from), before the estimator's. */
   assumptions: string[];
@@ -53,7 +59,10 @@ export async function estimateJobSpec(prisma: PrismaClient, teamId: string, spec
   const base = await prisma.baseModel.findFirst({
     where: { id: spec.baseModelId, OR: [{ teamId }, { teamId: null }] },
   });
-  if (!base) throw new AppError("BAD_REQUEST", `base model "${spec.baseModelId}" not found in this team`, { field: "baseModelId" });
+  if (!base)
+    throw new AppError("BAD_REQUEST", `base model "${spec.baseModelId}" not found in this team`, {
+      field: "baseModelId",
+    });
 
   // Walk the lineage for numbers an artifact may lack.
   let parameters: number | null = null;
@@ -74,7 +83,9 @@ export async function estimateJobSpec(prisma: PrismaClient, teamId: string, spec
   });
   spec.datasets.forEach((d, i) => {
     if (!versions.some((v) => v.id === d.datasetVersionId)) {
-      throw new AppError("BAD_REQUEST", `dataset version "${d.datasetVersionId}" not found in this team`, { field: `datasets.${i}.datasetVersionId` });
+      throw new AppError("BAD_REQUEST", `dataset version "${d.datasetVersionId}" not found in this team`, {
+        field: `datasets.${i}.datasetVersionId`,
+      });
     }
   });
   const tokensOf = (profile: unknown, rows: number) => {
@@ -88,7 +99,9 @@ export async function estimateJobSpec(prisma: PrismaClient, teamId: string, spec
   const assumptions: string[] = [];
   const modelInfo = { id: base.id, name: base.name, preset, parameters, contextLength };
   if (!preset && parameters === null) {
-    assumptions.push(`The size of "${base.name}" is unknown (no parameter count, no known model in its name): no estimate.`);
+    assumptions.push(
+      `The size of "${base.name}" is unknown (no parameter count, no known model in its name): no estimate.`,
+    );
     return { estimate: null, requiredVramMb: 0, model: modelInfo, datasetTokens, assumptions };
   }
   assumptions.push(
@@ -139,6 +152,11 @@ export async function assertFitsARunner(prisma: PrismaClient, required: number):
   throw new AppError(
     "PRECONDITION_FAILED",
     `needs ${formatGb(required, "up")} of GPU memory; the largest runner, ${largest.name}, has ${formatGb(largest.vramMb, "down")}`,
-    { field: "hyperparameters", requiredVramMb: required, largestRunner: largest.name, largestRunnerVramMb: largest.vramMb },
+    {
+      field: "hyperparameters",
+      requiredVramMb: required,
+      largestRunner: largest.name,
+      largestRunnerVramMb: largest.vramMb,
+    },
   );
 }

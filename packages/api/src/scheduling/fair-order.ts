@@ -13,7 +13,10 @@ export interface WaitingJob {
   createdAt: Date;
 }
 
-export function fairOrder<T extends WaitingJob>(jobs: readonly T[], runningByTeam: ReadonlyMap<string, number> = new Map()): T[] {
+export function fairOrder<T extends WaitingJob>(
+  jobs: readonly T[],
+  runningByTeam: ReadonlyMap<string, number> = new Map(),
+): T[] {
   const byTeam = new Map<string, T[]>();
   for (const j of jobs) {
     const list = byTeam.get(j.teamId);
@@ -22,12 +25,15 @@ export function fairOrder<T extends WaitingJob>(jobs: readonly T[], runningByTea
   }
   const ranked: { job: T; round: number }[] = [];
   for (const [teamId, list] of byTeam) {
-    list.sort((a, b) => b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+    list.sort(
+      (a, b) => b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
+    );
     const running = runningByTeam.get(teamId) ?? 0;
     list.forEach((job, k) => ranked.push({ job, round: running + k + 1 }));
   }
   ranked.sort(
-    (a, b) => a.round - b.round || a.job.createdAt.getTime() - b.job.createdAt.getTime() || a.job.id.localeCompare(b.job.id),
+    (a, b) =>
+      a.round - b.round || a.job.createdAt.getTime() - b.job.createdAt.getTime() || a.job.id.localeCompare(b.job.id),
   );
   return ranked.map((r) => r.job);
 }

@@ -55,7 +55,12 @@ export async function promotePendingJobs(deps: Deps, teamId: string, now = new D
       data: { state: "queued", pendingReason: null, queuedAt: now, enqueuedAt: null },
     });
     await tx.jobEvent.createMany({
-      data: ids.map((jobId) => ({ jobId, kind: "state", level: "info" as const, message: stateEventMessage("queued", "team quota has room again") })),
+      data: ids.map((jobId) => ({
+        jobId,
+        kind: "state",
+        level: "info" as const,
+        message: stateEventMessage("queued", "team quota has room again"),
+      })),
     });
     return ids;
   }, ADMISSION_TX_OPTIONS);
@@ -71,8 +76,15 @@ export async function promotePendingJobs(deps: Deps, teamId: string, now = new D
 }
 
 /** The periodic sweep: every team with pending jobs, then the fair order of the queue. */
-export async function sweepScheduling(deps: Deps, now = new Date()): Promise<{ promoted: string[]; reordered: number }> {
-  const teams = await deps.prisma.fineTuneJob.findMany({ where: { state: "pending_quota" }, distinct: ["teamId"], select: { teamId: true } });
+export async function sweepScheduling(
+  deps: Deps,
+  now = new Date(),
+): Promise<{ promoted: string[]; reordered: number }> {
+  const teams = await deps.prisma.fineTuneJob.findMany({
+    where: { state: "pending_quota" },
+    distinct: ["teamId"],
+    select: { teamId: true },
+  });
   const promoted: string[] = [];
   for (const { teamId } of teams) promoted.push(...(await promotePendingJobs(deps, teamId, now)));
   const { changed } = await rebalanceQueue(deps);

@@ -49,12 +49,20 @@ export async function monthlyQuotaExhausted(
   teamId: string,
   limits: QuotaLimits,
   now: Date,
-): Promise<{ exhausted: false } | { exhausted: true; message: string; usedHours: number; limitHours: number; month: string }> {
+): Promise<
+  { exhausted: false } | { exhausted: true; message: string; usedHours: number; limitHours: number; month: string }
+> {
   if (limits.monthlyGpuHours === null) return { exhausted: false };
   const month = usageMonth(now);
   const usedHours = (await gpuSecondsInMonth(db, teamId, month)) / 3600;
   if (usedHours < limits.monthlyGpuHours) return { exhausted: false };
-  return { exhausted: true, message: monthlyReason(usedHours, limits.monthlyGpuHours, month), usedHours, limitHours: limits.monthlyGpuHours, month };
+  return {
+    exhausted: true,
+    message: monthlyReason(usedHours, limits.monthlyGpuHours, month),
+    usedHours,
+    limitHours: limits.monthlyGpuHours,
+    month,
+  };
 }
 
 /**

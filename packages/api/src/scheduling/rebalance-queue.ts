@@ -19,14 +19,20 @@ export interface RebalanceReport {
 }
 
 export async function rebalanceQueue(deps: Pick<ApiDeps, "prisma" | "trainingQueue">): Promise<RebalanceReport> {
-  const bullJobs = (await deps.trainingQueue.getJobs(["prioritized", "waiting"], 0, -1)).filter((j): j is Job => !!j?.id);
+  const bullJobs = (await deps.trainingQueue.getJobs(["prioritized", "waiting"], 0, -1)).filter(
+    (j): j is Job => !!j?.id,
+  );
   if (bullJobs.length === 0) return { waiting: 0, changed: 0, order: [] };
   const byId = new Map(bullJobs.map((j) => [j.id!, j]));
   const rows = await deps.prisma.fineTuneJob.findMany({
     where: { id: { in: [...byId.keys()] }, state: "queued" },
     select: { id: true, teamId: true, priority: true, createdAt: true },
   });
-  const running = await deps.prisma.fineTuneJob.groupBy({ by: ["teamId"], where: { state: "running" }, _count: { _all: true } });
+  const running = await deps.prisma.fineTuneJob.groupBy({
+    by: ["teamId"],
+    where: { state: "running" },
+    _count: { _all: true },
+  });
   const order = fairOrder(rows, new Map(running.map((r) => [r.teamId, r._count._all])));
 
   let changed = 0;

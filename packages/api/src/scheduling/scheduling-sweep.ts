@@ -13,7 +13,10 @@ export interface SchedulingSweep {
   stop(): Promise<void>;
 }
 
-export function startSchedulingSweep(deps: Deps, opts: { intervalMs: number; onError: (err: unknown) => void }): SchedulingSweep {
+export function startSchedulingSweep(
+  deps: Deps,
+  opts: { intervalMs: number; onError: (err: unknown) => void },
+): SchedulingSweep {
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> = Promise.resolve();

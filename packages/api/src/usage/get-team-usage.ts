@@ -15,7 +15,8 @@ const DAY_MS = 24 * 3600 * 1000;
 export function monthBounds(month: string): { start: Date; end: Date } {
   const m = /^(\d{4})-(\d{2})$/.exec(month);
   const mm = m ? Number(m[2]) : 0;
-  if (!m || mm < 1 || mm > 12) throw new AppError("BAD_REQUEST", `month must look like 2026-11, got "${month}"`, { field: "month" });
+  if (!m || mm < 1 || mm > 12)
+    throw new AppError("BAD_REQUEST", `month must look like 2026-11, got "${month}"`, { field: "month" });
   const start = new Date(Date.UTC(Number(m[1]), mm - 1, 1));
   const end = new Date(Date.UTC(Number(m[1]), mm, 1));
   return { start, end };
@@ -38,20 +39,39 @@ export function spreadOverDays(seconds: number, from: Date, to: Date, into: Map<
   }
 }
 
-export async function getTeamUsage(prisma: ApiDeps["prisma"], teamId: string, month: string | undefined, now = new Date()) {
+export async function getTeamUsage(
+  prisma: ApiDeps["prisma"],
+  teamId: string,
+  month: string | undefined,
+  now = new Date(),
+) {
   const m = month ?? usageMonth(now);
   const { start, end } = monthBounds(m);
   const team = await prisma.team.findUnique({ where: { id: teamId }, select: { id: true, slug: true, name: true } });
   if (!team) throw new AppError("NOT_FOUND", `team "${teamId}" not found`);
   const records = await prisma.usageRecord.findMany({
     where: { teamId, month: m },
-    include: { job: { select: { id: true, name: true, state: true, runnerName: true, startedAt: true, finishedAt: true, createdById: true } } },
+    include: {
+      job: {
+        select: {
+          id: true,
+          name: true,
+          state: true,
+          runnerName: true,
+          startedAt: true,
+          finishedAt: true,
+          createdById: true,
+        },
+      },
+    },
     orderBy: { gpuSeconds: "desc" },
   });
   const days = new Map<string, number>();
   for (const r of records) {
     const from = new Date(Math.max(start.getTime(), (r.job.startedAt ?? r.updatedAt).getTime()));
-    const to = new Date(Math.min(end.getTime(), (r.job.finishedAt ?? (r.job.state === "running" ? now : r.updatedAt)).getTime()));
+    const to = new Date(
+      Math.min(end.getTime(), (r.job.finishedAt ?? (r.job.state === "running" ? now : r.updatedAt)).getTime()),
+    );
     spreadOverDays(r.gpuSeconds, from, to < from ? from : to, days);
   }
   const totalGpuSeconds = records.reduce((s, r) => s + r.gpuSeconds, 0);
@@ -71,7 +91,9 @@ export async function getTeamUsage(prisma: ApiDeps["prisma"], teamId: string, mo
       gpuSeconds: r.gpuSeconds,
       gpuHours: r.gpuSeconds / 3600,
     })),
-    days: [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([date, s]) => ({ date, gpuSeconds: s, gpuHours: s / 3600 })),
+    days: [...days.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([date, s]) => ({ date, gpuSeconds: s, gpuHours: s / 3600 })),
   };
 }
 export type TeamUsage = Awaited<ReturnType<typeof getTeamUsage>>;
@@ -85,9 +107,21 @@ const csvCell = (v: string | number | null): string => {
 
 /** The per-job usage as CSV (one row per job, then a total row). */
 export function usageCsv(u: TeamUsage): string {
-  const rows: (string | number | null)[][] = [["team", "month", "job_id", "job_name", "state", "started_at", "finished_at", "gpu_seconds", "gpu_hours"]];
+  const rows: (string | number | null)[][] = [
+    ["team", "month", "job_id", "job_name", "state", "started_at", "finished_at", "gpu_seconds", "gpu_hours"],
+  ];
   for (const j of u.jobs) {
-    rows.push([u.team.slug, u.month, j.jobId, j.name, j.state, j.startedAt?.toISOString() ?? null, j.finishedAt?.toISOString() ?? null, j.gpuSeconds.toFixed(1), j.gpuHours.toFixed(4)]);
+    rows.push([
+      u.team.slug,
+      u.month,
+      j.jobId,
+      j.name,
+      j.state,
+      j.startedAt?.toISOString() ?? null,
+      j.finishedAt?.toISOString() ?? null,
+      j.gpuSeconds.toFixed(1),
+      j.gpuHours.toFixed(4),
+    ]);
   }
   rows.push([u.team.slug, u.month, "", "TOTAL", "", "", "", u.totalGpuSeconds.toFixed(1), u.totalGpuHours.toFixed(4)]);
   return rows.map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";

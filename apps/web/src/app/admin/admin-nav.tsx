@@ -20,7 +20,9 @@ export function AdminNav() {
           href={l.href}
           className={cn(
             "rounded-md px-3 py-1.5 text-sm font-medium",
-            pathname.startsWith(l.href) ? "bg-zinc-100 text-zinc-900" : "text-zinc-600 hover:bg-zinc-50 hover:text-zinc-900",
+            pathname.startsWith(l.href)
+              ? "bg-zinc-100 text-zinc-900"
+              : "text-zinc-600 hover:bg-zinc-50 hover:text-zinc-900",
           )}
         >
           {l.label}

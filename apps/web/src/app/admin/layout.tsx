@@ -16,7 +16,10 @@ export default async function AdminLayout({ children }: { children: React.ReactN
     <div className="min-h-screen">
       <header className="border-b border-zinc-200 bg-white">
         <div className="mx-auto flex max-w-6xl items-center gap-6 px-8 py-3">
-          <Link href={firstTeam ? `/t/${firstTeam}` : "/"} className="flex items-center gap-2 text-sm font-semibold text-zinc-900">
+          <Link
+            href={firstTeam ? `/t/${firstTeam}` : "/"}
+            className="flex items-center gap-2 text-sm font-semibold text-zinc-900"
+          >
             <Logo /> <span className="text-zinc-400">/</span> Admin
           </Link>
           <AdminNav />

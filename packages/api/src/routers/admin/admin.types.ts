@@ -6,11 +6,21 @@ import { ADMIN_AUDIT_ACTIONS } from "../../admin/record-audit";
 import { teamUsageOutput } from "../usage/usage.types";
 
 const tags = ["Admin"];
-const meta = (method: "GET" | "POST" | "PUT", path: `/${string}`, summary: string, description?: string): OpenApiMeta =>
-  ({ openapi: { method, path, tags, summary, ...(description ? { description } : {}), protect: true } });
+const meta = (
+  method: "GET" | "POST" | "PUT",
+  path: `/${string}`,
+  summary: string,
+  description?: string,
+): OpenApiMeta => ({
+  openapi: { method, path, tags, summary, ...(description ? { description } : {}), protect: true },
+});
 
 // ── runners
-export const listRunnersMeta = meta("GET", "/admin/runners", "Every GPU runner: GPU, VRAM, CUDA, state, current job, heartbeat age, jobs done, GPU-hours");
+export const listRunnersMeta = meta(
+  "GET",
+  "/admin/runners",
+  "Every GPU runner: GPU, VRAM, CUDA, state, current job, heartbeat age, jobs done, GPU-hours",
+);
 export const listRunnersInput = z.void();
 export const runnerOutput = z.object({
   name: z.string(),
@@ -44,12 +54,28 @@ export const runnerControlOutput = z.object({
   /** The value of the runner's control key: "drain", "disable", or null (enabled). */
   control: z.enum(["drain", "disable"]).nullable(),
 });
-export const drainRunnerMeta = meta("POST", "/admin/runners/{name}/drain", "Drain a runner: it finishes its current job and takes no more");
-export const disableRunnerMeta = meta("POST", "/admin/runners/{name}/disable", "Disable a runner: it takes no job (a job in hand goes back to the queue)");
-export const enableRunnerMeta = meta("POST", "/admin/runners/{name}/enable", "Enable a drained or disabled runner again");
+export const drainRunnerMeta = meta(
+  "POST",
+  "/admin/runners/{name}/drain",
+  "Drain a runner: it finishes its current job and takes no more",
+);
+export const disableRunnerMeta = meta(
+  "POST",
+  "/admin/runners/{name}/disable",
+  "Disable a runner: it takes no job (a job in hand goes back to the queue)",
+);
+export const enableRunnerMeta = meta(
+  "POST",
+  "/admin/runners/{name}/enable",
+  "Enable a drained or disabled runner again",
+);
 
 // ── quotas
-export const listQuotasMeta = meta("GET", "/admin/quotas", "Every team's quota and its use: admitted, running and pending jobs, GPU-hours this month");
+export const listQuotasMeta = meta(
+  "GET",
+  "/admin/quotas",
+  "Every team's quota and its use: admitted, running and pending jobs, GPU-hours this month",
+);
 export const listQuotasInput = z.void();
 export const listQuotasOutput = z.object({
   month: z.string(),
@@ -89,15 +115,26 @@ export const setQuotaOutput = z.object({
 });
 
 // ── usage of any team
-export const getTeamUsageMeta = meta("GET", "/admin/teams/{teamId}/usage", "A team's GPU usage in a month: per job and per day");
+export const getTeamUsageMeta = meta(
+  "GET",
+  "/admin/teams/{teamId}/usage",
+  "A team's GPU usage in a month: per job and per day",
+);
 export const getTeamUsageInput = z.object({
   teamId: z.string().min(1),
-  month: z.string().regex(/^\d{4}-\d{2}$/, "month must look like 2026-11").optional(),
+  month: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/, "month must look like 2026-11")
+    .optional(),
 });
 export const getTeamUsageOutput = teamUsageOutput;
 
 // ── audit log
-export const listAuditLogMeta = meta("GET", "/admin/audit-log", "The audit log, newest first: filter by action, team and date range (cursor pagination)");
+export const listAuditLogMeta = meta(
+  "GET",
+  "/admin/audit-log",
+  "The audit log, newest first: filter by action, team and date range (cursor pagination)",
+);
 export const listAuditLogInput = z.object({
   /** Exact action ("quota.set"), or a prefix ending in "." or "*" ("runner.", "runner.*"). */
   action: z.string().min(1).max(100).optional(),

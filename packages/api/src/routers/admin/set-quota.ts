@@ -7,5 +7,8 @@ export const setQuotaRoute = adminProcedure
   .input(setQuotaInput)
   .output(setQuotaOutput)
   .mutation(({ ctx, input }) =>
-    setQuota(ctx.deps, ctx.caller.userId, input.teamId, { maxConcurrentGpus: input.maxConcurrentGpus, monthlyGpuHours: input.monthlyGpuHours }),
+    setQuota(ctx.deps, ctx.caller.userId, input.teamId, {
+      maxConcurrentGpus: input.maxConcurrentGpus,
+      monthlyGpuHours: input.monthlyGpuHours,
+    }),
   );

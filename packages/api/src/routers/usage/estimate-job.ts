@@ -27,7 +27,9 @@ export const estimateJobRoute = teamWriteProcedure
       gradientCheckpointing: e?.gradientCheckpointing ?? null,
       datasetTokens: r.datasetTokens,
       model: r.model,
-      largestRunner: largest?.vramMb ? { name: largest.name, vramMb: largest.vramMb, fits: r.requiredVramMb <= largest.vramMb } : null,
+      largestRunner: largest?.vramMb
+        ? { name: largest.name, vramMb: largest.vramMb, fits: r.requiredVramMb <= largest.vramMb }
+        : null,
       assumptions: [...r.assumptions, ...(e?.assumptions ?? [])],
     };
   });

@@ -32,5 +32,10 @@ export const getUsageMeta = {
     protect: true,
   },
 } satisfies OpenApiMeta;
-export const getUsageInput = z.object({ month: z.string().regex(/^\d{4}-\d{2}$/, "month must look like 2026-11").optional() });
+export const getUsageInput = z.object({
+  month: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/, "month must look like 2026-11")
+    .optional(),
+});
 export const getUsageOutput = teamUsageOutput;

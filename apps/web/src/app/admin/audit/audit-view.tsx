@@ -1,11 +1,38 @@
 "use client";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert, Badge, Button, Card, Field, Input, PageHeader, Select, Table, TableSkeleton, TBody, TD, TH, THead, TR } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Field,
+  Input,
+  PageHeader,
+  Select,
+  Table,
+  TableSkeleton,
+  TBody,
+  TD,
+  TH,
+  THead,
+  TR,
+} from "@/components/ui";
 import { formatDateTime } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
 
-const ACTIONS = ["", "quota.", "quota.set", "quota.refused", "runner.", "api_key.", "member.", "job.cancelled", "dataset.deleted", "base_model.registered"];
+const ACTIONS = [
+  "",
+  "quota.",
+  "quota.set",
+  "quota.refused",
+  "runner.",
+  "api_key.",
+  "member.",
+  "job.cancelled",
+  "dataset.deleted",
+  "base_model.registered",
+];
 
 export function AuditView() {
   const trpc = useTRPC();
@@ -29,7 +56,10 @@ export function AuditView() {
 
   return (
     <>
-      <PageHeader title="Audit log" description="Every admin action and quota refusal, and the teams' own key, member and job actions. Newest first." />
+      <PageHeader
+        title="Audit log"
+        description="Every admin action and quota refusal, and the teams' own key, member and job actions. Newest first."
+      />
       <div className="mb-6 flex flex-wrap gap-4">
         <Field label="Action" htmlFor="audit-action">
           <Select id="audit-action" value={action} onChange={(e) => setAction(e.target.value)}>
@@ -81,7 +111,17 @@ export function AuditView() {
                 <TR key={e.id}>
                   <TD className="whitespace-nowrap">{formatDateTime(e.createdAt)}</TD>
                   <TD>
-                    <Badge tone={e.action === "quota.refused" ? "red" : e.action.startsWith("runner.") || e.action.startsWith("quota.") ? "violet" : "neutral"}>{e.action}</Badge>
+                    <Badge
+                      tone={
+                        e.action === "quota.refused"
+                          ? "red"
+                          : e.action.startsWith("runner.") || e.action.startsWith("quota.")
+                            ? "violet"
+                            : "neutral"
+                      }
+                    >
+                      {e.action}
+                    </Badge>
                   </TD>
                   <TD>{e.actorEmail ?? "—"}</TD>
                   <TD>{e.teamName ?? "—"}</TD>

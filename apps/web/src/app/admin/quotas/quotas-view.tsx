@@ -1,7 +1,20 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert, Button, Card, Input, PageHeader, Table, TableSkeleton, TBody, TD, TH, THead, TR } from "@/components/ui";
+import {
+  Alert,
+  Button,
+  Card,
+  Input,
+  PageHeader,
+  Table,
+  TableSkeleton,
+  TBody,
+  TD,
+  TH,
+  THead,
+  TR,
+} from "@/components/ui";
 import { errorInfo, useTRPC, type RouterOutputs } from "@/lib/trpc";
 
 type TeamRow = RouterOutputs["admin"]["listQuotas"]["teams"][number];
@@ -39,10 +52,26 @@ function QuotaRow({ t, month }: { t: TeamRow; month: string }) {
         {t.usedGpuHours.toFixed(1)} h in {month}
       </TD>
       <TD>
-        <Input aria-label={`Concurrent GPUs for ${t.name}`} inputMode="numeric" placeholder="no limit" value={gpus} onChange={(e) => setGpus(e.target.value)} className="w-28" invalid={invalid} />
+        <Input
+          aria-label={`Concurrent GPUs for ${t.name}`}
+          inputMode="numeric"
+          placeholder="no limit"
+          value={gpus}
+          onChange={(e) => setGpus(e.target.value)}
+          className="w-28"
+          invalid={invalid}
+        />
       </TD>
       <TD>
-        <Input aria-label={`Monthly GPU-hours for ${t.name}`} inputMode="decimal" placeholder="no limit" value={hours} onChange={(e) => setHours(e.target.value)} className="w-28" invalid={invalid} />
+        <Input
+          aria-label={`Monthly GPU-hours for ${t.name}`}
+          inputMode="decimal"
+          placeholder="no limit"
+          value={hours}
+          onChange={(e) => setHours(e.target.value)}
+          className="w-28"
+          invalid={invalid}
+        />
         {error && <div className="mt-1 text-xs text-red-600">{error}</div>}
       </TD>
       <TD className="text-right">

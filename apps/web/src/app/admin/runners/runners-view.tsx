@@ -2,13 +2,34 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Cpu } from "lucide-react";
 import { useState } from "react";
-import { Alert, Badge, Button, Card, EmptyState, PageHeader, Table, TableSkeleton, TBody, TD, TH, THead, TR, type Tone } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  EmptyState,
+  PageHeader,
+  Table,
+  TableSkeleton,
+  TBody,
+  TD,
+  TH,
+  THead,
+  TR,
+  type Tone,
+} from "@/components/ui";
 import { formatNumber } from "@/lib/format";
 import { errorInfo, useTRPC, type RouterOutputs } from "@/lib/trpc";
 
 type Runner = RouterOutputs["admin"]["listRunners"][number];
 
-const STATE_TONE: Record<Runner["state"], Tone> = { idle: "green", busy: "blue", draining: "amber", disabled: "neutral", offline: "red" };
+const STATE_TONE: Record<Runner["state"], Tone> = {
+  idle: "green",
+  busy: "blue",
+  draining: "amber",
+  disabled: "neutral",
+  offline: "red",
+};
 
 function age(seconds: number | null): string {
   if (seconds === null) return "never";
@@ -31,7 +52,10 @@ export function RunnersView() {
 
   return (
     <>
-      <PageHeader title="GPU runners" description="Every runner that has sent a heartbeat. Drain lets a runner finish its job and take no more; disable stops it taking jobs." />
+      <PageHeader
+        title="GPU runners"
+        description="Every runner that has sent a heartbeat. Drain lets a runner finish its job and take no more; disable stops it taking jobs."
+      />
       {(runners.error || error) && (
         <Alert className="mb-6" title="Something went wrong">
           {error ?? errorInfo(runners.error).message}
@@ -41,7 +65,11 @@ export function RunnersView() {
         {runners.isLoading ? (
           <TableSkeleton rows={3} cols={8} />
         ) : list.length === 0 ? (
-          <EmptyState icon={Cpu} title="No runners yet" description="Start gpu-runner on a GPU host; it appears here with its first heartbeat." />
+          <EmptyState
+            icon={Cpu}
+            title="No runners yet"
+            description="Start gpu-runner on a GPU host; it appears here with its first heartbeat."
+          />
         ) : (
           <Table data-testid="runners-table">
             <THead>
@@ -72,7 +100,10 @@ export function RunnersView() {
                   <TD>
                     {r.currentJob ? (
                       r.currentJob.teamSlug ? (
-                        <a className="text-accent-700 hover:underline" href={`/t/${r.currentJob.teamSlug}/jobs/${r.currentJob.id}`}>
+                        <a
+                          className="text-accent-700 hover:underline"
+                          href={`/t/${r.currentJob.teamSlug}/jobs/${r.currentJob.id}`}
+                        >
                           {r.currentJob.name ?? r.currentJob.id}
                         </a>
                       ) : (

@@ -1,7 +1,24 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert, ButtonLink, Card, CardHeader, Field, Input, PageHeader, Select, Stat, Table, TableSkeleton, TBody, TD, TH, THead, TR } from "@/components/ui";
+import {
+  Alert,
+  ButtonLink,
+  Card,
+  CardHeader,
+  Field,
+  Input,
+  PageHeader,
+  Select,
+  Stat,
+  Table,
+  TableSkeleton,
+  TBody,
+  TD,
+  TH,
+  THead,
+  TR,
+} from "@/components/ui";
 import { errorInfo, useTRPC } from "@/lib/trpc";
 
 const thisMonth = () => new Date().toISOString().slice(0, 7);
@@ -14,7 +31,10 @@ export function UsageView() {
   const [month, setMonth] = useState(thisMonth());
   const selected = teamId || teams[0]?.teamId || "";
   const validMonth = /^\d{4}-\d{2}$/.test(month);
-  const usage = useQuery({ ...trpc.admin.teamUsage.queryOptions({ teamId: selected, month }), enabled: !!selected && validMonth });
+  const usage = useQuery({
+    ...trpc.admin.teamUsage.queryOptions({ teamId: selected, month }),
+    enabled: !!selected && validMonth,
+  });
   const u = usage.data;
   const maxDay = Math.max(1, ...(u?.days.map((d) => d.gpuSeconds) ?? []));
 
@@ -25,7 +45,10 @@ export function UsageView() {
         description="GPU time metered from runner heartbeats, per team and calendar month (UTC). Days split each job's time over the hours it ran."
         actions={
           selected && validMonth ? (
-            <ButtonLink variant="secondary" href={`/admin/usage/export?teamId=${encodeURIComponent(selected)}&month=${month}`}>
+            <ButtonLink
+              variant="secondary"
+              href={`/admin/usage/export?teamId=${encodeURIComponent(selected)}&month=${month}`}
+            >
               Export CSV
             </ButtonLink>
           ) : null
@@ -59,10 +82,16 @@ export function UsageView() {
               <Stat label="GPU-hours" value={u.totalGpuHours.toFixed(1)} hint={u.month} />
             </Card>
             <Card>
-              <Stat label="Monthly quota" value={u.quota.monthlyGpuHours === null ? "no limit" : `${u.quota.monthlyGpuHours} h`} />
+              <Stat
+                label="Monthly quota"
+                value={u.quota.monthlyGpuHours === null ? "no limit" : `${u.quota.monthlyGpuHours} h`}
+              />
             </Card>
             <Card>
-              <Stat label="Concurrent GPUs" value={u.quota.maxConcurrentGpus === null ? "no limit" : String(u.quota.maxConcurrentGpus)} />
+              <Stat
+                label="Concurrent GPUs"
+                value={u.quota.maxConcurrentGpus === null ? "no limit" : String(u.quota.maxConcurrentGpus)}
+              />
             </Card>
           </div>
           <Card className="mb-6">
@@ -70,7 +99,12 @@ export function UsageView() {
             <div className="flex h-32 items-end gap-1 px-6 pb-4" data-testid="usage-days">
               {u.days.length === 0 && <p className="text-sm text-zinc-500">No GPU time this month.</p>}
               {u.days.map((d) => (
-                <div key={d.date} title={`${d.date}: ${d.gpuHours.toFixed(2)} h`} className="flex-1 rounded-t bg-accent-500" style={{ height: `${(d.gpuSeconds / maxDay) * 100}%` }} />
+                <div
+                  key={d.date}
+                  title={`${d.date}: ${d.gpuHours.toFixed(2)} h`}
+                  className="flex-1 rounded-t bg-accent-500"
+                  style={{ height: `${(d.gpuSeconds / maxDay) * 100}%` }}
+                />
               ))}
             </div>
           </Card>

@@ -14,7 +14,8 @@ export async function GET(req: Request) {
   const url = new URL(req.url);
   const teamId = url.searchParams.get("teamId");
   const month = url.searchParams.get("month") ?? new Date().toISOString().slice(0, 7);
-  if (!teamId || !/^\d{4}-\d{2}$/.test(month)) return new Response("teamId and month=YYYY-MM are required", { status: 400 });
+  if (!teamId || !/^\d{4}-\d{2}$/.test(month))
+    return new Response("teamId and month=YYYY-MM are required", { status: 400 });
   const team = await deps.prisma.team.findUnique({ where: { id: teamId }, select: { id: true } });
   if (!team) return new Response("team not found", { status: 404 });
   const usage = await getTeamUsage(deps.prisma, teamId, month);

@@ -17,7 +17,8 @@ export async function GET(req: Request) {
   const team = await resolveTeam(deps, caller, url.searchParams.get("team") ?? req.headers.get("x-whetstone-team"));
   if (!team) return new Response("team not found", { status: 404 });
   const month = url.searchParams.get("month") ?? new Date().toISOString().slice(0, 7);
-  if (!/^\d{4}-\d{2}$/.test(month)) return new Response(`month must look like 2026-11, got "${month}"`, { status: 400 });
+  if (!/^\d{4}-\d{2}$/.test(month))
+    return new Response(`month must look like 2026-11, got "${month}"`, { status: 400 });
   const usage = await getTeamUsage(deps.prisma, team.id, month);
   return new Response(usageCsv(usage), {
     headers: {
