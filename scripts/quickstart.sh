@@ -77,8 +77,8 @@ npm start -w @whetstone/worker > .data/logs/worker.log 2>&1 & pids+=($!)
 RUNNER_NAME=${RUNNER_NAME:-$(hostname)-runner} gpu-runner/.venv/bin/python -m whetstone_runner > .data/logs/runner.log 2>&1 & pids+=($!)
 
 URL="http://localhost:${PORT:-3000}"
-for _ in $(seq 1 60); do curl -fsS "$URL/api/health" >/dev/null 2>&1 && break; sleep 1; done
-curl -fsS "$URL/api/health" >/dev/null || { echo "the web app did not come up; see .data/logs/web.log"; tail -20 .data/logs/web.log; exit 1; }
+for _ in $(seq 1 60); do curl -fsS "$URL/api/v1/health" >/dev/null 2>&1 && break; sleep 1; done
+curl -fsS "$URL/api/v1/health" >/dev/null || { echo "the web app did not come up; see .data/logs/web.log"; tail -20 .data/logs/web.log; exit 1; }
 
 if [ "$DEMO" = 1 ]; then
   step "Demo: upload a sample dataset and fine-tune the tiny model"
