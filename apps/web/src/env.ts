@@ -17,10 +17,11 @@ const envSchema = z
     DATABASE_URL: z.string().url({ message: "DATABASE_URL must be a postgresql:// URL" }),
     REDIS_URL: z.string().url({ message: "REDIS_URL must be a redis:// URL" }),
     STORAGE_URL: z.string().url({ message: "STORAGE_URL must be file:///dir or s3://bucket/prefix" }),
-    S3_ENDPOINT: z.string().url().optional(),
+    // The same names as the runner (boto3 reads AWS_* itself).
+    S3_ENDPOINT_URL: z.string().url().optional(),
     S3_REGION: z.string().optional(),
-    S3_ACCESS_KEY_ID: z.string().optional(),
-    S3_SECRET_ACCESS_KEY: z.string().optional(),
+    AWS_ACCESS_KEY_ID: z.string().optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().optional(),
     AUTH_SECRET: z.string().min(32, { message: "AUTH_SECRET must be at least 32 characters" }),
     /** Trust the Host / X-Forwarded-Host headers (self-hosted behind a proxy); default true. */
     AUTH_TRUST_HOST: bool("true"),
@@ -48,7 +49,9 @@ let cached: Env | null = null;
 
 export function env(): Env {
   if (cached) return cached;
-  const parsed = envSchema.safeParse(process.env);
+  // An empty value (`OIDC_ISSUER=` in .env) means "not set".
+  const given = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ""));
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`apps/web: invalid environment\n${lines}`);

@@ -20,10 +20,10 @@ async function buildDeps(): Promise<ApiDeps> {
   const trainingQueue = new Queue(TRAINING_QUEUE, { connection: redis });
   trainingQueue.on("error", (err) => console.error("[web] training queue:", err.message));
   const storage = await createStorage(e.STORAGE_URL, {
-    endpoint: e.S3_ENDPOINT,
+    endpoint: e.S3_ENDPOINT_URL,
     region: e.S3_REGION,
-    accessKeyId: e.S3_ACCESS_KEY_ID,
-    secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+    accessKeyId: e.AWS_ACCESS_KEY_ID,
+    secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
   });
   return {
     prisma: createPrismaClient(e.DATABASE_URL),
