@@ -4,8 +4,8 @@ transformers + PEFT script on the same data, in one run. Prints wall time and to
     gpu-runner/.venv/bin/python bench/runner_overhead.py                       # tiny model, CPU
     gpu-runner/.venv/bin/python bench/runner_overhead.py --model-config 0.5b   # ~0.5B Llama from config (GPU)
 
---model-config: tiny (hidden 64, 2 layers), small (hidden 256, 4 layers), 0.5b (hidden 1152, 24 layers,
-intermediate 4608: ~0.5B parameters), or hidden:layers:heads:kv_heads:intermediate. The model is random-init
+--model-config: tiny (hidden 64, 2 layers), small (hidden 256, 4 layers), 0.5b (hidden 1280, 24 layers,
+intermediate 4864: ~0.55B parameters), or hidden:layers:heads:kv_heads:intermediate. The model is random-init
 from config with the bundled tokenizer: nothing is downloaded. On CUDA the table adds MFU (6·N·tokens/s over
 --peak-tflops, default 989 = H100 SXM dense bf16).
 """
@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 PRESETS = {
     "tiny": dict(hidden=64, layers=2, heads=4, kv_heads=2, intermediate=128),
     "small": dict(hidden=256, layers=4, heads=8, kv_heads=4, intermediate=768),
-    "0.5b": dict(hidden=1152, layers=24, heads=16, kv_heads=4, intermediate=4608),
+    "0.5b": dict(hidden=1280, layers=24, heads=20, kv_heads=4, intermediate=4864),
 }
 TOPICS = {"refund": ["refund", "money back", "paid twice"], "shipping": ["parcel", "delivery", "courier"],
           "account": ["password", "sign in", "profile"]}
@@ -81,7 +81,11 @@ def through_agent(args, model_dir: Path, data_file: Path, storage: Path, work: P
     agent = subprocess.Popen([sys.executable, "-m", "whetstone_runner"], env=env)
     r = redis.Redis.from_url(args.redis_url, decode_responses=True)
     try:
-        time.sleep(3)  # agent start-up (imports, heartbeat) is not part of the job's time
+        # agent start-up (imports, warm fork server) is not part of the job's time: wait for its first heartbeat
+        while not r.xlen(stream):
+            if agent.poll() is not None:
+                raise RuntimeError("agent exited")
+            time.sleep(0.05)
 
         async def add():
             q = Queue(queue, {"connection": args.redis_url})
