@@ -69,8 +69,10 @@ def test_crashing_children_fail_only_their_job(harness, tmp_path, tiny_model):
     oom = chat_payload(tmp_path, tiny_model, maxSteps=6)
     dies = chat_payload(tmp_path, tiny_model, maxSteps=6)
     good = chat_payload(tmp_path, tiny_model, maxSteps=6)
+    qlora = chat_payload(tmp_path, tiny_model, method="qlora")
     h = harness(faults=f"{oom['jobId']}=oom,{dies['jobId']}=exit")
     h.start()
+    h.add_job(qlora, attempts=3)
     h.add_job(oom)
     h.add_job(dies, attempts=2)
     h.add_job(good)
@@ -83,6 +85,9 @@ def test_crashing_children_fail_only_their_job(harness, tmp_path, tiny_model):
     assert [e["attempt"] for e in h.job_events(dies["jobId"], "state")] == [1, 1, 2, 2]
     h.wait_state(good["jobId"], "succeeded", timeout=120)
     assert h.procs[0].poll() is None  # the agent kept serving
+    # a final error inside the job (QLoRA without CUDA) is not retried, whatever the attempts
+    assert "QLoRA needs a CUDA GPU; this runner has none" in h.wait_state(qlora["jobId"], "failed")["message"]
+    assert h.states(qlora["jobId"]) == ["running", "failed"]
     h.assert_events_valid()
 
 
@@ -127,7 +132,7 @@ def test_sigterm_checkpoints_and_hands_the_job_back(harness, tmp_path, tiny_mode
     h.stop()
     assert h.procs[0].returncode == 0
     queued = h.wait_state(payload["jobId"], "queued", timeout=5)
-    assert "shutting down" in queued["message"] and "handed back" in queued["message"]
+    assert queued["message"].startswith("runner is shutting down; handed back to the queue: checkpoint at step")
     ckpt = h.job_events(payload["jobId"], "checkpoint")
     assert ckpt, "the hand-back writes a checkpoint"
     handed_at = ckpt[-1]["step"]

@@ -278,9 +278,9 @@ class Agent:
         if outcome == "handed_back":
             why = "runner is shutting down" if self.shutting_down else "runner was disabled"
             step = detail.get("step")
-            at = f" at step {step}" if step else ""
-            message = detail.get("message") or f"{why}: checkpoint written{at}; another runner resumes the job"
-            self.job_state(job_id, attempt, "queued", f"{why}; handed back to the queue{at}. {message}".strip())
+            tail = detail.get("message") or (f"checkpoint at step {step}; another runner resumes from it" if step
+                                             else "another runner starts it")
+            self.job_state(job_id, attempt, "queued", f"{why}; handed back to the queue: {tail}")
             await job.moveToDelayed(int(time.time() * 1000) + self.s.handback_delay_ms, token)
             raise DelayedError()
         message = detail.get("message", "unknown failure")
