@@ -57,7 +57,8 @@ try {
 
   for (;;) {
     const j = await api<{ state: string; currentStep: number; totalSteps: number | null; error: string | null }>(key, "GET", `/jobs/${job.id}`);
-    process.stdout.write(`\r${j.state.padEnd(10)} ${bar(j.currentStep, j.totalSteps ?? 60)} step ${j.currentStep}`);
+    const total = j.state === "succeeded" ? j.currentStep : (j.totalSteps ?? 60);
+    process.stdout.write(`\r${j.state.padEnd(10)} ${bar(j.currentStep, total)} step ${j.currentStep}`);
     if (["succeeded", "failed", "cancelled"].includes(j.state)) {
       console.log(j.error ? `\n${j.state}: ${j.error}` : `\n${j.state}`);
       if (j.state !== "succeeded") process.exitCode = 1;

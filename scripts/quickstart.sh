@@ -63,18 +63,25 @@ step "Build"
 npx turbo run build --filter=@whetstone/web --output-logs=errors-only
 
 step "Starting web, worker and runner"
+if node -e 'require("net").connect(+process.argv[1], "127.0.0.1").on("connect", () => process.exit(0)).on("error", () => process.exit(1))' "${PORT:-3000}"; then
+  echo "port ${PORT:-3000} is already in use (another Whetstone?). Stop it, or set PORT in .env." >&2
+  exit 1
+fi
 mkdir -p .data/logs
-pids=()
+# Each service runs in its own process group (setsid), so stopping it stops every process it spawned.
+pgids=()
+start() { local log=$1; shift; setsid "$@" > ".data/logs/$log.log" 2>&1 & pgids+=($!); }
 cleanup() {
   trap - INT TERM EXIT
   echo; echo "stopping…"
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for g in "${pgids[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
+  sleep 2
+  for g in "${pgids[@]}"; do kill -KILL -- "-$g" 2>/dev/null || true; done
 }
 trap cleanup INT TERM EXIT
-(cd apps/web && exec npx next start -p "${PORT:-3000}") > .data/logs/web.log 2>&1 & pids+=($!)
-npm start -w @whetstone/worker > .data/logs/worker.log 2>&1 & pids+=($!)
-RUNNER_NAME=${RUNNER_NAME:-$(hostname)-runner} gpu-runner/.venv/bin/python -m whetstone_runner > .data/logs/runner.log 2>&1 & pids+=($!)
+start web bash -c "cd apps/web && exec npx next start -p ${PORT:-3000}"
+start worker npm start -w @whetstone/worker
+start runner env RUNNER_NAME="${RUNNER_NAME:-$(hostname)-runner}" gpu-runner/.venv/bin/python -m whetstone_runner
 
 URL="http://localhost:${PORT:-3000}"
 for _ in $(seq 1 60); do curl -fsS "$URL/api/v1/health" >/dev/null 2>&1 && break; sleep 1; done
@@ -86,5 +93,5 @@ if [ "$DEMO" = 1 ]; then
 fi
 
 printf '\n\033[1;32mWhetstone is running at %s\033[0m  (logs in .data/logs; Ctrl-C stops it)\n' "$URL"
-wait -n "${pids[@]}"
+wait -n "${pgids[@]}"
 echo "a service exited; see .data/logs"
