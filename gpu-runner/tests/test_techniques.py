@@ -193,3 +193,14 @@ def test_qlora_on_cuda(tmp_path, storage_root, tiny_model):
     result, events = run_direct(payload, storage_root, tmp_path / "work")
     assert result["status"] == "succeeded"
     falls(events)
+
+
+def test_hub_ids_load_through_from_pretrained_and_respect_offline_mode(tmp_path, storage_root, tiny_model):
+    rows = [("c", "chat", "jsonl", chat_rows(40))]
+    payload = make_payload(storage_root, tiny_model, rows, maxSteps=4)
+    payload["baseModel"].update(source="huggingface", ref=str(tiny_model))  # a Hub id or a path: from_pretrained
+    assert run_direct(payload, storage_root, tmp_path / "a")[0]["status"] == "succeeded"
+    payload = make_payload(storage_root, tiny_model, rows, maxSteps=4)
+    payload["baseModel"].update(source="huggingface", ref="whetstone-tests/not-a-cached-model")
+    with pytest.raises(JobError, match="not in this runner's Hugging Face cache and HF_HUB_OFFLINE is set"):
+        run_direct(payload, storage_root, tmp_path / "b")

@@ -284,6 +284,8 @@ class Agent:
             await job.moveToDelayed(int(time.time() * 1000) + self.s.handback_delay_ms, token)
             raise DelayedError()
         message = detail.get("message", "unknown failure")
+        if detail.get("traceback"):
+            self.job_event("log", job_id, attempt, level="error", message=detail["traceback"])
         if outcome == "failed":
             self.job_state(job_id, attempt, "failed", message)
             raise UnrecoverableError(message)
@@ -339,5 +341,6 @@ def _noop() -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()  # .env files often say "info"
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     asyncio.run(Agent(Settings.from_env()).run())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from pathlib import Path
 
 import torch
@@ -87,7 +88,14 @@ def load_model(cfg, storage: Storage, workdir: Path, num_labels: int | None = No
 
     weights, adapter_dir, tok_loc = resolve(cfg.base_model, storage, workdir)
     revision = cfg.base_model.revision if cfg.base_model.source == "huggingface" else None
-    tokenizer = load_tokenizer(tok_loc, revision)
+    try:
+        tokenizer = load_tokenizer(tok_loc, revision)
+    except OSError as err:
+        if cfg.base_model.source == "huggingface" and os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+            # offline: only the local cache counts, and retrying cannot fill it
+            raise JobError(f"baseModel.ref: {weights!r} is not in this runner's Hugging Face cache "
+                           f"and HF_HUB_OFFLINE is set ({err})") from None
+        raise
     classification = cfg.technique == "classification"
     kwargs: dict = {"revision": revision}
     if cfg.method == "qlora":
