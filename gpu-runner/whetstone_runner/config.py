@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 class JobError(Exception):
@@ -83,7 +83,6 @@ class TrainingConfig:
     datasets: tuple[DatasetRef, ...]
     output_prefix: str
     required_vram_mb: int = 0
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_payload(cls, p: dict) -> TrainingConfig:

@@ -403,7 +403,7 @@ def run_job(payload: dict, ctx: JobContext) -> dict:
     args = _training_args(cfg, ctx, prep, total_steps, torch.cuda.is_available())
     collator = Collator(pad_id=tokenizer.pad_token_id)
     tracker = BestTracker(patience=hp.early_stopping_patience)
-    eval_ds = ({_slug(i): ListDataset(prep.val[d.name]) for i, d in enumerate(cfg.datasets) if d.name in prep.val}
+    eval_ds = ({_slug(i): ListDataset(v) for i, v in enumerate(prep.val.values())}  # same order as the callback's
                if len(prep.val) > 1 else (ListDataset(next(iter(prep.val.values()))) if prep.val else None))
     callback = _make_callback(cfg, ctx, ev, tracker, prep, model)
     trainer = Trainer(
