@@ -2,12 +2,13 @@ import { defineConfig } from "@playwright/test";
 
 // End-to-end specs: a real Chromium (Debian's, no browser download) against the real stack — web, worker and a
 // runner training the tiny offline model — on its own database, Redis db index and storage directory.
-const PORT = Number(process.env.E2E_PORT ?? 3100);
+// Its own port (not 3000/3100, where people run the app by hand), so a dev server never answers for the stack.
+const PORT = Number(process.env.E2E_PORT ?? 3199);
 
 export default defineConfig({
   testDir: "e2e",
   outputDir: "test-results/e2e",
-  timeout: 180_000,
+  timeout: 240_000,
   expect: { timeout: 15_000 },
   workers: 1,
   retries: 0,
@@ -33,9 +34,11 @@ export default defineConfig({
   },
   webServer: {
     command: "bash e2e/start-stack.sh",
-    url: `http://localhost:${PORT}/api/health`,
+    // The REST health procedure answers without auth and without touching the database.
+    url: `http://localhost:${PORT}/api/v1/health`,
     timeout: 600_000,
-    reuseExistingServer: false,
+    // E2E_REUSE=1 drives a stack already started by hand (`bash e2e/start-stack.sh`) while iterating on a spec.
+    reuseExistingServer: !!process.env.E2E_REUSE,
     stdout: "pipe",
     stderr: "pipe",
     env: { E2E_PORT: String(PORT) },

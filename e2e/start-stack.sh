@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-PORT=${E2E_PORT:-3100}
+PORT=${E2E_PORT:-3199}
 STATE="$ROOT/test-results/e2e-stack"
 rm -rf "$STATE"; mkdir -p "$STATE/blobs" "$STATE/logs"
 
@@ -25,15 +25,33 @@ npx prisma migrate deploy > "$STATE/logs/migrate.log" 2>&1
 redis-cli -n 5 FLUSHDB > /dev/null
 
 [ -f "$TINY_MODEL_DIR/config.json" ] || gpu-runner/.venv/bin/python -m whetstone_runner.tiny_model --out "$TINY_MODEL_DIR"
-npx tsx prisma/seed.ts > "$STATE/logs/seed.log" 2>&1
+# prisma/seed.ts uses top-level await, which tsx refuses in this CommonJS package: run a copy as an ES module.
+cp prisma/seed.ts "$STATE/seed.mts"
+npx tsx "$STATE/seed.mts" > "$STATE/logs/seed.log" 2>&1
 
-npx turbo run build --filter=@whetstone/web --output-logs=errors-only
+# The web app is built and served from a copy of apps/web (same depth in the tree, so its tsconfig and the
+# workspace packages resolve the same way): a `next build` or `next dev` someone runs in apps/web rewrites
+# apps/web/.next, which would pull the files from under this server mid-run. The copy is rebuilt only when the
+# sources it depends on changed.
+WEB="$ROOT/.data/e2e-web"
+mkdir -p "$WEB"
+rsync -a --delete --exclude /.next --exclude /node_modules --exclude '*.tsbuildinfo' --exclude /next-env.d.ts apps/web/ "$WEB/"
+stamp=$(
+  {
+    find apps/web -path apps/web/.next -prune -o -path apps/web/node_modules -prune -o -type f -print
+    find packages -path '*/node_modules' -prune -o -path '*/test' -prune -o -type f -print
+    echo package-lock.json
+  } | LC_ALL=C sort | xargs sha1sum | sha1sum | cut -d' ' -f1
+)
+if [ "$(cat "$WEB/.next/e2e-stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$WEB/.next/BUILD_ID" ]; then
+  (cd "$WEB" && npx next build > "$STATE/logs/build.log" 2>&1) || { tail -50 "$STATE/logs/build.log"; exit 1; }
+  echo "$stamp" > "$WEB/.next/e2e-stamp"
+fi
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
 npm start -w @whetstone/worker > "$STATE/logs/worker.log" 2>&1 & pids+=($!)
 RUNNER_NAME=e2e-runner gpu-runner/.venv/bin/python -m whetstone_runner > "$STATE/logs/runner.log" 2>&1 & pids+=($!)
-cd apps/web
-npx next start -p "$PORT" 2>&1 | tee "$STATE/logs/web.log" &
-pids+=($!)
+cd "$WEB"
+npx next start -p "$PORT" > "$STATE/logs/web.log" 2>&1 & pids+=($!)
 wait "${pids[@]}"
