@@ -59,7 +59,7 @@ test("sign up, upload a chat dataset by drag and drop, fine-tune the tiny model,
   const histogram = page.getByTestId("length-histogram");
   const bar = histogram.locator(".recharts-bar-rectangle path").first();
   await expect(bar).toBeVisible();
-  expect((await bar.boundingBox())!.height).toBeGreaterThan(50);
+  await expect.poll(async () => (await bar.boundingBox())?.height ?? 0).toBeGreaterThan(50);
   await expect(histogram).toContainText("200–500");
   await expect(page.getByTestId("dataset-sample")).toContainText("Northwind");
   await expect(page.getByTestId("dataset-version-row")).toHaveCount(1);
