@@ -21,13 +21,11 @@ export NEXT_TELEMETRY_DISABLED=1 TURBO_TELEMETRY_DISABLED=1
 
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS whetstone_e2e WITH (FORCE)" postgres
 psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE whetstone_e2e" postgres
-npx prisma migrate deploy > "$STATE/logs/migrate.log" 2>&1
+npx prisma migrate deploy > "$STATE/logs/migrate.log" 2>&1 || { cat "$STATE/logs/migrate.log"; exit 1; }
 redis-cli -n 5 FLUSHDB > /dev/null
 
 [ -f "$TINY_MODEL_DIR/config.json" ] || gpu-runner/.venv/bin/python -m whetstone_runner.tiny_model --out "$TINY_MODEL_DIR"
-# prisma/seed.ts uses top-level await, which tsx refuses in this CommonJS package: run a copy as an ES module.
-cp prisma/seed.ts "$STATE/seed.mts"
-npx tsx "$STATE/seed.mts" > "$STATE/logs/seed.log" 2>&1
+npx tsx prisma/seed.ts > "$STATE/logs/seed.log" 2>&1 || { cat "$STATE/logs/seed.log"; exit 1; }
 
 # The web app is built and served from a copy of apps/web (same depth in the tree, so its tsconfig and the
 # workspace packages resolve the same way): a `next build` or `next dev` someone runs in apps/web rewrites
@@ -40,7 +38,7 @@ stamp=$(
   {
     find apps/web -path apps/web/.next -prune -o -path apps/web/node_modules -prune -o -type f -print
     find packages -path '*/node_modules' -prune -o -path '*/test' -prune -o -type f -print
-    echo package-lock.json
+    echo package-lock.json; echo tsconfig.base.json
   } | LC_ALL=C sort | xargs sha1sum | sha1sum | cut -d' ' -f1
 )
 if [ "$(cat "$WEB/.next/e2e-stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$WEB/.next/BUILD_ID" ]; then
