@@ -54,13 +54,14 @@ test("sign up, upload a chat dataset by drag and drop, fine-tune the tiny model,
   await expect(page.getByTestId("profile-version")).toHaveText("v1");
   const sha = createHash("sha256").update(readFileSync(CHAT_DATASET)).digest("hex");
   await expect(page.getByTestId("profile-sha256")).toHaveAttribute("title", sha);
-  // The histogram is drawn: a bar with a real height over a labelled bucket, not an empty chart. (Every row of
-  // this file is 200–500 characters long, so the profile's fixed buckets put them all in one bar.)
+  // The histogram is drawn: bars with a real height over labelled buckets, not an empty chart. (The rows of
+  // this file are 200–500 characters long: two buckets, 200–300 and 300–500.)
   const histogram = page.getByTestId("length-histogram");
   const bar = histogram.locator(".recharts-bar-rectangle path").first();
   await expect(bar).toBeVisible();
   await expect.poll(async () => (await bar.boundingBox())?.height ?? 0).toBeGreaterThan(50);
-  await expect(histogram).toContainText("200–500");
+  await expect(histogram).toContainText("200–300");
+  await expect(histogram).toContainText("300–500");
   await expect(page.getByTestId("dataset-sample")).toContainText("Northwind");
   await expect(page.getByTestId("dataset-version-row")).toHaveCount(1);
   await shot(page, "04-dataset-profile");

@@ -15,7 +15,11 @@ export const TECHNIQUE_LABELS: Record<Technique, string> = {
   continued_pretraining: "Continued pre-training",
   classification: "Classification",
 };
-export const METHOD_LABELS: Record<Method, string> = { lora: "LoRA", qlora: "QLoRA (CUDA only)", full: "Full fine-tuning" };
+export const METHOD_LABELS: Record<Method, string> = {
+  lora: "LoRA",
+  qlora: "QLoRA (CUDA only)",
+  full: "Full fine-tuning",
+};
 
 /** Hyperparameters with the defaults a user gets when the form is left alone. */
 export const hyperparametersSchema = z.object({
@@ -38,8 +42,13 @@ export const hyperparametersSchema = z.object({
   logEverySteps: z.number().int().min(1).max(1_000_000).default(10),
   /** Stop after this many optimizer steps even if epochs remain (quick trials, demos). */
   maxSteps: z.number().int().min(1).max(10_000_000).nullable().default(null),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
-  /** Pack several short sequences into one (continued pre-training). */
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(42),
+  /** Pack several short texts into one sequence (continued pre-training; other techniques ignore it). */
   packing: z.boolean().default(true),
   /** Also save the adapter merged into the base weights. */
   mergeWeights: z.boolean().default(false),

@@ -254,8 +254,8 @@ describe("ProfileAccumulator", () => {
       fields: ["id", "label", "text"],
     });
     expect(prof.lengthStats).toEqual({ min: 3, max: 150, mean: (4 + 6 + 4 + 3 + 150) / 5, p50: 4, p95: 150 });
-    expect(prof.lengthHistogram[0]).toEqual({ start: 0, end: 50, count: 4 });
-    expect(prof.lengthHistogram.find((b) => b.start === 100)?.count).toBe(1);
+    expect(prof.lengthHistogram[0]).toEqual({ start: 0, end: 25, count: 4 });
+    expect(prof.lengthHistogram.find((b) => b.start === 150)?.count).toBe(1);
     expect(prof.approxTokens).toBe(Math.round(167 / 4));
     expect(prof.duplicatesExact).toBe(true);
   });

@@ -3,9 +3,13 @@ import type { DatasetProfile } from "./profile-types";
 import type { DatasetRecord } from "./formats";
 import { Hash64, Hash64Set } from "./hash-set";
 
-/** Bucket edges of the length histogram, in characters; the last bucket is open-ended. */
+/**
+ * Bucket edges of the length histogram, in characters; the last bucket is open-ended. A 1–1.5–2–3–5–7.5 series:
+ * fine enough that a dataset of similar rows still shows a shape, fixed so that counts stay exact in one pass.
+ */
 export const LENGTH_BUCKET_EDGES = [
-  0, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000,
+  0, 25, 50, 75, 100, 150, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 7_500, 10_000, 20_000, 50_000,
+  100_000,
 ] as const;
 /** Lengths kept for the percentiles (reservoir sampling): exact up to this many rows, an estimate above. */
 export const LENGTH_RESERVOIR_SIZE = 10_000;

@@ -458,7 +458,7 @@ function LogPanel({ events, live }: { events: EventItem[]; live: LiveStatus }) {
               {e.kind === "state" ? (
                 <span className="text-accent-300">▸ {e.message}</span>
               ) : (
-                <span className={cn("break-all whitespace-pre-wrap", LEVEL_STYLE[e.level])}>{e.message}</span>
+                <span className={cn("break-words whitespace-pre-wrap", LEVEL_STYLE[e.level])}>{e.message}</span>
               )}
             </div>
           ))
@@ -479,7 +479,11 @@ function ArtifactsCard({ job: j, jobId }: { job?: Job; jobId: string }) {
       ) : j.artifacts.length === 0 ? (
         <div className="flex items-center gap-3 px-5 py-6 text-sm text-zinc-500" data-testid="artifacts-empty">
           <ArrowDownToLine className="size-4 text-zinc-400" aria-hidden />
-          {j.state === "succeeded" ? "This job produced no files." : "Files appear here when training succeeds."}
+          {j.state === "succeeded"
+            ? "This job produced no files."
+            : j.state === "failed" || j.state === "cancelled"
+              ? `The job was ${j.state} before it produced files; its checkpoints stay in storage.`
+              : "Files appear here when training succeeds."}
         </div>
       ) : (
         <ul className="divide-y divide-zinc-100" data-testid="artifacts">

@@ -86,7 +86,7 @@ const ADVANCED_HP: { key: HpKey; label: string; step?: string; hint?: string; lo
   { key: "seed", label: "Seed" },
 ];
 const BOOL_HP: { key: "packing" | "mergeWeights"; label: string; hint: string }[] = [
-  { key: "packing", label: "Pack sequences", hint: "Concatenate short rows (continued pre-training)." },
+  { key: "packing", label: "Pack sequences", hint: "Concatenate short texts into full-length sequences." },
   { key: "mergeWeights", label: "Also save merged weights", hint: "Adapter merged into the base, ready to serve." },
 ];
 
@@ -449,7 +449,7 @@ export function NewJobForm({ team }: { team: string }) {
                     </Field>
                   </div>
                   <div className="grid gap-3 sm:grid-cols-2">
-                    {BOOL_HP.map((f) => (
+                    {BOOL_HP.filter((f) => f.key !== "packing" || technique === "continued_pretraining").map((f) => (
                       <label
                         key={f.key}
                         className="flex cursor-pointer items-start gap-3 rounded-lg border border-zinc-200 px-3 py-2.5 hover:bg-zinc-50"
