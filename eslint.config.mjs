@@ -5,7 +5,16 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/.next/**", "**/dist/**", "packages/db/src/generated/**", "gpu-runner/**", "test-results/**", "playwright-report/**", "**/next-env.d.ts"],
+    ignores: [
+      "**/node_modules/**",
+      "**/.next/**",
+      "**/dist/**",
+      "packages/db/src/generated/**",
+      "gpu-runner/**",
+      "test-results/**",
+      "playwright-report/**",
+      "**/next-env.d.ts",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -21,7 +30,19 @@ export default tseslint.config(
   },
   {
     // Where reading the environment is the point.
-    files: ["**/env.ts", "prisma.config.ts", "prisma/seed.ts", "scripts/**", "bench/**", "e2e/**", "playwright.config.ts", "**/test/**", "tests/**", "packages/db/src/testing.ts", "vitest.*.ts"],
+    files: [
+      "**/env.ts",
+      "prisma.config.ts",
+      "prisma/seed.ts",
+      "scripts/**",
+      "bench/**",
+      "e2e/**",
+      "playwright.config.ts",
+      "**/test/**",
+      "tests/**",
+      "packages/db/src/testing.ts",
+      "vitest.*.ts",
+    ],
     rules: { "no-restricted-properties": "off" },
   },
 );

@@ -17,7 +17,8 @@ for (const proto of [pg.Client.prototype, pg.Pool.prototype] as { query: (...a: 
   proto.query = function (this: unknown, ...args: unknown[]) {
     const last = args[args.length - 1];
     if (typeof last === "function") {
-      args[args.length - 1] = (err: unknown, res: unknown) => (last as (e: unknown, r: unknown) => void)(err, reportNameAsText(res));
+      args[args.length - 1] = (err: unknown, res: unknown) =>
+        (last as (e: unknown, r: unknown) => void)(err, reportNameAsText(res));
     }
     const out = original.apply(this, args);
     return out instanceof Promise ? out.then(reportNameAsText) : out;

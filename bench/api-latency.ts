@@ -64,16 +64,28 @@ async function admin(sql: string) {
 
 async function seed(prisma: ReturnType<typeof createPrismaClient>) {
   const owner = await prisma.user.create({ data: { email: "bench@example.com", name: "Bench" } });
-  const team = await prisma.team.create({ data: { name: "Bench", slug: "bench", memberships: { create: { userId: owner.id, role: "owner" } } } });
-  const model = await prisma.baseModel.create({ data: { teamId: null, name: "Qwen2.5-0.5B", source: "huggingface", ref: "Qwen/Qwen2.5-0.5B" } });
+  const team = await prisma.team.create({
+    data: { name: "Bench", slug: "bench", memberships: { create: { userId: owner.id, role: "owner" } } },
+  });
+  const model = await prisma.baseModel.create({
+    data: { teamId: null, name: "Qwen2.5-0.5B", source: "huggingface", ref: "Qwen/Qwen2.5-0.5B" },
+  });
   const versions = [];
   for (const name of ["support-chat", "contracts-qa", "case-law"]) {
     const d = await prisma.dataset.create({ data: { teamId: team.id, name } });
     versions.push(
       await prisma.datasetVersion.create({
         data: {
-          datasetId: d.id, version: 1, blobKey: `datasets/${team.id}/${d.id}/v1.jsonl`, filename: `${name}.jsonl`,
-          container: "jsonl", format: "chat", rowCount: 1000, bytes: 100_000n, sha256: "0".repeat(64), profile: {},
+          datasetId: d.id,
+          version: 1,
+          blobKey: `datasets/${team.id}/${d.id}/v1.jsonl`,
+          filename: `${name}.jsonl`,
+          container: "jsonl",
+          format: "chat",
+          rowCount: 1000,
+          bytes: 100_000n,
+          sha256: "0".repeat(64),
+          profile: {},
         },
       }),
     );
@@ -89,9 +101,19 @@ async function seed(prisma: ReturnType<typeof createPrismaClient>) {
       const id = `bench_job_${String(i).padStart(6, "0")}`;
       const state = states[i % states.length]!;
       jobs.push({
-        id, teamId: team.id, createdById: owner.id, name: `job ${i}`, baseModelId: model.id, technique: "sft" as const,
-        method: "lora" as const, hyperparameters: DEFAULT_HYPERPARAMETERS, validationSplit: 0.1, seed: 42, state,
-        createdAt: new Date(t0 + i * 60_000), queuedAt: new Date(t0 + i * 60_000),
+        id,
+        teamId: team.id,
+        createdById: owner.id,
+        name: `job ${i}`,
+        baseModelId: model.id,
+        technique: "sft" as const,
+        method: "lora" as const,
+        hyperparameters: DEFAULT_HYPERPARAMETERS,
+        validationSplit: 0.1,
+        seed: 42,
+        state,
+        createdAt: new Date(t0 + i * 60_000),
+        queuedAt: new Date(t0 + i * 60_000),
       });
       links.push({ jobId: id, datasetVersionId: versions[i % 3]!.id, weight: 1 });
       if (i % 2 === 0) links.push({ jobId: id, datasetVersionId: versions[(i + 1) % 3]!.id, weight: 2 });
@@ -102,7 +124,9 @@ async function seed(prisma: ReturnType<typeof createPrismaClient>) {
     await prisma.jobEvent.createMany({ data: events });
   }
   const { key, prefix, hash } = generateApiKey();
-  await prisma.apiKey.create({ data: { teamId: team.id, createdById: owner.id, name: "bench", prefix, hash, role: "member" } });
+  await prisma.apiKey.create({
+    data: { teamId: team.id, createdById: owner.id, name: "bench", prefix, hash, role: "member" },
+  });
   return key;
 }
 
@@ -116,17 +140,33 @@ async function main() {
   await admin(`CREATE DATABASE ${dbName}`);
   const dir = await mkdtemp(join(tmpdir(), "wst-bench-api-"));
   const redis = new Redis({ host: "127.0.0.1", port: 6379, maxRetriesPerRequest: 1 });
-  const queue = new Queue(`bench-training-${randomBytes(4).toString("hex")}`, { connection: redis, prefix: "wst-bench" });
+  const queue = new Queue(`bench-training-${randomBytes(4).toString("hex")}`, {
+    connection: redis,
+    prefix: "wst-bench",
+  });
   const prisma = createPrismaClient(urlFor(dbName));
   const server = createServer();
   try {
-    execFileSync("npx", ["prisma", "migrate", "deploy"], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: urlFor(dbName) }, stdio: "pipe" });
+    execFileSync("npx", ["prisma", "migrate", "deploy"], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: urlFor(dbName) },
+      stdio: "pipe",
+    });
     const seedStart = Date.now();
     const key = await seed(prisma);
     console.log(`seeded ${JOBS} jobs in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
 
-    const deps: ApiDeps = { prisma, redis, trainingQueue: queue, storage: new LocalStorage(dir), config: { maxUploadBytes: 1 << 30 } };
-    const handler = createOpenApiHttpHandler({ router: appRouter, createContext: ({ req }) => createRequestContext(deps, req) });
+    const deps: ApiDeps = {
+      prisma,
+      redis,
+      trainingQueue: queue,
+      storage: new LocalStorage(dir),
+      config: { maxUploadBytes: 1 << 30 },
+    };
+    const handler = createOpenApiHttpHandler({
+      router: appRouter,
+      createContext: ({ req }) => createRequestContext(deps, req),
+    });
     server.on("request", (req, res) => {
       if (!req.url?.startsWith("/api/v1/")) {
         res.statusCode = 404;
@@ -144,7 +184,9 @@ async function main() {
     const probe = await fetch(`${base}/jobs?limit=50`, { headers: auth });
     const body = (await probe.json()) as { items: { baseModel: { name: string }; datasets: unknown[] }[] };
     if (probe.status !== 200 || body.items.length !== 50) throw new Error(`unexpected jobs answer ${probe.status}`);
-    await run(`${base}/health`, {}).then(() => run(`${base}/jobs?limit=50`, auth)).catch(() => undefined);
+    await run(`${base}/health`, {})
+      .then(() => run(`${base}/jobs?limit=50`, auth))
+      .catch(() => undefined);
 
     console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per endpoint, node ${process.version}`);
     const rows: [string, AutocannonResult][] = [
@@ -154,7 +196,9 @@ async function main() {
     console.log("| endpoint | p50 ms | p99 ms | req/s | non-2xx/errors |");
     console.log("| --- | ---: | ---: | ---: | ---: |");
     for (const [name, r] of rows) {
-      console.log(`| ${name} | ${r.latency.p50} | ${r.latency.p99} | ${r.requests.average.toFixed(0)} | ${r.non2xx + r.errors + r.timeouts} |`);
+      console.log(
+        `| ${name} | ${r.latency.p50} | ${r.latency.p99} | ${r.requests.average.toFixed(0)} | ${r.non2xx + r.errors + r.timeouts} |`,
+      );
     }
     const [b, j] = [rows[0]![1], rows[1]![1]];
     console.log(

@@ -44,7 +44,9 @@ async function main() {
     await seedDemoTeam(prisma, user.id);
     if (process.env.TINY_MODEL_DIR) await seedTinyModel(prisma, process.env.TINY_MODEL_DIR);
     if (password) {
-      console.log(`Admin account created — sign in with\n  email:    ${email}\n  password: ${password}\n(shown once; change it after signing in)`);
+      console.log(
+        `Admin account created — sign in with\n  email:    ${email}\n  password: ${password}\n(shown once; change it after signing in)`,
+      );
     } else {
       console.log(`Admin account ${email} exists (its password was shown when it was created).`);
     }

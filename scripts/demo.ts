@@ -34,11 +34,19 @@ const MAX_STEPS = 90;
 const user = await prisma.user.findUniqueOrThrow({ where: { email } });
 const team = await prisma.team.findUniqueOrThrow({ where: { slug: "demo" } });
 const actor = { teamId: team.id, userId: user.id, role: "owner" as const, isAdmin: user.isAdmin };
-const { key, id: keyId } = await createApiKey(prisma, actor, { name: "quickstart demo", role: "member", isAdmin: false });
+const { key, id: keyId } = await createApiKey(prisma, actor, {
+  name: "quickstart demo",
+  role: "member",
+  isAdmin: false,
+});
 try {
   const file = new URL("../examples/datasets/support-chat.jsonl", import.meta.url);
   const version = await api<{ id: string; rowCount: number; format: string }>(
-    key, "POST", "/datasets/support-chat/versions?filename=support-chat.jsonl", undefined, readFileSync(file),
+    key,
+    "POST",
+    "/datasets/support-chat/versions?filename=support-chat.jsonl",
+    undefined,
+    readFileSync(file),
   );
   console.log(`uploaded support-chat: ${version.rowCount} rows, format ${version.format}`);
 
@@ -54,12 +62,25 @@ try {
     // all of its 0.2M weights. With a real base model (a Hub id), LoRA is the default.
     method: "full",
     datasets: [{ datasetVersionId: version.id, weight: 1 }],
-    hyperparameters: { epochs: 5, learningRate: 0.003, batchSize: 8, maxSeqLength: 192, evalEverySteps: 10, logEverySteps: 2, checkpointEverySteps: 30, maxSteps: MAX_STEPS },
+    hyperparameters: {
+      epochs: 5,
+      learningRate: 0.003,
+      batchSize: 8,
+      maxSeqLength: 192,
+      evalEverySteps: 10,
+      logEverySteps: 2,
+      checkpointEverySteps: 30,
+      maxSteps: MAX_STEPS,
+    },
   });
   console.log(`job ${job.id} queued — watch it live at ${base}/t/${team.slug}/jobs/${job.id}`);
 
   for (;;) {
-    const j = await api<{ state: string; currentStep: number; totalSteps: number | null; error: string | null }>(key, "GET", `/jobs/${job.id}`);
+    const j = await api<{ state: string; currentStep: number; totalSteps: number | null; error: string | null }>(
+      key,
+      "GET",
+      `/jobs/${job.id}`,
+    );
     const total = j.state === "succeeded" ? j.currentStep : (j.totalSteps ?? MAX_STEPS);
     process.stdout.write(`\r${j.state.padEnd(10)} ${bar(j.currentStep, total)} step ${j.currentStep}`);
     if (["succeeded", "failed", "cancelled"].includes(j.state)) {

@@ -42,7 +42,9 @@ if (want("py")) {
   const code = existsSync(py)
     ? run(py, ["-m", "pytest", "gpu-runner/tests", "-q", `--junitxml=${xml}`])
     : (console.error("gpu-runner/.venv is missing: run gpu-runner/scripts/setup-venv.sh"), 1);
-  let passed = 0, failed = 0, skipped = 0;
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
   if (existsSync(xml)) {
     const text = readFileSync(xml, "utf8");
     const attr = (n) => Number(new RegExp(`<testsuite [^>]*\\b${n}="(\\d+)"`).exec(text)?.[1] ?? 0);
@@ -71,7 +73,9 @@ if (want("e2e")) {
 for (const r of results) if (r.code !== 0 && r.failed === 0) r.failed = 1;
 console.log("\nSuite results:");
 for (const r of results) {
-  console.log(`  ${r.suite.padEnd(24)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""} (exit ${r.code})`);
+  console.log(
+    `  ${r.suite.padEnd(24)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""} (exit ${r.code})`,
+  );
 }
 const sum = (k) => results.reduce((a, r) => a + r[k], 0);
 const failed = sum("failed");

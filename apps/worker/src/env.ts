@@ -11,7 +11,10 @@ const ms = (def: number) => z.coerce.number().int().positive().default(def);
 
 export const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .default("redis://127.0.0.1:6379"),
   /** Blob storage shared with web and runners (file:///dir or s3://bucket/prefix). */
   STORAGE_URL: z.string().regex(/^(file|s3):\/\//, "must be a file:// or s3:// URL"),
   /** Consumer name in the events group; stable across restarts so a restarted worker re-reads what it had in hand. */

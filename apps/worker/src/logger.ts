@@ -26,12 +26,14 @@ export function createLogger(
   const write =
     opts.write ??
     ((level: LogLevel, line: string) => (level === "error" ? process.stderr : process.stdout).write(line + "\n"));
-  const log = (level: LogLevel) => (msg: string, fields: LogFields = {}) => {
-    if (ORDER[level] < min) return;
-    const record: LogFields = { time: new Date().toISOString(), level, msg, ...base };
-    for (const [k, v] of Object.entries(fields)) record[k] = serialize(v);
-    write(level, JSON.stringify(record));
-  };
+  const log =
+    (level: LogLevel) =>
+    (msg: string, fields: LogFields = {}) => {
+      if (ORDER[level] < min) return;
+      const record: LogFields = { time: new Date().toISOString(), level, msg, ...base };
+      for (const [k, v] of Object.entries(fields)) record[k] = serialize(v);
+      write(level, JSON.stringify(record));
+    };
   return {
     debug: log("debug"),
     info: log("info"),

@@ -162,7 +162,10 @@ export class Reconciler {
     }
 
     // Jobs running on an offline runner, or on a runner never heard of for as long (it never sent a heartbeat).
-    const offline = await this.o.prisma.runner.findMany({ where: { state: "offline" }, select: { name: true, lastHeartbeatAt: true } });
+    const offline = await this.o.prisma.runner.findMany({
+      where: { state: "offline" },
+      select: { name: true, lastHeartbeatAt: true },
+    });
     const known = await this.o.prisma.runner.findMany({ select: { name: true } });
     const jobs = await this.o.prisma.fineTuneJob.findMany({
       where: {
@@ -188,7 +191,9 @@ export class Reconciler {
           data: { state: "queued", runnerName: null, queuedAt: this.o.now(), enqueuedAt: null },
         });
         if (count === 1) {
-          await tx.jobEvent.create({ data: { jobId: job.id, kind: "state", level: "warning", message: stateEventMessage("queued", reason) } });
+          await tx.jobEvent.create({
+            data: { jobId: job.id, kind: "state", level: "warning", message: stateEventMessage("queued", reason) },
+          });
         }
         return count === 1;
       });
@@ -217,7 +222,9 @@ export class Reconciler {
         data: { state: "failed", error: reason, finishedAt: this.o.now() },
       });
       if (count === 1) {
-        await this.o.prisma.jobEvent.create({ data: { jobId, kind: "state", level: "error", message: stateEventMessage("failed", reason) } });
+        await this.o.prisma.jobEvent.create({
+          data: { jobId, kind: "state", level: "error", message: stateEventMessage("failed", reason) },
+        });
         report.failed.push(jobId);
         this.log.error("job can never be enqueued; marked failed", { jobId, reason });
         await this.publish(jobId, { type: "state", state: "failed" });

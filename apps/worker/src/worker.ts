@@ -33,10 +33,16 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });
   // Blocking XREADGROUP: a connection of its own, never timing out a command.
   const eventsRedis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-  for (const [name, conn] of [["redis", redis], ["events redis", eventsRedis]] as const) {
+  for (const [name, conn] of [
+    ["redis", redis],
+    ["events redis", eventsRedis],
+  ] as const) {
     conn.on("error", (err: Error) => logger.error(`${name} connection error`, { err: err.message }));
   }
-  const trainingQueue = new Queue(TRAINING_QUEUE, { connection: redis, ...(overrides.bullPrefix ? { prefix: overrides.bullPrefix } : {}) });
+  const trainingQueue = new Queue(TRAINING_QUEUE, {
+    connection: redis,
+    ...(overrides.bullPrefix ? { prefix: overrides.bullPrefix } : {}),
+  });
   trainingQueue.on("error", (err: Error) => logger.error("training queue error", { err: err.message }));
 
   const channel = overrides.channel ?? jobUpdatesChannel;

@@ -217,7 +217,9 @@ describe("events consumer: malformed entries", () => {
       'no "data" field',
     ]);
     expect(warnings[1]?.reason).toMatch(/eventId/);
-    expect(await db.prisma.jobEvent.findMany({ where: { jobId: job.id } })).toMatchObject([{ eventId: valid.eventId, message: "still alive" }]);
+    expect(await db.prisma.jobEvent.findMany({ where: { jobId: job.id } })).toMatchObject([
+      { eventId: valid.eventId, message: "still alive" },
+    ]);
     expect(await pendingCount()).toBe(0);
     expect(await redis.xlen(`${names.stream}:dead-letter`)).toBe(3);
   });

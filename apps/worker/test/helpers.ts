@@ -31,21 +31,47 @@ export async function cleanRedis(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== "0");
 }
 
-export async function addEvent(redis: Redis, stream: string, event: RunnerEventInput | Record<string, unknown>): Promise<string> {
+export async function addEvent(
+  redis: Redis,
+  stream: string,
+  event: RunnerEventInput | Record<string, unknown>,
+): Promise<string> {
   return (await redis.xadd(stream, "*", "data", JSON.stringify(event)))!;
 }
 
 /** Resolved hyperparameters (every field present), as the API stores them. */
 export const HYPERPARAMETERS = {
-  epochs: 1, learningRate: 0.0002, batchSize: 4, gradientAccumulationSteps: 1, maxSeqLength: 128, warmupRatio: 0,
-  weightDecay: 0, loraR: 8, loraAlpha: 16, loraDropout: 0, validationSplit: 0.1, earlyStoppingPatience: 3,
-  evalEverySteps: 5, checkpointEverySteps: 10, logEverySteps: 1, maxSteps: 20, seed: 42, packing: false, mergeWeights: false,
+  epochs: 1,
+  learningRate: 0.0002,
+  batchSize: 4,
+  gradientAccumulationSteps: 1,
+  maxSeqLength: 128,
+  warmupRatio: 0,
+  weightDecay: 0,
+  loraR: 8,
+  loraAlpha: 16,
+  loraDropout: 0,
+  validationSplit: 0.1,
+  earlyStoppingPatience: 3,
+  evalEverySteps: 5,
+  checkpointEverySteps: 10,
+  logEverySteps: 1,
+  maxSteps: 20,
+  seed: 42,
+  packing: false,
+  mergeWeights: false,
 };
 
 /** A user, a team, a base model, a dataset version and a fine-tuning job, written with Prisma directly. */
 export async function createFixture(
   prisma: PrismaClient,
-  job: { state?: "queued" | "running" | "validating_files"; method?: "lora" | "qlora" | "full"; runnerName?: string | null; enqueuedAt?: Date | null; hyperparameters?: object } = {},
+  job: {
+    state?: "queued" | "running" | "validating_files";
+    method?: "lora" | "qlora" | "full";
+    runnerName?: string | null;
+    enqueuedAt?: Date | null;
+    hyperparameters?: object;
+  } = {},
 ) {
   const s = randomBytes(4).toString("hex");
   const user = await prisma.user.create({ data: { email: `u-${s}@example.com`, name: "Ada" } });
@@ -53,7 +79,13 @@ export async function createFixture(
     data: { slug: `legal-${s}`, name: "Legal", memberships: { create: { userId: user.id, role: "owner" } } },
   });
   const baseModel = await prisma.baseModel.create({
-    data: { name: "tiny-llama", source: "local", ref: "/models/tiny-llama", parameterCount: 1_100_000n, contextLength: 2048 },
+    data: {
+      name: "tiny-llama",
+      source: "local",
+      ref: "/models/tiny-llama",
+      parameterCount: 1_100_000n,
+      contextLength: 2048,
+    },
   });
   const dataset = await prisma.dataset.create({ data: { teamId: team.id, name: `contracts-${s}` } });
   const datasetVersion = await prisma.datasetVersion.create({
@@ -94,16 +126,70 @@ export async function createFixture(
 
 /** Builders of runner events with fresh ids. */
 export const ev = {
-  state: (jobId: string, state: "running" | "queued" | "succeeded" | "failed" | "cancelled", extra: Partial<RunnerEventInput> = {}) =>
-    ({ type: "state", eventId: randomUUID(), ts: new Date().toISOString(), runner: "gpu-1", jobId, attempt: 1, state, message: null, ...extra }) as RunnerEventInput,
+  state: (
+    jobId: string,
+    state: "running" | "queued" | "succeeded" | "failed" | "cancelled",
+    extra: Partial<RunnerEventInput> = {},
+  ) =>
+    ({
+      type: "state",
+      eventId: randomUUID(),
+      ts: new Date().toISOString(),
+      runner: "gpu-1",
+      jobId,
+      attempt: 1,
+      state,
+      message: null,
+      ...extra,
+    }) as RunnerEventInput,
   log: (jobId: string, message: string) =>
-    ({ type: "log", eventId: randomUUID(), ts: new Date().toISOString(), runner: "gpu-1", jobId, attempt: 1, level: "info", message }) as RunnerEventInput,
+    ({
+      type: "log",
+      eventId: randomUUID(),
+      ts: new Date().toISOString(),
+      runner: "gpu-1",
+      jobId,
+      attempt: 1,
+      level: "info",
+      message,
+    }) as RunnerEventInput,
   metric: (jobId: string, step: number, values: Record<string, number>) =>
-    ({ type: "metric", eventId: randomUUID(), ts: new Date().toISOString(), runner: "gpu-1", jobId, attempt: 1, step, epoch: step / 100, values }) as RunnerEventInput,
+    ({
+      type: "metric",
+      eventId: randomUUID(),
+      ts: new Date().toISOString(),
+      runner: "gpu-1",
+      jobId,
+      attempt: 1,
+      step,
+      epoch: step / 100,
+      values,
+    }) as RunnerEventInput,
   checkpoint: (jobId: string, step: number) =>
-    ({ type: "checkpoint", eventId: randomUUID(), ts: new Date().toISOString(), runner: "gpu-1", jobId, attempt: 1, step, key: `jobs/${jobId}/checkpoints/step-${step}/`, bytes: 4096 }) as RunnerEventInput,
+    ({
+      type: "checkpoint",
+      eventId: randomUUID(),
+      ts: new Date().toISOString(),
+      runner: "gpu-1",
+      jobId,
+      attempt: 1,
+      step,
+      key: `jobs/${jobId}/checkpoints/step-${step}/`,
+      bytes: 4096,
+    }) as RunnerEventInput,
   heartbeat: (runner: string, ts: Date, currentJobId: string | null) =>
-    ({ type: "heartbeat", eventId: randomUUID(), ts: ts.toISOString(), runner, gpuName: "NVIDIA H100 80GB HBM3", vramMb: 81559, cudaVersion: "12.4", state: currentJobId ? "busy" : "idle", currentJobId, version: "0.1.0" }) as RunnerEventInput,
+    ({
+      type: "heartbeat",
+      eventId: randomUUID(),
+      ts: ts.toISOString(),
+      runner,
+      gpuName: "NVIDIA H100 80GB HBM3",
+      vramMb: 81559,
+      cudaVersion: "12.4",
+      state: currentJobId ? "busy" : "idle",
+      currentJobId,
+      version: "0.1.0",
+    }) as RunnerEventInput,
 };
 
 /** Polls until `check` returns true (the consumer runs in the background). */

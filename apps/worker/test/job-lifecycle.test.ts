@@ -66,15 +66,32 @@ describe("state events", () => {
         runner: "gpu-7",
         ts: t1.toISOString(),
         artifacts: [
-          { kind: "adapter", name: "adapter_model.safetensors", key: `jobs/${job.id}/artifacts/adapter/adapter_model.safetensors`, bytes: 5_000_000_000, sha256: sha("c") },
-          { kind: "tokenizer", name: "tokenizer.json", key: `jobs/${job.id}/artifacts/tokenizer/tokenizer.json`, bytes: 2100, sha256: sha("d") },
+          {
+            kind: "adapter",
+            name: "adapter_model.safetensors",
+            key: `jobs/${job.id}/artifacts/adapter/adapter_model.safetensors`,
+            bytes: 5_000_000_000,
+            sha256: sha("c"),
+          },
+          {
+            kind: "tokenizer",
+            name: "tokenizer.json",
+            key: `jobs/${job.id}/artifacts/tokenizer/tokenizer.json`,
+            bytes: 2100,
+            sha256: sha("d"),
+          },
         ],
         summary: { best_val_loss: 1.42, best_step: 20 },
       }),
     );
 
     row = await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id } });
-    expect(row).toMatchObject({ state: "succeeded", finishedAt: t1, summary: { best_val_loss: 1.42, best_step: 20 }, error: null });
+    expect(row).toMatchObject({
+      state: "succeeded",
+      finishedAt: t1,
+      summary: { best_val_loss: 1.42, best_step: 20 },
+      error: null,
+    });
     const artifacts = await db.prisma.artifact.findMany({ where: { jobId: job.id }, orderBy: { kind: "asc" } });
     expect(artifacts.map((a) => [a.kind, a.name, a.bytes, a.sha256])).toEqual([
       ["adapter", "adapter_model.safetensors", 5_000_000_000n, sha("c")],
@@ -90,11 +107,17 @@ describe("state events", () => {
       parentId: baseModel.id,
       contextLength: 2048,
     });
-    const states = await db.prisma.jobEvent.findMany({ where: { jobId: job.id, kind: "state" }, orderBy: { createdAt: "asc" } });
+    const states = await db.prisma.jobEvent.findMany({
+      where: { jobId: job.id, kind: "state" },
+      orderBy: { createdAt: "asc" },
+    });
     expect(states.map((s) => s.message)).toEqual(["running: on gpu-7 (attempt 2)", "succeeded: on gpu-7, 2 artifacts"]);
 
     // A later job can train from the produced model (transfer learning): lineage is a chain of parents.
-    const child = await db.prisma.baseModel.findUniqueOrThrow({ where: { id: produced.id }, include: { parent: true } });
+    const child = await db.prisma.baseModel.findUniqueOrThrow({
+      where: { id: produced.id },
+      include: { parent: true },
+    });
     expect(child.parent?.name).toBe("tiny-llama");
   });
 
@@ -133,8 +156,13 @@ describe("state events", () => {
       level: "error",
       message: "failed: CUDA out of memory: lower batchSize",
     });
-    expect(await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: b.job.id } })).toMatchObject({ state: "queued", runnerName: null });
-    expect(await db.prisma.baseModel.findUniqueOrThrow({ where: { sourceJobId: c.job.id } })).toMatchObject({ artifactKind: "merged" });
+    expect(await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: b.job.id } })).toMatchObject({
+      state: "queued",
+      runnerName: null,
+    });
+    expect(await db.prisma.baseModel.findUniqueOrThrow({ where: { sourceJobId: c.job.id } })).toMatchObject({
+      artifactKind: "merged",
+    });
   });
 
   it("keeps checkpoints once per step", async () => {

@@ -31,7 +31,13 @@ beforeEach(async () => {
     await queue.close();
     connection.disconnect();
   });
-  reconciler = new Reconciler({ prisma: db.prisma, redis, trainingQueue: queue, logger: createMemoryLogger(), runnerOfflineAfterMs: 30_000 });
+  reconciler = new Reconciler({
+    prisma: db.prisma,
+    redis,
+    trainingQueue: queue,
+    logger: createMemoryLogger(),
+    runnerOfflineAfterMs: 30_000,
+  });
 });
 afterEach(async () => {
   await reconciler.stop();
@@ -62,7 +68,11 @@ describe("reconciler", () => {
 
     expect(await queue.getJobState(job.id)).toBe("waiting");
     const bull = await queue.getJob(job.id);
-    expect(trainingJobPayloadSchema.parse(bull!.data)).toMatchObject({ jobId: job.id, teamId: job.teamId, outputPrefix: `jobs/${job.id}/` });
+    expect(trainingJobPayloadSchema.parse(bull!.data)).toMatchObject({
+      jobId: job.id,
+      teamId: job.teamId,
+      outputPrefix: `jobs/${job.id}/`,
+    });
     expect((await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id } })).enqueuedAt).not.toBeNull();
 
     // A second pass changes nothing.
@@ -84,23 +94,32 @@ describe("reconciler", () => {
     expect(await takeAndDie()).toBe(job.id);
     await db.prisma.fineTuneJob.update({ where: { id: job.id }, data: { state: "running", runnerName: "gpu-dead" } });
     const lastSeen = new Date(Date.now() - 45_000);
-    await db.prisma.runner.create({ data: { name: "gpu-dead", state: "busy", currentJobId: job.id, lastHeartbeatAt: lastSeen } });
+    await db.prisma.runner.create({
+      data: { name: "gpu-dead", state: "busy", currentJobId: job.id, lastHeartbeatAt: lastSeen },
+    });
     // A healthy runner and its job are left alone.
     const healthy = await createFixture(db.prisma, { state: "running", runnerName: "gpu-alive" });
-    await db.prisma.runner.create({ data: { name: "gpu-alive", state: "busy", currentJobId: healthy.job.id, lastHeartbeatAt: new Date() } });
+    await db.prisma.runner.create({
+      data: { name: "gpu-alive", state: "busy", currentJobId: healthy.job.id, lastHeartbeatAt: new Date() },
+    });
     expect(await queue.getJobState(job.id)).toBe("active");
 
     const report = await reconciler.runOnce();
     expect(report).toMatchObject({ runnersOffline: ["gpu-dead"], requeued: [job.id] });
 
-    expect(await db.prisma.runner.findUniqueOrThrow({ where: { name: "gpu-dead" } })).toMatchObject({ state: "offline", currentJobId: null });
+    expect(await db.prisma.runner.findUniqueOrThrow({ where: { name: "gpu-dead" } })).toMatchObject({
+      state: "offline",
+      currentJobId: null,
+    });
     expect(await db.prisma.runner.findUniqueOrThrow({ where: { name: "gpu-alive" } })).toMatchObject({ state: "busy" });
     const row = await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id } });
     expect(row).toMatchObject({ state: "queued", runnerName: null });
     expect(row.enqueuedAt).not.toBeNull();
     expect((await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: healthy.job.id } })).state).toBe("running");
     const note = await db.prisma.jobEvent.findFirstOrThrow({ where: { jobId: job.id, kind: "state" } });
-    expect(note.message).toBe(`queued: runner gpu-dead stopped sending heartbeats (last at ${lastSeen.toISOString()}); back to the queue`);
+    expect(note.message).toBe(
+      `queued: runner gpu-dead stopped sending heartbeats (last at ${lastSeen.toISOString()}); back to the queue`,
+    );
 
     // Another runner can take it now.
     expect(await queue.getJobState(job.id)).toBe("waiting");
@@ -147,13 +166,23 @@ describe("reconciler", () => {
     expect(await reconciler.runOnce()).toMatchObject({ reEnqueued: [] });
     expect(await queue.getJobState(job.id)).toBe("failed");
 
-    const later = new Reconciler({ prisma: db.prisma, redis, trainingQueue: queue, logger: createMemoryLogger(), now: () => new Date(Date.now() + 61_000) });
+    const later = new Reconciler({
+      prisma: db.prisma,
+      redis,
+      trainingQueue: queue,
+      logger: createMemoryLogger(),
+      now: () => new Date(Date.now() + 61_000),
+    });
     expect(await later.runOnce()).toMatchObject({ reEnqueued: [job.id] });
     expect(await queue.getJobState(job.id)).toBe("waiting");
   });
 
   it("marks failed a queued job whose payload can never be built", async () => {
-    const { job } = await createFixture(db.prisma, { state: "queued", enqueuedAt: null, hyperparameters: { epochs: 1 } });
+    const { job } = await createFixture(db.prisma, {
+      state: "queued",
+      enqueuedAt: null,
+      hyperparameters: { epochs: 1 },
+    });
     const report = await reconciler.runOnce();
     expect(report.failed).toEqual([job.id]);
     const row = await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id } });

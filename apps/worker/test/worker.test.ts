@@ -22,9 +22,20 @@ afterAll(async () => {
 
 describe("env", () => {
   it("applies defaults and names each invalid variable", () => {
-    const env = loadEnv({ DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/x", STORAGE_URL: "file:///var/lib/whetstone/blobs", REDIS_URL: "" });
-    expect(env).toMatchObject({ REDIS_URL: "redis://127.0.0.1:6379", EVENTS_BATCH_SIZE: 100, EVENTS_BLOCK_MS: 1000, RECONCILE_INTERVAL_MS: 5000 });
-    expect(() => loadEnv({ STORAGE_URL: "ftp://x", EVENTS_BLOCK_MS: "soon" })).toThrow(/DATABASE_URL[\s\S]*STORAGE_URL: must be a file:\/\/ or s3:\/\/ URL[\s\S]*EVENTS_BLOCK_MS/);
+    const env = loadEnv({
+      DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/x",
+      STORAGE_URL: "file:///var/lib/whetstone/blobs",
+      REDIS_URL: "",
+    });
+    expect(env).toMatchObject({
+      REDIS_URL: "redis://127.0.0.1:6379",
+      EVENTS_BATCH_SIZE: 100,
+      EVENTS_BLOCK_MS: 1000,
+      RECONCILE_INTERVAL_MS: 5000,
+    });
+    expect(() => loadEnv({ STORAGE_URL: "ftp://x", EVENTS_BLOCK_MS: "soon" })).toThrow(
+      /DATABASE_URL[\s\S]*STORAGE_URL: must be a file:\/\/ or s3:\/\/ URL[\s\S]*EVENTS_BLOCK_MS/,
+    );
   });
 });
 
@@ -42,7 +53,12 @@ describe("worker", () => {
     const logger = createMemoryLogger();
     const { job: running } = await createFixture(db.prisma, { state: "running", runnerName: "gpu-1" });
     const { job: lost } = await createFixture(db.prisma, { state: "queued", enqueuedAt: null });
-    const worker = startWorker(env, logger, { stream: names.stream, group: names.group, channel: names.channel, bullPrefix: names.prefix });
+    const worker = startWorker(env, logger, {
+      stream: names.stream,
+      group: names.group,
+      channel: names.channel,
+      bullPrefix: names.prefix,
+    });
     const queueConnection = connectRedis();
     const queue = new Queue(TRAINING_QUEUE, { connection: queueConnection, prefix: names.prefix });
     try {

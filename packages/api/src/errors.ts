@@ -14,7 +14,14 @@ export class AppError extends Error {
   constructor(
     readonly code: Extract<
       TRPC_ERROR_CODE_KEY,
-      "BAD_REQUEST" | "NOT_FOUND" | "FORBIDDEN" | "UNAUTHORIZED" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_REQUESTS"
+      | "BAD_REQUEST"
+      | "NOT_FOUND"
+      | "FORBIDDEN"
+      | "UNAUTHORIZED"
+      | "CONFLICT"
+      | "PRECONDITION_FAILED"
+      | "PAYLOAD_TOO_LARGE"
+      | "TOO_MANY_REQUESTS"
     >,
     message: string,
     readonly details: ErrorLocation & Record<string, unknown> = {},

@@ -10,7 +10,12 @@ export { upsertOidcUser } from "./auth/upsert-oidc-user";
 export { authenticateApiKey } from "./auth/authenticate-api-key";
 export { audit, type AuditAction, type AuditEntry } from "./audit/audit";
 // jobs, for apps/worker
-export { enqueueTrainingJob, buildTrainingJobPayload, EnqueueError, TRAINING_JOB_OPTIONS } from "./jobs/enqueue-training-job";
+export {
+  enqueueTrainingJob,
+  buildTrainingJobPayload,
+  EnqueueError,
+  TRAINING_JOB_OPTIONS,
+} from "./jobs/enqueue-training-job";
 export { stateEventMessage, parseStateEventMessage } from "./jobs/job-events";
 // datasets, for the upload routes of apps/web
 export { ingestDataset, type IngestDatasetInput } from "./datasets/ingest-dataset";

@@ -16,7 +16,10 @@ beforeAll(async () => {
 afterAll(() => env?.close());
 
 async function appError(p: Promise<unknown>): Promise<AppError> {
-  const e = await p.then(() => null, (x: unknown) => x);
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(AppError);
   return e as AppError;
 }
@@ -44,14 +47,19 @@ describe("sign-up and passwords", () => {
   it("answers BAD_REQUEST on the password field for a short password, through tRPC too", async () => {
     const e = await appError(signUp(env.db.prisma, { email: "short@example.com", password: "1234567" }));
     expect([e.code, e.details.field, e.details.limit]).toEqual(["BAD_REQUEST", "password", 8]);
-    const t = await env.asCaller(null).auth.signUp({ email: "short@example.com", password: "short" }).catch((x: unknown) => x);
+    const t = await env
+      .asCaller(null)
+      .auth.signUp({ email: "short@example.com", password: "short" })
+      .catch((x: unknown) => x);
     expect(t).toBeInstanceOf(TRPCError);
     expect((t as TRPCError).code).toBe("BAD_REQUEST");
     expect(await env.db.prisma.user.count({ where: { email: "short@example.com" } })).toBe(0);
   });
 
   it("verifies passwords", async () => {
-    expect((await verifyPassword(env.db.prisma, "first@example.com", "correct horse"))?.email).toBe("first@example.com");
+    expect((await verifyPassword(env.db.prisma, "first@example.com", "correct horse"))?.email).toBe(
+      "first@example.com",
+    );
     expect(await verifyPassword(env.db.prisma, "first@example.com", "wrong horse")).toBeNull();
     expect(await verifyPassword(env.db.prisma, "nobody@example.com", "correct horse")).toBeNull();
     // OIDC-only users have no password.
@@ -83,8 +91,17 @@ describe("API keys", () => {
     expect(listed[0]).not.toHaveProperty("key");
 
     const caller = await authenticateApiKey(env.db.prisma, `Bearer ${created.key}`);
-    expect(caller).toEqual({ kind: "apiKey", userId: owner.id, isAdmin: false, apiKeyId: created.id, teamId: team.id, role: "member" });
-    const audit = await env.db.prisma.auditLog.findFirstOrThrow({ where: { action: "api_key.created", targetId: created.id } });
+    expect(caller).toEqual({
+      kind: "apiKey",
+      userId: owner.id,
+      isAdmin: false,
+      apiKeyId: created.id,
+      teamId: team.id,
+      role: "member",
+    });
+    const audit = await env.db.prisma.auditLog.findFirstOrThrow({
+      where: { action: "api_key.created", targetId: created.id },
+    });
     expect(JSON.stringify(audit.details)).not.toContain(created.key);
   });
 
@@ -123,10 +140,21 @@ describe("API keys", () => {
   it("admin keys: only instance admins create them, and they stay admin only while the creator is admin", async () => {
     const admin = await seedUser(env.db.prisma, { isAdmin: true });
     const member = await seedUser(env.db.prisma);
-    const team = await seedTeam(env.db.prisma, { members: [{ userId: admin.id, role: "owner" }, { userId: member.id, role: "member" }] });
-    const e = await env.as(member, team.slug).apiKeys.create({ name: "x", isAdmin: true }).catch((x: unknown) => x);
+    const team = await seedTeam(env.db.prisma, {
+      members: [
+        { userId: admin.id, role: "owner" },
+        { userId: member.id, role: "member" },
+      ],
+    });
+    const e = await env
+      .as(member, team.slug)
+      .apiKeys.create({ name: "x", isAdmin: true })
+      .catch((x: unknown) => x);
     expect((e as TRPCError).code).toBe("FORBIDDEN");
-    const owner = await env.as(member, team.slug).apiKeys.create({ name: "x", role: "owner" }).catch((x: unknown) => x);
+    const owner = await env
+      .as(member, team.slug)
+      .apiKeys.create({ name: "x", role: "owner" })
+      .catch((x: unknown) => x);
     expect((owner as TRPCError).code).toBe("FORBIDDEN");
 
     const k = await env.as(admin, team.slug).apiKeys.create({ name: "ops", isAdmin: true, role: "owner" });
@@ -138,9 +166,17 @@ describe("API keys", () => {
   it("caps a key at its creator's current role and refuses it once the creator left the team", async () => {
     const owner = await seedUser(env.db.prisma);
     const other = await seedUser(env.db.prisma);
-    const team = await seedTeam(env.db.prisma, { members: [{ userId: owner.id, role: "owner" }, { userId: other.id, role: "owner" }] });
+    const team = await seedTeam(env.db.prisma, {
+      members: [
+        { userId: owner.id, role: "owner" },
+        { userId: other.id, role: "owner" },
+      ],
+    });
     const k = await seedApiKey(env.db.prisma, { teamId: team.id, userId: owner.id, role: "owner" });
-    await env.db.prisma.membership.update({ where: { userId_teamId: { userId: owner.id, teamId: team.id } }, data: { role: "viewer" } });
+    await env.db.prisma.membership.update({
+      where: { userId_teamId: { userId: owner.id, teamId: team.id } },
+      data: { role: "viewer" },
+    });
     expect((await authenticateApiKey(env.db.prisma, k.key))?.role).toBe("viewer");
     await env.db.prisma.membership.delete({ where: { userId_teamId: { userId: owner.id, teamId: team.id } } });
     expect(await authenticateApiKey(env.db.prisma, k.key)).toBeNull();

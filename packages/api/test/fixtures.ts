@@ -11,7 +11,10 @@ import { generateApiKey } from "../src/api-keys/api-key-token";
 
 const uid = () => randomBytes(4).toString("hex");
 
-export async function seedUser(prisma: PrismaClient, opts: { email?: string; name?: string; isAdmin?: boolean; password?: string } = {}) {
+export async function seedUser(
+  prisma: PrismaClient,
+  opts: { email?: string; name?: string; isAdmin?: boolean; password?: string } = {},
+) {
   return prisma.user.create({
     data: {
       email: opts.email ?? `user-${uid()}@example.com`,
@@ -22,7 +25,10 @@ export async function seedUser(prisma: PrismaClient, opts: { email?: string; nam
   });
 }
 
-export async function seedTeam(prisma: PrismaClient, opts: { name?: string; members: { userId: string; role: Role }[] }) {
+export async function seedTeam(
+  prisma: PrismaClient,
+  opts: { name?: string; members: { userId: string; role: Role }[] },
+) {
   const name = opts.name ?? `Team ${uid()}`;
   return prisma.team.create({
     data: {
@@ -51,7 +57,13 @@ export async function seedBaseModel(
       teamId: opts.teamId,
       name: opts.name ?? `model-${uid()}`,
       source,
-      ref: opts.ref ?? (source === "huggingface" ? "Qwen/Qwen2.5-0.5B" : source === "local" ? "/models/tiny" : `jobs/${opts.sourceJobId}/artifacts/`),
+      ref:
+        opts.ref ??
+        (source === "huggingface"
+          ? "Qwen/Qwen2.5-0.5B"
+          : source === "local"
+            ? "/models/tiny"
+            : `jobs/${opts.sourceJobId}/artifacts/`),
       parentId: opts.parentId ?? null,
       sourceJobId: opts.sourceJobId ?? null,
       artifactKind: opts.artifactKind ?? null,
@@ -64,7 +76,14 @@ export async function seedBaseModel(
 export function profileFor(format: DatasetFormat, rows: number): DatasetProfile {
   const sample =
     format === "chat"
-      ? [{ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }] }]
+      ? [
+          {
+            messages: [
+              { role: "user", content: "hi" },
+              { role: "assistant", content: "hello" },
+            ],
+          },
+        ]
       : format === "text"
         ? [{ text: "The court held that…" }]
         : format === "classification"
@@ -158,10 +177,21 @@ export async function seedJob(
 }
 
 /** An API key row with a real key; returns the plain key too. */
-export async function seedApiKey(prisma: PrismaClient, opts: { teamId: string; userId: string; role?: Role; isAdmin?: boolean; name?: string }) {
+export async function seedApiKey(
+  prisma: PrismaClient,
+  opts: { teamId: string; userId: string; role?: Role; isAdmin?: boolean; name?: string },
+) {
   const { key, prefix, hash } = generateApiKey();
   const row = await prisma.apiKey.create({
-    data: { teamId: opts.teamId, createdById: opts.userId, name: opts.name ?? "test key", prefix, hash, role: opts.role ?? "member", isAdmin: opts.isAdmin ?? false },
+    data: {
+      teamId: opts.teamId,
+      createdById: opts.userId,
+      name: opts.name ?? "test key",
+      prefix,
+      hash,
+      role: opts.role ?? "member",
+      isAdmin: opts.isAdmin ?? false,
+    },
   });
   return { ...row, key };
 }
@@ -188,13 +218,23 @@ export async function seedWorld(prisma: PrismaClient) {
   const teamB = await seedTeam(prisma, { name: "Team B", members: [{ userId: ownerB.id, role: "owner" }] });
 
   const sharedModel = await seedBaseModel(prisma, { teamId: null, name: `shared-qwen-${uid()}` });
-  const localModelA = await seedBaseModel(prisma, { teamId: teamA.id, name: "tiny-local", source: "local", ref: "/models/tiny" });
+  const localModelA = await seedBaseModel(prisma, {
+    teamId: teamA.id,
+    name: "tiny-local",
+    source: "local",
+    ref: "/models/tiny",
+  });
   const chatA = await seedDatasetVersion(prisma, { teamId: teamA.id, name: "support-chat", format: "chat" });
   const textA = await seedDatasetVersion(prisma, { teamId: teamA.id, name: "contracts", format: "text" });
   const chatB = await seedDatasetVersion(prisma, { teamId: teamB.id, name: "b-chat", format: "chat" });
   const modelB = await seedBaseModel(prisma, { teamId: teamB.id, name: "b-model", source: "local", ref: "/models/b" });
 
-  const doneJobA = await seedJob(prisma, { teamId: teamA.id, baseModelId: sharedModel.id, datasetVersionIds: [chatA.id], state: "succeeded" });
+  const doneJobA = await seedJob(prisma, {
+    teamId: teamA.id,
+    baseModelId: sharedModel.id,
+    datasetVersionIds: [chatA.id],
+    state: "succeeded",
+  });
   const artifactModelA = await seedBaseModel(prisma, {
     teamId: teamA.id,
     name: "support-v1",
@@ -204,9 +244,21 @@ export async function seedWorld(prisma: PrismaClient) {
     artifactKind: "adapter",
   });
   await prisma.artifact.create({
-    data: { jobId: doneJobA.id, kind: "adapter", name: "adapter_model.safetensors", key: `jobs/${doneJobA.id}/artifacts/adapter_model.safetensors`, bytes: 52_000n, sha256: "c".repeat(64) },
+    data: {
+      jobId: doneJobA.id,
+      kind: "adapter",
+      name: "adapter_model.safetensors",
+      key: `jobs/${doneJobA.id}/artifacts/adapter_model.safetensors`,
+      bytes: 52_000n,
+      sha256: "c".repeat(64),
+    },
   });
-  const runningJobA = await seedJob(prisma, { teamId: teamA.id, baseModelId: localModelA.id, datasetVersionIds: [chatA.id], state: "running" });
+  const runningJobA = await seedJob(prisma, {
+    teamId: teamA.id,
+    baseModelId: localModelA.id,
+    datasetVersionIds: [chatA.id],
+    state: "running",
+  });
   await prisma.metricPoint.createMany({
     data: [
       { jobId: runningJobA.id, step: 10, epoch: 0.1, name: "train_loss", value: 2.5 },
@@ -214,13 +266,29 @@ export async function seedWorld(prisma: PrismaClient) {
       { jobId: runningJobA.id, step: 20, epoch: 0.2, name: "val_loss", value: 2.3 },
     ],
   });
-  await prisma.checkpoint.create({ data: { jobId: runningJobA.id, step: 20, key: `jobs/${runningJobA.id}/checkpoints/step-20/`, bytes: 1000n } });
+  await prisma.checkpoint.create({
+    data: { jobId: runningJobA.id, step: 20, key: `jobs/${runningJobA.id}/checkpoints/step-20/`, bytes: 1000n },
+  });
   const apiKeyA = await seedApiKey(prisma, { teamId: teamA.id, userId: ownerA.id, name: "ci" });
 
   return {
-    admin, ownerA, memberA, viewerA, ownerB, teamA, teamB,
-    sharedModel, localModelA, artifactModelA, modelB,
-    chatA, textA, chatB, doneJobA, runningJobA, apiKeyA,
+    admin,
+    ownerA,
+    memberA,
+    viewerA,
+    ownerB,
+    teamA,
+    teamB,
+    sharedModel,
+    localModelA,
+    artifactModelA,
+    modelB,
+    chatA,
+    textA,
+    chatB,
+    doneJobA,
+    runningJobA,
+    apiKeyA,
   };
 }
 export type World = Awaited<ReturnType<typeof seedWorld>>;

@@ -36,7 +36,8 @@ export async function createTestEnv(): Promise<TestEnv> {
     storage: new LocalStorage(dir),
     config: { maxUploadBytes: 10 * 1024 * 1024 },
   };
-  const asCaller = (caller: Caller | null, teamSlug: string | null = null) => createCaller(createContext({ deps, caller, teamSlug }));
+  const asCaller = (caller: Caller | null, teamSlug: string | null = null) =>
+    createCaller(createContext({ deps, caller, teamSlug }));
   return {
     db,
     deps,

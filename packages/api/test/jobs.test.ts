@@ -36,9 +36,14 @@ describe("jobs.create", () => {
       hyperparameters: { epochs: 1, maxSteps: 20 },
     });
     expect(job.state).toBe("queued");
-    expect(job.datasets).toEqual([expect.objectContaining({ datasetVersionId: w.chatA.id, datasetName: "support-chat", weight: 2 })]);
+    expect(job.datasets).toEqual([
+      expect.objectContaining({ datasetVersionId: w.chatA.id, datasetName: "support-chat", weight: 2 }),
+    ]);
 
-    const row = await env.db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id }, include: { datasets: true, events: true } });
+    const row = await env.db.prisma.fineTuneJob.findUniqueOrThrow({
+      where: { id: job.id },
+      include: { datasets: true, events: true },
+    });
     expect(row.teamId).toBe(w.teamA.id);
     expect(row.createdById).toBe(w.ownerA.id);
     expect(row.enqueuedAt).not.toBeNull();
@@ -56,7 +61,14 @@ describe("jobs.create", () => {
     expect(payload.teamId).toBe(w.teamA.id);
     expect(payload.outputPrefix).toBe(`jobs/${job.id}/`);
     expect(payload.datasets).toEqual([
-      expect.objectContaining({ datasetVersionId: w.chatA.id, key: w.chatA.blobKey, format: "chat", weight: 2, rows: 64, sha256: w.chatA.sha256 }),
+      expect.objectContaining({
+        datasetVersionId: w.chatA.id,
+        key: w.chatA.blobKey,
+        format: "chat",
+        weight: 2,
+        rows: 64,
+        sha256: w.chatA.sha256,
+      }),
     ]);
     expect(payload.baseModel).toMatchObject({ id: w.sharedModel.id, source: "huggingface", parent: null });
     expect(payload.hyperparameters.maxSteps).toBe(20);
@@ -80,7 +92,11 @@ describe("jobs.create", () => {
   });
 
   it("a second enqueueTrainingJob adds nothing", async () => {
-    const job = await asOwnerA().jobs.create({ baseModelId: w.localModelA.id, technique: "sft", datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }] });
+    const job = await asOwnerA().jobs.create({
+      baseModelId: w.localModelA.id,
+      technique: "sft",
+      datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
+    });
     const before = await env.deps.trainingQueue.getJobCounts();
     const firstEnqueuedAt = (await env.db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id } })).enqueuedAt;
     await enqueueTrainingJob(env.deps, job.id);
@@ -91,7 +107,12 @@ describe("jobs.create", () => {
   });
 
   it("enqueues a job whose enqueue crashed (row committed, enqueuedAt null, no BullMQ job)", async () => {
-    const row = await seedJob(env.db.prisma, { teamId: w.teamA.id, baseModelId: w.sharedModel.id, datasetVersionIds: [w.chatA.id], state: "queued" });
+    const row = await seedJob(env.db.prisma, {
+      teamId: w.teamA.id,
+      baseModelId: w.sharedModel.id,
+      datasetVersionIds: [w.chatA.id],
+      state: "queued",
+    });
     expect(row.enqueuedAt).toBeNull();
     expect(await env.deps.trainingQueue.getJob(row.id)).toBeUndefined();
 
@@ -103,14 +124,23 @@ describe("jobs.create", () => {
   });
 
   it("leaves a job that is no longer queued alone", async () => {
-    const row = await seedJob(env.db.prisma, { teamId: w.teamA.id, baseModelId: w.sharedModel.id, datasetVersionIds: [w.chatA.id], state: "cancelled" });
+    const row = await seedJob(env.db.prisma, {
+      teamId: w.teamA.id,
+      baseModelId: w.sharedModel.id,
+      datasetVersionIds: [w.chatA.id],
+      state: "cancelled",
+    });
     await enqueueTrainingJob(env.deps, row.id);
     expect(await env.deps.trainingQueue.getJob(row.id)).toBeUndefined();
   });
 
   it("refuses a base model of another team, naming the field", async () => {
     await expectAppError(
-      asOwnerA().jobs.create({ baseModelId: w.modelB.id, technique: "sft", datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }] }),
+      asOwnerA().jobs.create({
+        baseModelId: w.modelB.id,
+        technique: "sft",
+        datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
+      }),
       "BAD_REQUEST",
       "baseModelId",
     );
@@ -121,7 +151,10 @@ describe("jobs.create", () => {
       asOwnerA().jobs.create({
         baseModelId: w.sharedModel.id,
         technique: "sft",
-        datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }, { datasetVersionId: w.chatB.id, weight: 1 }],
+        datasets: [
+          { datasetVersionId: w.chatA.id, weight: 1 },
+          { datasetVersionId: w.chatB.id, weight: 1 },
+        ],
       }),
       "BAD_REQUEST",
       "datasets.1.datasetVersionId",
@@ -131,7 +164,11 @@ describe("jobs.create", () => {
   it("refuses a dataset whose format the technique cannot read, and writes nothing", async () => {
     const count = await env.db.prisma.fineTuneJob.count();
     const e = await expectAppError(
-      asOwnerA().jobs.create({ baseModelId: w.sharedModel.id, technique: "sft", datasets: [{ datasetVersionId: w.textA.id, weight: 1 }] }),
+      asOwnerA().jobs.create({
+        baseModelId: w.sharedModel.id,
+        technique: "sft",
+        datasets: [{ datasetVersionId: w.textA.id, weight: 1 }],
+      }),
       "BAD_REQUEST",
       "datasets.0.datasetVersionId",
     );
@@ -141,14 +178,25 @@ describe("jobs.create", () => {
 
   it("rejects an invalid spec through the shared zod schema", async () => {
     await expectAppError(
-      asOwnerA().jobs.create({ baseModelId: w.sharedModel.id, technique: "sft", datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }], hyperparameters: { epochs: 0 } }),
+      asOwnerA().jobs.create({
+        baseModelId: w.sharedModel.id,
+        technique: "sft",
+        datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
+        hyperparameters: { epochs: 0 },
+      }),
       "BAD_REQUEST",
     );
   });
 
   it("refuses viewers", async () => {
     await expectAppError(
-      env.as(w.viewerA, w.teamA.slug).jobs.create({ baseModelId: w.sharedModel.id, technique: "sft", datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }] }),
+      env
+        .as(w.viewerA, w.teamA.slug)
+        .jobs.create({
+          baseModelId: w.sharedModel.id,
+          technique: "sft",
+          datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
+        }),
       "FORBIDDEN",
     );
   });
@@ -156,14 +204,19 @@ describe("jobs.create", () => {
 
 describe("jobs reads", () => {
   it("lists newest first with cursor pagination and a state filter", async () => {
-    const team = await env.db.prisma.team.create({ data: { name: "Paging", slug: "paging", memberships: { create: { userId: w.ownerA.id, role: "owner" } } } });
+    const team = await env.db.prisma.team.create({
+      data: { name: "Paging", slug: "paging", memberships: { create: { userId: w.ownerA.id, role: "owner" } } },
+    });
     const dv = await seedDatasetVersion(env.db.prisma, { teamId: team.id, format: "chat" });
     const t0 = Date.now() - 100_000;
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
       const j = await seedJob(env.db.prisma, {
-        teamId: team.id, baseModelId: w.sharedModel.id, datasetVersionIds: [dv.id],
-        state: i % 2 === 0 ? "succeeded" : "failed", createdAt: new Date(t0 + (i < 4 ? i : 4) * 1000), // 3 share a timestamp
+        teamId: team.id,
+        baseModelId: w.sharedModel.id,
+        datasetVersionIds: [dv.id],
+        state: i % 2 === 0 ? "succeeded" : "failed",
+        createdAt: new Date(t0 + (i < 4 ? i : 4) * 1000), // 3 share a timestamp
       });
       ids.push(j.id);
     }
@@ -179,7 +232,10 @@ describe("jobs reads", () => {
     expect(seen).toHaveLength(7);
     expect(new Set(seen)).toEqual(new Set(ids));
     // Newest first; ties on createdAt broken by id, so pages neither skip nor repeat.
-    const rows = await env.db.prisma.fineTuneJob.findMany({ where: { teamId: team.id }, select: { id: true, createdAt: true } });
+    const rows = await env.db.prisma.fineTuneJob.findMany({
+      where: { teamId: team.id },
+      select: { id: true, createdAt: true },
+    });
     const expected = rows
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
       .map((r) => r.id);
@@ -202,7 +258,9 @@ describe("jobs reads", () => {
     expect(job.checkpoints).toEqual([expect.objectContaining({ step: 20, bytes: 1000 })]);
     expect(job.timeline).toEqual([expect.objectContaining({ state: "running" })]);
     const done = await asOwnerA().jobs.get({ id: w.doneJobA.id });
-    expect(done.artifacts).toEqual([expect.objectContaining({ kind: "adapter", bytes: 52_000, sha256: "c".repeat(64) })]);
+    expect(done.artifacts).toEqual([
+      expect.objectContaining({ kind: "adapter", bytes: 52_000, sha256: "c".repeat(64) }),
+    ]);
     expect(done.producedModel?.id).toBe(w.artifactModelA.id);
     expect(await asOwnerA().jobs.artifacts({ id: w.doneJobA.id })).toEqual(done.artifacts);
   });
@@ -211,7 +269,9 @@ describe("jobs reads", () => {
     const jobId = w.runningJobA.id;
     const t = Date.now();
     for (let i = 0; i < 5; i++) {
-      await env.db.prisma.jobEvent.create({ data: { jobId, kind: "log", message: `line ${i}`, createdAt: new Date(t + i) } });
+      await env.db.prisma.jobEvent.create({
+        data: { jobId, kind: "log", message: `line ${i}`, createdAt: new Date(t + i) },
+      });
     }
     const caller = asOwnerA();
     const p1 = await caller.jobs.events({ id: jobId, limit: 3 });
@@ -222,8 +282,12 @@ describe("jobs reads", () => {
     const p3 = await caller.jobs.events({ id: jobId, after: p2.cursor!, limit: 100 });
     expect(p3.items).toEqual([]);
     expect(p3.cursor).toBe(p2.cursor);
-    await env.db.prisma.jobEvent.create({ data: { jobId, kind: "log", message: "line 5", createdAt: new Date(t + 10) } });
-    expect((await caller.jobs.events({ id: jobId, after: p3.cursor!, limit: 100 })).items.map((e) => e.message)).toEqual(["line 5"]);
+    await env.db.prisma.jobEvent.create({
+      data: { jobId, kind: "log", message: "line 5", createdAt: new Date(t + 10) },
+    });
+    expect(
+      (await caller.jobs.events({ id: jobId, after: p3.cursor!, limit: 100 })).items.map((e) => e.message),
+    ).toEqual(["line 5"]);
     const states = await caller.jobs.events({ id: jobId, kind: "state", limit: 100 });
     expect(states.items.map((e) => e.message)).toEqual(["running"]);
   });
@@ -231,18 +295,31 @@ describe("jobs reads", () => {
   it("groups metrics into series, optionally after a step", async () => {
     const m = await asOwnerA().jobs.metrics({ id: w.runningJobA.id });
     expect(m.series).toEqual([
-      { name: "train_loss", points: [{ step: 10, epoch: 0.1, value: 2.5 }, { step: 20, epoch: 0.2, value: 2.1 }] },
+      {
+        name: "train_loss",
+        points: [
+          { step: 10, epoch: 0.1, value: 2.5 },
+          { step: 20, epoch: 0.2, value: 2.1 },
+        ],
+      },
       { name: "val_loss", points: [{ step: 20, epoch: 0.2, value: 2.3 }] },
     ]);
     expect(m.lastStep).toBe(20);
     const since = await asOwnerA().jobs.metrics({ id: w.runningJobA.id, sinceStep: 10 });
-    expect(since.series.map((s) => [s.name, s.points.map((p) => p.step)])).toEqual([["train_loss", [20]], ["val_loss", [20]]]);
+    expect(since.series.map((s) => [s.name, s.points.map((p) => p.step)])).toEqual([
+      ["train_loss", [20]],
+      ["val_loss", [20]],
+    ]);
   });
 });
 
 describe("jobs.cancel", () => {
   it("cancels a queued job at once and removes its BullMQ job", async () => {
-    const job = await asOwnerA().jobs.create({ baseModelId: w.sharedModel.id, technique: "sft", datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }] });
+    const job = await asOwnerA().jobs.create({
+      baseModelId: w.sharedModel.id,
+      technique: "sft",
+      datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
+    });
     expect(await env.deps.trainingQueue.getJob(job.id)).toBeDefined();
     const r = await asOwnerA().jobs.cancel({ id: job.id });
     expect(r.state).toBe("cancelled");
@@ -257,7 +334,12 @@ describe("jobs.cancel", () => {
   });
 
   it("asks the runner to stop a running job: flag with a TTL, cancelRequestedAt, still running (cancelling)", async () => {
-    const job = await seedJob(env.db.prisma, { teamId: w.teamA.id, baseModelId: w.sharedModel.id, datasetVersionIds: [w.chatA.id], state: "running" });
+    const job = await seedJob(env.db.prisma, {
+      teamId: w.teamA.id,
+      baseModelId: w.sharedModel.id,
+      datasetVersionIds: [w.chatA.id],
+      state: "running",
+    });
     const r = await env.as(w.memberA, w.teamA.slug).jobs.cancel({ id: job.id });
     expect(r.state).toBe("running");
     expect(r.cancelling).toBe(true);
@@ -271,12 +353,22 @@ describe("jobs.cancel", () => {
   });
 
   it.each(["validating_files", "pending_quota"] as const)("cancels a %s job at once", async (state) => {
-    const job = await seedJob(env.db.prisma, { teamId: w.teamA.id, baseModelId: w.sharedModel.id, datasetVersionIds: [w.chatA.id], state });
+    const job = await seedJob(env.db.prisma, {
+      teamId: w.teamA.id,
+      baseModelId: w.sharedModel.id,
+      datasetVersionIds: [w.chatA.id],
+      state,
+    });
     expect((await asOwnerA().jobs.cancel({ id: job.id })).state).toBe("cancelled");
   });
 
   it.each(["succeeded", "failed", "cancelled"] as const)("refuses a %s job, naming the state", async (state) => {
-    const job = await seedJob(env.db.prisma, { teamId: w.teamA.id, baseModelId: w.sharedModel.id, datasetVersionIds: [w.chatA.id], state });
+    const job = await seedJob(env.db.prisma, {
+      teamId: w.teamA.id,
+      baseModelId: w.sharedModel.id,
+      datasetVersionIds: [w.chatA.id],
+      state,
+    });
     const e = await expectAppError(asOwnerA().jobs.cancel({ id: job.id }), "PRECONDITION_FAILED");
     expect(e.message).toContain(state);
   });

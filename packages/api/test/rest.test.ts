@@ -20,7 +20,12 @@ function rest(path: string, init: RequestInit & { key?: string } = {}) {
   if (init.key) headers.set("authorization", `Bearer ${init.key}`);
   if (init.body) headers.set("content-type", "application/json");
   const req = new Request(`http://localhost/api/v1${path}`, { ...init, headers });
-  return createOpenApiFetchHandler({ endpoint: "/api/v1", router: appRouter, req, createContext: () => createRequestContext(env.deps, req) });
+  return createOpenApiFetchHandler({
+    endpoint: "/api/v1",
+    router: appRouter,
+    req,
+    createContext: () => createRequestContext(env.deps, req),
+  });
 }
 
 describe("REST", () => {
@@ -57,7 +62,11 @@ describe("REST", () => {
     const bad = await rest("/jobs", {
       key: w.apiKeyA.key,
       method: "POST",
-      body: JSON.stringify({ baseModelId: w.sharedModel.id, technique: "classification", datasets: [{ datasetVersionId: w.chatA.id }] }),
+      body: JSON.stringify({
+        baseModelId: w.sharedModel.id,
+        technique: "classification",
+        datasets: [{ datasetVersionId: w.chatA.id }],
+      }),
     });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("datasets.0.datasetVersionId");
@@ -70,7 +79,12 @@ describe("REST", () => {
     const r = await rest("/jobs", {
       key: w.apiKeyA.key,
       method: "POST",
-      body: JSON.stringify({ baseModelId: w.sharedModel.id, technique: "sft", datasets: [{ datasetVersionId: w.chatA.id }], hyperparameters: { maxSteps: 5 } }),
+      body: JSON.stringify({
+        baseModelId: w.sharedModel.id,
+        technique: "sft",
+        datasets: [{ datasetVersionId: w.chatA.id }],
+        hyperparameters: { maxSteps: 5 },
+      }),
     });
     expect(r.status).toBe(200);
     const job = (await r.json()) as { id: string; state: string };

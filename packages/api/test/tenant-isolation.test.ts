@@ -33,7 +33,11 @@ const WALK: Record<string, Walk> = {
     input: () => undefined,
     leaks: (r, w) => ids(r, "userId").some((id) => [w.ownerA.id, w.memberA.id, w.viewerA.id].includes(id as string)),
   },
-  "teams.addMember": { kind: "create", input: (w) => ({ email: w.admin.email, role: "member" }), why: "users are global; adds to the caller's own team" },
+  "teams.addMember": {
+    kind: "create",
+    input: (w) => ({ email: w.admin.email, role: "member" }),
+    why: "users are global; adds to the caller's own team",
+  },
   "teams.changeMemberRole": { kind: "object", input: (w) => ({ userId: w.memberA.id, role: "viewer" }) },
   "teams.removeMember": { kind: "object", input: (w) => ({ userId: w.memberA.id }) },
 
@@ -47,7 +51,11 @@ const WALK: Record<string, Walk> = {
     leaks: (r, w) => ids(r).some((id) => id === w.localModelA.id || id === w.artifactModelA.id),
   },
   "baseModels.get": { kind: "object", input: (w) => ({ id: w.localModelA.id }) },
-  "baseModels.register": { kind: "create", input: () => ({ name: `walk-${Math.random()}`, source: "huggingface", ref: "org/model" }), why: "registers in the caller's own team" },
+  "baseModels.register": {
+    kind: "create",
+    input: () => ({ name: `walk-${Math.random()}`, source: "huggingface", ref: "org/model" }),
+    why: "registers in the caller's own team",
+  },
 
   "datasets.list": { kind: "list", input: () => undefined, leaks: (r, w) => ids(r).includes(w.chatA.datasetId) },
   "datasets.get": { kind: "object", input: (w) => ({ id: w.chatA.datasetId }) },
@@ -56,10 +64,18 @@ const WALK: Record<string, Walk> = {
 
   "jobs.create": {
     kind: "object",
-    input: (w) => ({ baseModelId: w.sharedModel.id, technique: "sft", datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }] }),
+    input: (w) => ({
+      baseModelId: w.sharedModel.id,
+      technique: "sft",
+      datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
+    }),
     alsoAllowed: "BAD_REQUEST",
   },
-  "jobs.list": { kind: "list", input: () => ({ limit: 200 }), leaks: (r, w) => ids(items(r)).some((id) => id === w.runningJobA.id || id === w.doneJobA.id) },
+  "jobs.list": {
+    kind: "list",
+    input: () => ({ limit: 200 }),
+    leaks: (r, w) => ids(items(r)).some((id) => id === w.runningJobA.id || id === w.doneJobA.id),
+  },
   "jobs.get": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
   "jobs.events": { kind: "object", input: (w) => ({ id: w.runningJobA.id, limit: 10 }) },
   "jobs.metrics": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
@@ -67,7 +83,11 @@ const WALK: Record<string, Walk> = {
   "jobs.cancel": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
   "jobs.estimate": {
     kind: "object",
-    input: (w) => ({ baseModelId: w.localModelA.id, technique: "sft", datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }] }),
+    input: (w) => ({
+      baseModelId: w.localModelA.id,
+      technique: "sft",
+      datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
+    }),
     alsoAllowed: "BAD_REQUEST",
   },
 
@@ -89,16 +109,28 @@ const EXEMPT: Record<string, string> = {
   ...Object.fromEntries(
     Object.keys(appRouter._def.procedures as object)
       .filter((p) => p.startsWith("admin."))
-      .map((p) => [p, "instance admins only (adminProcedure): refuses every non-admin with FORBIDDEN; admin.test.ts checks each one and fails when one is added without being checked"]),
+      .map((p) => [
+        p,
+        "instance admins only (adminProcedure): refuses every non-admin with FORBIDDEN; admin.test.ts checks each one and fails when one is added without being checked",
+      ]),
   ),
 };
 
 // At run time the record is flat: "jobs.get" → procedure.
-const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
+const procedures = appRouter._def.procedures as unknown as Record<
+  string,
+  { _def: { type: "query" | "mutation" | "subscription" } }
+>;
 type AnyCaller = Record<string, unknown>;
 
-async function call(caller: AnyCaller, path: string, input: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: TRPCError }> {
-  const fn = path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller) as (i: unknown) => Promise<unknown>;
+async function call(
+  caller: AnyCaller,
+  path: string,
+  input: unknown,
+): Promise<{ ok: true; value: unknown } | { ok: false; error: TRPCError }> {
+  const fn = path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller) as (
+    i: unknown,
+  ) => Promise<unknown>;
   try {
     return { ok: true, value: await fn(input) };
   } catch (e) {
@@ -140,11 +172,9 @@ describe("tenant isolation walk", () => {
 
   for (const via of ["session", "apiKey"] as const) {
     it(`gives team B (${via}) none of team A's objects`, async () => {
-      const caller = (
-        via === "session"
-          ? env.as(w.ownerB, w.teamB.slug)
-          : env.asCaller(await authenticateApiKey(env.db.prisma, `Bearer ${keyB}`), null)
-      ) as unknown as AnyCaller;
+      const caller = (via === "session"
+        ? env.as(w.ownerB, w.teamB.slug)
+        : env.asCaller(await authenticateApiKey(env.db.prisma, `Bearer ${keyB}`), null)) as unknown as AnyCaller;
       for (const [path, entry] of Object.entries(WALK)) {
         const r = await call(caller, path, entry.input(w));
         if (entry.kind === "object") {
@@ -156,7 +186,9 @@ describe("tenant isolation walk", () => {
         }
       }
       // Nothing of team A changed.
-      expect((await env.db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: w.runningJobA.id } })).cancelRequestedAt).toBeNull();
+      expect(
+        (await env.db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: w.runningJobA.id } })).cancelRequestedAt,
+      ).toBeNull();
       expect((await env.db.prisma.apiKey.findUniqueOrThrow({ where: { id: w.apiKeyA.id } })).revokedAt).toBeNull();
       expect(await env.db.prisma.dataset.count({ where: { id: w.textA.datasetId } })).toBe(1);
       expect(await env.db.prisma.membership.count({ where: { teamId: w.teamA.id } })).toBe(3);
@@ -165,11 +197,9 @@ describe("tenant isolation walk", () => {
 
   for (const via of ["session", "apiKey"] as const) {
     it(`refuses every mutation to a viewer of team A (${via})`, async () => {
-      const caller = (
-        via === "session"
-          ? env.as(w.viewerA, w.teamA.slug)
-          : env.asCaller(await authenticateApiKey(env.db.prisma, viewerKeyA), null)
-      ) as unknown as AnyCaller;
+      const caller = (via === "session"
+        ? env.as(w.viewerA, w.teamA.slug)
+        : env.asCaller(await authenticateApiKey(env.db.prisma, viewerKeyA), null)) as unknown as AnyCaller;
       const mutations = Object.keys(WALK).filter((p) => procedures[p]!._def.type === "mutation");
       expect(mutations.length).toBeGreaterThan(5);
       for (const path of mutations) {
@@ -187,10 +217,13 @@ describe("tenant isolation walk", () => {
   it("control: team A's owner reaches every walked object (reads succeed, writes are not refused)", async () => {
     const caller = env.as(w.ownerA, w.teamA.slug) as unknown as AnyCaller;
     // Destructive ones last, so they do not pull objects from under the others.
-    const order = Object.keys(WALK).sort((a, b) => Number(procedures[a]!._def.type === "mutation") - Number(procedures[b]!._def.type === "mutation"));
+    const order = Object.keys(WALK).sort(
+      (a, b) => Number(procedures[a]!._def.type === "mutation") - Number(procedures[b]!._def.type === "mutation"),
+    );
     for (const path of order) {
       const r = await call(caller, path, WALK[path]!.input(w));
-      if (procedures[path]!._def.type === "query") expect(r.ok ? "ok" : `${r.error.code}: ${r.error.message}`, path).toBe("ok");
+      if (procedures[path]!._def.type === "query")
+        expect(r.ok ? "ok" : `${r.error.code}: ${r.error.message}`, path).toBe("ok");
       else expect(r.ok ? "ok" : r.error.code, path).not.toMatch(/NOT_FOUND|FORBIDDEN|UNAUTHORIZED/);
     }
   });

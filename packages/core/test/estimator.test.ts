@@ -23,7 +23,10 @@ const modelStates = (e: JobEstimate) =>
   e.vramBytes.weights + e.vramBytes.trainableParams + e.vramBytes.gradients + e.vramBytes.optimizerState;
 
 function expectWithin(actual: number, expected: number, relative: number) {
-  expect(Math.abs(actual - expected) / expected, `${(actual / GB).toFixed(2)} GB vs ${(expected / GB).toFixed(2)} GB`).toBeLessThanOrEqual(relative);
+  expect(
+    Math.abs(actual - expected) / expected,
+    `${(actual / GB).toFixed(2)} GB vs ${(expected / GB).toFixed(2)} GB`,
+  ).toBeLessThanOrEqual(relative);
 }
 
 const base = { batchSize: 1, maxSeqLength: 512, datasetTokens: 1_000_000 } as const;
@@ -55,12 +58,12 @@ describe("model presets", () => {
       const { architecture, derived } = deriveArchitecture({ parameters: MODEL_PRESETS[id].parameters });
       const p = MODEL_PRESETS[id];
       expect(derived).toContain("hiddenSize");
-      expect([architecture.hiddenSize, architecture.numLayers, architecture.intermediateSize, architecture.numAttentionHeads]).toEqual([
-        p.hiddenSize,
-        p.numLayers,
-        p.intermediateSize,
-        p.numAttentionHeads,
-      ]);
+      expect([
+        architecture.hiddenSize,
+        architecture.numLayers,
+        architecture.intermediateSize,
+        architecture.numAttentionHeads,
+      ]).toEqual([p.hiddenSize, p.numLayers, p.intermediateSize, p.numAttentionHeads]);
     }
   });
 
@@ -178,7 +181,9 @@ describe("monotonicity", () => {
   it("more sequence length or batch → more activation memory, with and without checkpointing", () => {
     for (const gradientCheckpointing of [true, false]) {
       for (const method of ["lora", "qlora", "full"] as const) {
-        const lengths = [256, 512, 1024, 2048, 4096].map((maxSeqLength) => job({ method, gradientCheckpointing, maxSeqLength }).vramBytes.activations);
+        const lengths = [256, 512, 1024, 2048, 4096].map(
+          (maxSeqLength) => job({ method, gradientCheckpointing, maxSeqLength }).vramBytes.activations,
+        );
         for (let i = 1; i < lengths.length; i += 1) expect(lengths[i]).toBeGreaterThan(lengths[i - 1]!);
         expect(job({ method, gradientCheckpointing, batchSize: 8 }).vramBytes.activations).toBeGreaterThan(
           job({ method, gradientCheckpointing, batchSize: 4 }).vramBytes.activations,
@@ -205,7 +210,8 @@ describe("monotonicity", () => {
 
   it("QLoRA < LoRA < full fine-tuning for every preset", () => {
     for (const model of MODEL_PRESET_IDS) {
-      const total = (method: "lora" | "qlora" | "full") => job({ model, method, gradientCheckpointing: true }).vramBytes.total;
+      const total = (method: "lora" | "qlora" | "full") =>
+        job({ model, method, gradientCheckpointing: true }).vramBytes.total;
       expect(total("qlora"), model).toBeLessThan(total("lora"));
       expect(total("lora"), model).toBeLessThan(total("full"));
     }
@@ -213,7 +219,9 @@ describe("monotonicity", () => {
 
   it("a larger LoRA rank or more target modules → more trainable parameters and memory", () => {
     expect(job({ loraR: 64 }).vramBytes.total).toBeGreaterThan(job({ loraR: 8 }).vramBytes.total);
-    expect(job({ loraTargetModules: ["q_proj", "v_proj"] }).trainableParameters).toBeLessThan(job({}).trainableParameters);
+    expect(job({ loraTargetModules: ["q_proj", "v_proj"] }).trainableParameters).toBeLessThan(
+      job({}).trainableParameters,
+    );
   });
 });
 
@@ -240,7 +248,13 @@ describe("duration", () => {
   });
 
   it("charges LoRA about 4 × parameters × tokens and QLoRA extra wall-clock time", () => {
-    const over = { model: "llama-2-7b", batchSize: 8, maxSeqLength: 128, datasetTokens: 1e9, gradientCheckpointing: false } as const;
+    const over = {
+      model: "llama-2-7b",
+      batchSize: 8,
+      maxSeqLength: 128,
+      datasetTokens: 1e9,
+      gradientCheckpointing: false,
+    } as const;
     const full = estimateJob({ ...over, method: "full" });
     const lora = estimateJob({ ...over, method: "lora" });
     const qlora = estimateJob({ ...over, method: "qlora" });
@@ -249,11 +263,23 @@ describe("duration", () => {
     expect(qlora.trainingFlops).toBe(lora.trainingFlops);
     expect(qlora.durationSeconds).toBeGreaterThan(lora.durationSeconds * 1.5);
     // The default GPU is an A100 (312 TFLOPS); an H100 SXM (989 TFLOPS) at the same MFU is 989/312 times faster.
-    expect(estimateJob({ ...over, method: "full", gpu: "h100-sxm" }).durationSeconds).toBeCloseTo((full.durationSeconds * 312) / 989, 3);
+    expect(estimateJob({ ...over, method: "full", gpu: "h100-sxm" }).durationSeconds).toBeCloseTo(
+      (full.durationSeconds * 312) / 989,
+      3,
+    );
   });
 
   it("caps tokens at maxSteps and returns zero for an empty dataset", () => {
-    const e = estimateJob({ ...base, model: "qwen2.5-0.5b", method: "lora", batchSize: 4, gradientAccumulationSteps: 2, maxSeqLength: 1024, datasetTokens: 1e9, maxSteps: 10 });
+    const e = estimateJob({
+      ...base,
+      model: "qwen2.5-0.5b",
+      method: "lora",
+      batchSize: 4,
+      gradientAccumulationSteps: 2,
+      maxSeqLength: 1024,
+      datasetTokens: 1e9,
+      maxSteps: 10,
+    });
     expect(e.tokensTotal).toBe(10 * 4 * 2 * 1024);
     const empty = estimateJob({ ...base, model: "qwen2.5-0.5b", method: "lora", datasetTokens: 0 });
     expect(empty.durationSeconds).toBe(0);
@@ -262,8 +288,15 @@ describe("duration", () => {
 
 describe("assumptions", () => {
   const expected: Record<"lora" | "qlora" | "full", RegExp[]> = {
-    lora: [/^Model llama-2-7b: .*published config/, /^Base weights in bf16: 2 bytes per parameter/, /^LoRA r=16 on q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj: r × \(in \+ out\).*Hu et al\. 2021.*39\.98 M trainable/],
-    qlora: [/^Base weights in 4-bit NF4 with double quantization \(QLoRA, Dettmers et al\. 2023\).*0\.127 bit/, /^QLoRA steps take 1\.6× as long/],
+    lora: [
+      /^Model llama-2-7b: .*published config/,
+      /^Base weights in bf16: 2 bytes per parameter/,
+      /^LoRA r=16 on q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj: r × \(in \+ out\).*Hu et al\. 2021.*39\.98 M trainable/,
+    ],
+    qlora: [
+      /^Base weights in 4-bit NF4 with double quantization \(QLoRA, Dettmers et al\. 2023\).*0\.127 bit/,
+      /^QLoRA steps take 1\.6× as long/,
+    ],
     full: [/^Full fine-tuning with mixed-precision AdamW: 16 bytes per parameter \(ZeRO, Rajbhandari et al\. 2020\)/],
   };
   const common = [
@@ -279,12 +312,27 @@ describe("assumptions", () => {
 
   it.each(["lora", "qlora", "full"] as const)("states every assumption of a %s estimate", (method) => {
     const e = estimateJob({ ...base, model: "llama-2-7b", method });
-    const patterns = [...common, ...(method === "qlora" ? [expected.qlora[0]!, expected.qlora[1]!, expected.lora[2]!] : expected[method])];
+    const patterns = [
+      ...common,
+      ...(method === "qlora" ? [expected.qlora[0]!, expected.qlora[1]!, expected.lora[2]!] : expected[method]),
+    ];
     if (method === "lora") patterns.push(expected.lora[0]!, expected.lora[1]!);
-    for (const pattern of patterns) expect(e.assumptions.some((a) => pattern.test(a)), String(pattern)).toBe(true);
+    for (const pattern of patterns)
+      expect(
+        e.assumptions.some((a) => pattern.test(a)),
+        String(pattern),
+      ).toBe(true);
     expect(new Set(e.assumptions).size).toBe(e.assumptions.length);
     expect(e.assumptions.every((a) => a.length > 20)).toBe(true);
-    expect(e.assumptions.some((a) => a.startsWith(e.gradientCheckpointing ? "Activations with gradient checkpointing" : "Activations without gradient checkpointing"))).toBe(true);
+    expect(
+      e.assumptions.some((a) =>
+        a.startsWith(
+          e.gradientCheckpointing
+            ? "Activations with gradient checkpointing"
+            : "Activations without gradient checkpointing",
+        ),
+      ),
+    ).toBe(true);
   });
 
   it("names the fields derived from the parameter count", () => {
@@ -298,14 +346,31 @@ describe("assumptions", () => {
 describe("inputs and helpers", () => {
   it("refuses impossible input, naming the field", () => {
     expect(() => estimateJob({ ...base, model: "llama-2-7b", method: "lora", batchSize: 0 })).toThrow(/batchSize/);
-    expect(() => estimateJob({ ...base, model: "llama-2-7b", method: "qlora", precision: "fp32" })).toThrow(/precision/);
+    expect(() => estimateJob({ ...base, model: "llama-2-7b", method: "qlora", precision: "fp32" })).toThrow(
+      /precision/,
+    );
     expect(() => estimateJob({ ...base, model: "gpt-5" as "llama-2-7b", method: "lora" })).toThrow(/model/);
     expect(() => estimateJob({ ...base, model: "llama-2-7b", method: "lora", mfu: 1.5 })).toThrow(/mfu/);
   });
 
   it("accepts a job spec's hyperparameters spread in", () => {
-    const hyperparameters = { epochs: 3, learningRate: 2e-4, batchSize: 8, gradientAccumulationSteps: 1, maxSeqLength: 1024, loraR: 16, loraDropout: 0.05, maxSteps: null };
-    const e = estimateJob({ ...hyperparameters, model: "mistral-7b", method: "qlora", datasetTokens: 5_000_000, gpu: "l4" });
+    const hyperparameters = {
+      epochs: 3,
+      learningRate: 2e-4,
+      batchSize: 8,
+      gradientAccumulationSteps: 1,
+      maxSeqLength: 1024,
+      loraR: 16,
+      loraDropout: 0.05,
+      maxSteps: null,
+    };
+    const e = estimateJob({
+      ...hyperparameters,
+      model: "mistral-7b",
+      method: "qlora",
+      datasetTokens: 5_000_000,
+      gpu: "l4",
+    });
     expect(e.tokensTotal).toBe(15_000_000);
     expect(e.vramBytes.total).toBeLessThan(24 * GIB);
   });

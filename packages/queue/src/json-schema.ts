@@ -11,7 +11,11 @@ function render(schema: z.ZodType, title: string, examples: unknown[]): string {
 /** File name → JSON text of every exported schema. */
 export function renderSchemas(): Record<string, string> {
   return {
-    "training-job.schema.json": render(trainingJobPayloadSchema, "Whetstone training job payload", trainingJobPayloadExamples),
+    "training-job.schema.json": render(
+      trainingJobPayloadSchema,
+      "Whetstone training job payload",
+      trainingJobPayloadExamples,
+    ),
     "runner-event.schema.json": render(runnerEventSchema, "Whetstone runner event", runnerEventExamples),
   };
 }

@@ -19,8 +19,7 @@ export interface JobUpdate {
 }
 
 export type ApplyResult =
-  | { outcome: "applied"; updates: JobUpdate[] }
-  | { outcome: "ignored"; reason: string; updates: JobUpdate[] };
+  { outcome: "applied"; updates: JobUpdate[] } | { outcome: "ignored"; reason: string; updates: JobUpdate[] };
 
 export interface ApplyOptions {
   logger: Logger;
@@ -76,7 +75,13 @@ async function applyState(tx: Tx, e: EventOf<"state">): Promise<ApplyResult> {
   switch (e.state) {
     case "running":
       reason = `on ${e.runner} (attempt ${e.attempt})${e.message ? `; ${e.message}` : ""}`;
-      data = { state: "running", runnerName: e.runner, attempt: e.attempt, startedAt: job.startedAt ?? ts, error: null };
+      data = {
+        state: "running",
+        runnerName: e.runner,
+        attempt: e.attempt,
+        startedAt: job.startedAt ?? ts,
+        error: null,
+      };
       break;
     case "queued":
       // The runner keeps the BullMQ job (moved to delayed, or retried by BullMQ), so enqueuedAt stays set.
@@ -100,12 +105,21 @@ async function applyState(tx: Tx, e: EventOf<"state">): Promise<ApplyResult> {
   const message = stateEventMessage(e.state, reason);
 
   await tx.fineTuneJob.update({ where: { id: job.id }, data });
-  await tx.jobEvent.create({ data: { jobId: job.id, eventId: e.eventId, kind: "state", level, message, createdAt: ts } });
+  await tx.jobEvent.create({
+    data: { jobId: job.id, eventId: e.eventId, kind: "state", level, message, createdAt: ts },
+  });
 
   if (e.state === "succeeded") {
     if (e.artifacts.length > 0) {
       await tx.artifact.createMany({
-        data: e.artifacts.map((a) => ({ jobId: job.id, kind: a.kind, name: a.name, key: a.key, bytes: BigInt(a.bytes), sha256: a.sha256 })),
+        data: e.artifacts.map((a) => ({
+          jobId: job.id,
+          kind: a.kind,
+          name: a.name,
+          key: a.key,
+          bytes: BigInt(a.bytes),
+          sha256: a.sha256,
+        })),
         skipDuplicates: true,
       });
     }
@@ -120,7 +134,11 @@ async function applyState(tx: Tx, e: EventOf<"state">): Promise<ApplyResult> {
       parameterCount: job.baseModel.parameterCount,
       contextLength: job.baseModel.contextLength,
     };
-    await tx.baseModel.upsert({ where: { sourceJobId: job.id }, create: { ...model, sourceJobId: job.id }, update: model });
+    await tx.baseModel.upsert({
+      where: { sourceJobId: job.id },
+      create: { ...model, sourceJobId: job.id },
+      update: model,
+    });
   }
   if (e.state === "succeeded" || e.state === "failed" || e.state === "cancelled") {
     await tx.runner.updateMany({ where: { name: e.runner }, data: { jobsDone: { increment: 1 } } });
@@ -131,16 +149,32 @@ async function applyState(tx: Tx, e: EventOf<"state">): Promise<ApplyResult> {
 async function applyLog(tx: Tx, e: EventOf<"log">): Promise<ApplyResult> {
   if (!(await jobExists(tx, e.jobId))) return ignored(`unknown job ${e.jobId}`);
   await tx.jobEvent.create({
-    data: { jobId: e.jobId, eventId: e.eventId, kind: "log", level: e.level, message: e.message, createdAt: new Date(e.ts) },
+    data: {
+      jobId: e.jobId,
+      eventId: e.eventId,
+      kind: "log",
+      level: e.level,
+      message: e.message,
+      createdAt: new Date(e.ts),
+    },
   });
   return applied([{ jobId: e.jobId, message: { type: "log" } }]);
 }
 
 async function applyMetric(tx: Tx, e: EventOf<"metric">): Promise<ApplyResult> {
   if (!(await jobExists(tx, e.jobId))) return ignored(`unknown job ${e.jobId}`);
-  const points = Object.entries(e.values).map(([name, value]) => ({ jobId: e.jobId, step: e.step, epoch: e.epoch, name, value }));
+  const points = Object.entries(e.values).map(([name, value]) => ({
+    jobId: e.jobId,
+    step: e.step,
+    epoch: e.epoch,
+    name,
+    value,
+  }));
   if (points.length > 0) await tx.metricPoint.createMany({ data: points, skipDuplicates: true });
-  await tx.fineTuneJob.updateMany({ where: { id: e.jobId, currentStep: { lt: e.step } }, data: { currentStep: e.step } });
+  await tx.fineTuneJob.updateMany({
+    where: { id: e.jobId, currentStep: { lt: e.step } },
+    data: { currentStep: e.step },
+  });
   return applied([{ jobId: e.jobId, message: { type: "metric", step: e.step } }]);
 }
 

@@ -284,7 +284,18 @@ export class EventsConsumer {
   }
 
   private async deadLetter(id: string, fields: string[] | null, reason: string): Promise<void> {
-    await this.o.redis.xadd(this.o.deadLetterStream, "MAXLEN", "~", 10_000, "*", "entryId", id, "reason", reason, ...(fields ?? []));
+    await this.o.redis.xadd(
+      this.o.deadLetterStream,
+      "MAXLEN",
+      "~",
+      10_000,
+      "*",
+      "entryId",
+      id,
+      "reason",
+      reason,
+      ...(fields ?? []),
+    );
   }
 
   /** Applies one entry; throws only for failures worth retrying (database or Redis unavailable…). */
@@ -302,13 +313,21 @@ export class EventsConsumer {
     const event = parsed.event;
     const result = await this.o.prisma.$transaction(
       async (tx): Promise<ApplyResult | null> => {
-        const inserted = await tx.processedEvent.createMany({ data: [{ eventId: event.eventId }], skipDuplicates: true });
+        const inserted = await tx.processedEvent.createMany({
+          data: [{ eventId: event.eventId }],
+          skipDuplicates: true,
+        });
         if (inserted.count === 0) return null;
         return applyRunnerEvent(tx, event, { logger: this.log, maxMeteredGapMs: this.o.maxMeteredGapMs });
       },
       { timeout: 30_000 },
     );
-    const meta = { entryId: id, eventId: event.eventId, type: event.type, jobId: "jobId" in event ? event.jobId : undefined };
+    const meta = {
+      entryId: id,
+      eventId: event.eventId,
+      type: event.type,
+      jobId: "jobId" in event ? event.jobId : undefined,
+    };
     let outcome: EntryOutcome;
     if (result === null) {
       this.log.debug("event already applied; skipped", meta);
@@ -374,6 +393,7 @@ export function parseEntry(fields: string[]): Parsed {
     return { ok: false, reason: `"data" is not JSON: ${err instanceof Error ? err.message : String(err)}` };
   }
   const result = runnerEventSchema.safeParse(json);
-  if (!result.success) return { ok: false, reason: `not a runner event: ${z.prettifyError(result.error).replace(/\n/g, "; ")}` };
+  if (!result.success)
+    return { ok: false, reason: `not a runner event: ${z.prettifyError(result.error).replace(/\n/g, "; ")}` };
   return { ok: true, event: result.data };
 }

@@ -33,14 +33,24 @@ export async function createApiKey(
   input: { name: string; role: Role; isAdmin: boolean },
 ) {
   if (RANK[input.role] > RANK[actor.role]) {
-    throw new AppError("FORBIDDEN", `a ${actor.role} cannot create a key with the role ${input.role}`, { field: "role" });
+    throw new AppError("FORBIDDEN", `a ${actor.role} cannot create a key with the role ${input.role}`, {
+      field: "role",
+    });
   }
   if (input.isAdmin && !actor.isAdmin) {
     throw new AppError("FORBIDDEN", "only an instance admin can create an admin key", { field: "isAdmin" });
   }
   const { key, prefix, hash } = generateApiKey();
   const row = await prisma.apiKey.create({
-    data: { teamId: actor.teamId, createdById: actor.userId, name: input.name, prefix, hash, role: input.role, isAdmin: input.isAdmin },
+    data: {
+      teamId: actor.teamId,
+      createdById: actor.userId,
+      name: input.name,
+      prefix,
+      hash,
+      role: input.role,
+      isAdmin: input.isAdmin,
+    },
     select: apiKeyListSelect,
   });
   await audit(prisma, {
@@ -60,7 +70,10 @@ export function listApiKeys(prisma: PrismaClient, teamId: string) {
 
 /** Revokes a key of the team. Its creator or a team owner may; revoking twice keeps the first time. */
 export async function revokeApiKey(prisma: PrismaClient, actor: ApiKeyActor, keyId: string) {
-  const key = await prisma.apiKey.findFirst({ where: { id: keyId, teamId: actor.teamId }, select: { id: true, createdById: true, revokedAt: true, prefix: true } });
+  const key = await prisma.apiKey.findFirst({
+    where: { id: keyId, teamId: actor.teamId },
+    select: { id: true, createdById: true, revokedAt: true, prefix: true },
+  });
   if (!key) throw notFound(`API key "${keyId}"`);
   if (key.createdById !== actor.userId && actor.role !== "owner") {
     throw new AppError("FORBIDDEN", "only the key's creator or a team owner can revoke it");

@@ -13,7 +13,10 @@ const RANK: Record<Role, number> = { viewer: 0, member: 1, owner: 2 };
  * role, capped by its creator's current role; `isAdmin` only if the key is an admin key and its creator is still
  * an instance admin.
  */
-export async function authenticateApiKey(prisma: PrismaClient, bearerToken: string | null | undefined): Promise<Extract<Caller, { kind: "apiKey" }> | null> {
+export async function authenticateApiKey(
+  prisma: PrismaClient,
+  bearerToken: string | null | undefined,
+): Promise<Extract<Caller, { kind: "apiKey" }> | null> {
   if (!bearerToken) return null;
   const token = bearerToken.replace(/^Bearer\s+/i, "").trim();
   if (!API_KEY_RE.test(token)) return null;
@@ -37,7 +40,10 @@ export async function authenticateApiKey(prisma: PrismaClient, bearerToken: stri
   if (!key.lastUsedAt || now - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     // Conditional, so concurrent requests write it once.
     await prisma.apiKey.updateMany({
-      where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now - LAST_USED_RESOLUTION_MS) } }] },
+      where: {
+        id: key.id,
+        OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now - LAST_USED_RESOLUTION_MS) } }],
+      },
       data: { lastUsedAt: new Date(now) },
     });
   }

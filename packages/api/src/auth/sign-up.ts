@@ -22,7 +22,8 @@ export interface SignUpInput {
 /** Creates a user with a password. The first user of an instance becomes its admin. */
 export async function signUp(prisma: PrismaClient, input: SignUpInput) {
   const email = normalizeEmail(input.email);
-  if (!EMAIL_RE.test(email)) throw new AppError("BAD_REQUEST", `"${input.email}" is not an email address`, { field: "email" });
+  if (!EMAIL_RE.test(email))
+    throw new AppError("BAD_REQUEST", `"${input.email}" is not an email address`, { field: "email" });
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw new AppError("BAD_REQUEST", `the password needs at least ${MIN_PASSWORD_LENGTH} characters`, {
       field: "password",

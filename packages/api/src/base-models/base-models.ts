@@ -56,15 +56,26 @@ export interface RegisterBaseModelInput {
 }
 
 /** Registers a Hugging Face id or a directory on the runner hosts as a base model of the team. */
-export async function registerBaseModel(prisma: PrismaClient, actor: { teamId: string; userId: string }, input: RegisterBaseModelInput) {
+export async function registerBaseModel(
+  prisma: PrismaClient,
+  actor: { teamId: string; userId: string },
+  input: RegisterBaseModelInput,
+) {
   const ref = input.ref.trim();
   if (input.source === "huggingface" && !HF_ID_RE.test(ref)) {
     throw new AppError("BAD_REQUEST", `"${ref}" is not a Hugging Face model id (owner/name)`, { field: "ref" });
   }
   if (input.source === "local" && (!ref.startsWith("/") || ref.split("/").includes(".."))) {
-    throw new AppError("BAD_REQUEST", `a local model needs an absolute directory path on the runner hosts without "..", got "${ref}"`, { field: "ref" });
+    throw new AppError(
+      "BAD_REQUEST",
+      `a local model needs an absolute directory path on the runner hosts without "..", got "${ref}"`,
+      { field: "ref" },
+    );
   }
-  const clash = await prisma.baseModel.findFirst({ where: { name: input.name, ...visibleTo(actor.teamId) }, select: { id: true } });
+  const clash = await prisma.baseModel.findFirst({
+    where: { name: input.name, ...visibleTo(actor.teamId) },
+    select: { id: true },
+  });
   if (clash) throw new AppError("CONFLICT", `a base model named "${input.name}" already exists`, { field: "name" });
   const m = await prisma.baseModel.create({
     data: {

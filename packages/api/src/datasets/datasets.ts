@@ -111,7 +111,12 @@ export async function deleteDataset(
     if (finishedJobIds.length > 0) {
       await tx.jobDataset.deleteMany({ where: { datasetVersionId: { in: d.versions.map((v) => v.id) } } });
       await tx.jobEvent.createMany({
-        data: finishedJobIds.map((jobId) => ({ jobId, kind: "platform", level: "info" as const, message: `dataset "${d.name}" was deleted` })),
+        data: finishedJobIds.map((jobId) => ({
+          jobId,
+          kind: "platform",
+          level: "info" as const,
+          message: `dataset "${d.name}" was deleted`,
+        })),
       });
     }
     await tx.dataset.delete({ where: { id: d.id } });

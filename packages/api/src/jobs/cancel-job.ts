@@ -24,11 +24,18 @@ export async function cancelJob(
   jobId: string,
 ) {
   const { prisma } = deps;
-  const job = await prisma.fineTuneJob.findFirst({ where: { id: jobId, teamId: actor.teamId }, select: { id: true, state: true, cancelRequestedAt: true } });
+  const job = await prisma.fineTuneJob.findFirst({
+    where: { id: jobId, teamId: actor.teamId },
+    select: { id: true, state: true, cancelRequestedAt: true },
+  });
   if (!job) throw notFound(`job "${jobId}"`);
   const state = job.state as JobState;
   if (state === "succeeded" || state === "failed" || state === "cancelled") {
-    throw new AppError("PRECONDITION_FAILED", `job ${job.id} is already ${state}; only a job that has not finished can be cancelled`, { state });
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `job ${job.id} is already ${state}; only a job that has not finished can be cancelled`,
+      { state },
+    );
   }
 
   await deps.redis.set(cancelKey(job.id), "1", "EX", CANCEL_FLAG_TTL_S);
@@ -43,7 +50,9 @@ export async function cancelJob(
     }
   }
   const who =
-    actor.email ?? (await prisma.user.findUnique({ where: { id: actor.userId }, select: { email: true } }))?.email ?? actor.userId;
+    actor.email ??
+    (await prisma.user.findUnique({ where: { id: actor.userId }, select: { email: true } }))?.email ??
+    actor.userId;
   const now = new Date();
 
   if (taken) {
@@ -53,7 +62,9 @@ export async function cancelJob(
       data: { cancelRequestedAt: job.cancelRequestedAt ?? now },
     });
     if (updated.count === 1 && !job.cancelRequestedAt) {
-      await prisma.jobEvent.create({ data: { jobId: job.id, kind: "platform", level: "info", message: `cancel requested by ${who}` } });
+      await prisma.jobEvent.create({
+        data: { jobId: job.id, kind: "platform", level: "info", message: `cancel requested by ${who}` },
+      });
     }
   } else {
     const updated = await prisma.fineTuneJob.updateMany({
@@ -64,7 +75,14 @@ export async function cancelJob(
       // The job moved meanwhile (a runner took it): try again against its new state.
       return cancelJob(deps, actor, jobId);
     }
-    await prisma.jobEvent.create({ data: { jobId: job.id, kind: "state", level: "info", message: stateEventMessage("cancelled", `cancelled by ${who}`) } });
+    await prisma.jobEvent.create({
+      data: {
+        jobId: job.id,
+        kind: "state",
+        level: "info",
+        message: stateEventMessage("cancelled", `cancelled by ${who}`),
+      },
+    });
   }
   await audit(prisma, {
     action: "job.cancelled",

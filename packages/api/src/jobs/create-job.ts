@@ -28,7 +28,9 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
     select: { id: true, name: true },
   });
   if (!baseModel) {
-    throw new AppError("BAD_REQUEST", `base model "${spec.baseModelId}" not found in this team`, { field: "baseModelId" });
+    throw new AppError("BAD_REQUEST", `base model "${spec.baseModelId}" not found in this team`, {
+      field: "baseModelId",
+    });
   }
 
   const allowed: readonly string[] = FORMATS_FOR_TECHNIQUE[spec.technique];
@@ -40,7 +42,10 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
   spec.datasets.forEach((entry, i) => {
     const field = `datasets.${i}.datasetVersionId`;
     const v = byId.get(entry.datasetVersionId);
-    if (!v) throw new AppError("BAD_REQUEST", `dataset version "${entry.datasetVersionId}" not found in this team`, { field });
+    if (!v)
+      throw new AppError("BAD_REQUEST", `dataset version "${entry.datasetVersionId}" not found in this team`, {
+        field,
+      });
     if (!allowed.includes(v.format)) {
       throw new AppError(
         "BAD_REQUEST",
@@ -55,7 +60,8 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
   await assertFitsARunner(prisma, requiredVramMb);
 
   const now = new Date();
-  const name = spec.name ?? `${baseModel.name} · ${spec.technique} · ${now.toISOString().slice(0, 16).replace("T", " ")}`;
+  const name =
+    spec.name ?? `${baseModel.name} · ${spec.technique} · ${now.toISOString().slice(0, 16).replace("T", " ")}`;
   // Quota admission and the insert in one transaction under the team's lock (docs/decisions/0004): `queued`, or
   // `pending_quota` with the reason; a team whose monthly GPU-hours are spent is refused (429).
   const { result: job, decision } = await admitJob(prisma, actor, (tx, d) =>
@@ -77,7 +83,9 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
         queuedAt: d.state === "queued" ? now : null,
         enqueuedAt: null,
         datasets: { create: spec.datasets.map((d) => ({ datasetVersionId: d.datasetVersionId, weight: d.weight })) },
-        events: { create: { kind: "state", level: "info", message: stateEventMessage(d.state, d.pendingReason ?? "created") } },
+        events: {
+          create: { kind: "state", level: "info", message: stateEventMessage(d.state, d.pendingReason ?? "created") },
+        },
       },
       select: { id: true },
     }),

@@ -11,7 +11,12 @@
  */
 import type { JobsOptions } from "bullmq";
 import type { Prisma } from "@whetstone/db";
-import { TRAINING_JOB_NAME, trainingJobPayloadSchema, type BaseModelRef, type TrainingJobPayload } from "@whetstone/queue";
+import {
+  TRAINING_JOB_NAME,
+  trainingJobPayloadSchema,
+  type BaseModelRef,
+  type TrainingJobPayload,
+} from "@whetstone/queue";
 import type { ApiDeps } from "../trpc";
 
 /** Frozen production settings of a training BullMQ job. */
@@ -41,7 +46,8 @@ async function baseModelRef(prisma: EnqueueDeps["prisma"], baseModelId: string, 
   const chain: Prisma.BaseModelGetPayload<object>[] = [];
   let nextId: string | null = baseModelId;
   while (nextId) {
-    if (chain.length >= MAX_LINEAGE_DEPTH) throw new EnqueueError(jobId, `base model lineage deeper than ${MAX_LINEAGE_DEPTH}`);
+    if (chain.length >= MAX_LINEAGE_DEPTH)
+      throw new EnqueueError(jobId, `base model lineage deeper than ${MAX_LINEAGE_DEPTH}`);
     const m: Prisma.BaseModelGetPayload<object> | null = await prisma.baseModel.findUnique({ where: { id: nextId } });
     if (!m) throw new EnqueueError(jobId, `base model ${nextId} not found`);
     chain.push(m);
@@ -64,7 +70,10 @@ async function baseModelRef(prisma: EnqueueDeps["prisma"], baseModelId: string, 
 }
 
 /** Builds the queue payload of a job from the database, validated against the shared contract. */
-export async function buildTrainingJobPayload(prisma: EnqueueDeps["prisma"], jobId: string): Promise<TrainingJobPayload> {
+export async function buildTrainingJobPayload(
+  prisma: EnqueueDeps["prisma"],
+  jobId: string,
+): Promise<TrainingJobPayload> {
   const job = await prisma.fineTuneJob.findUnique({
     where: { id: jobId },
     include: { datasets: { include: { datasetVersion: { include: { dataset: { select: { name: true } } } } } } },

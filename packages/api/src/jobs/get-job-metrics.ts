@@ -2,7 +2,11 @@ import type { PrismaClient } from "@whetstone/db";
 import { notFound } from "../errors";
 
 /** Every metric point of a job, grouped by name into series ordered by step; `sinceStep` keeps steps after it. */
-export async function getJobMetrics(prisma: PrismaClient, teamId: string, input: { id: string; sinceStep?: number | null }) {
+export async function getJobMetrics(
+  prisma: PrismaClient,
+  teamId: string,
+  input: { id: string; sinceStep?: number | null },
+) {
   const job = await prisma.fineTuneJob.findFirst({ where: { id: input.id, teamId }, select: { id: true } });
   if (!job) throw notFound(`job "${input.id}"`);
   const points = await prisma.metricPoint.findMany({

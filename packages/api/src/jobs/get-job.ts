@@ -21,8 +21,14 @@ export async function getJob(prisma: PrismaClient, teamId: string, id: string) {
         select: { id: true, name: true, source: true, ref: true, parent: { select: { id: true, name: true } } },
       },
       producedModel: { select: { id: true, name: true } },
-      artifacts: { orderBy: { createdAt: "asc" }, select: { id: true, kind: true, name: true, key: true, bytes: true, sha256: true, createdAt: true } },
-      checkpoints: { orderBy: { step: "asc" }, select: { id: true, step: true, key: true, bytes: true, createdAt: true } },
+      artifacts: {
+        orderBy: { createdAt: "asc" },
+        select: { id: true, kind: true, name: true, key: true, bytes: true, sha256: true, createdAt: true },
+      },
+      checkpoints: {
+        orderBy: { step: "asc" },
+        select: { id: true, step: true, key: true, bytes: true, createdAt: true },
+      },
       events: {
         where: { kind: "state" },
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],

@@ -22,7 +22,9 @@ export const jobSummarySelect = {
   datasets: {
     select: {
       weight: true,
-      datasetVersion: { select: { id: true, version: true, format: true, dataset: { select: { id: true, name: true } } } },
+      datasetVersion: {
+        select: { id: true, version: true, format: true, dataset: { select: { id: true, name: true } } },
+      },
     },
   },
 } satisfies Prisma.FineTuneJobSelect;

@@ -11,13 +11,20 @@ export interface ListJobEventsInput {
 
 /** The job's log, oldest first, for paging and live tailing: poll with `after` = the returned `cursor`. */
 export async function listJobEvents(prisma: PrismaClient, teamId: string, input: ListJobEventsInput) {
-  const job = await prisma.fineTuneJob.findFirst({ where: { id: input.id, teamId }, select: { id: true, state: true } });
+  const job = await prisma.fineTuneJob.findFirst({
+    where: { id: input.id, teamId },
+    select: { id: true, state: true },
+  });
   if (!job) throw notFound(`job "${input.id}"`);
   const where: Prisma.JobEventWhereInput = { jobId: job.id };
   if (input.kind) where.kind = input.kind;
   if (input.after) {
-    const c = await prisma.jobEvent.findFirst({ where: { id: input.after, jobId: job.id }, select: { id: true, createdAt: true } });
-    if (!c) throw new AppError("BAD_REQUEST", `cursor "${input.after}" is not an event of this job`, { field: "after" });
+    const c = await prisma.jobEvent.findFirst({
+      where: { id: input.after, jobId: job.id },
+      select: { id: true, createdAt: true },
+    });
+    if (!c)
+      throw new AppError("BAD_REQUEST", `cursor "${input.after}" is not an event of this job`, { field: "after" });
     where.OR = [{ createdAt: { gt: c.createdAt } }, { createdAt: c.createdAt, id: { gt: c.id } }];
   }
   const rows = await prisma.jobEvent.findMany({

@@ -13,7 +13,14 @@ export interface ListJobsInput {
 interface ListRow extends Omit<JobSummaryRow, "baseModel" | "datasets"> {
   baseModelId: string;
   baseModelName: string;
-  datasets: { datasetVersionId: string; datasetId: string; datasetName: string; version: number; format: string; weight: number }[];
+  datasets: {
+    datasetVersionId: string;
+    datasetId: string;
+    datasetName: string;
+    version: number;
+    format: string;
+    weight: number;
+  }[];
 }
 
 /**
@@ -26,8 +33,12 @@ interface ListRow extends Omit<JobSummaryRow, "baseModel" | "datasets"> {
 export async function listJobs(prisma: PrismaClient, teamId: string, input: ListJobsInput) {
   let after = Prisma.empty;
   if (input.cursor) {
-    const c = await prisma.fineTuneJob.findFirst({ where: { id: input.cursor, teamId }, select: { id: true, createdAt: true } });
-    if (!c) throw new AppError("BAD_REQUEST", `cursor "${input.cursor}" is not a job of this team`, { field: "cursor" });
+    const c = await prisma.fineTuneJob.findFirst({
+      where: { id: input.cursor, teamId },
+      select: { id: true, createdAt: true },
+    });
+    if (!c)
+      throw new AppError("BAD_REQUEST", `cursor "${input.cursor}" is not a job of this team`, { field: "cursor" });
     after = Prisma.sql`AND (j."createdAt", j.id) < (${c.createdAt}, ${c.id})`;
   }
   const state = input.state ? Prisma.sql`AND j.state = ${input.state}::"JobState"` : Prisma.empty;

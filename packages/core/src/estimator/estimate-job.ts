@@ -61,7 +61,10 @@ export const estimateJobInputSchema = z
     method: methodSchema,
     loraR: positiveInt.max(4096).default(16),
     /** Default: every linear layer of attention and MLP. */
-    loraTargetModules: z.array(z.enum(LORA_TARGET_MODULES)).min(1).default([...LORA_TARGET_MODULES]),
+    loraTargetModules: z
+      .array(z.enum(LORA_TARGET_MODULES))
+      .min(1)
+      .default([...LORA_TARGET_MODULES]),
     loraDropout: z.number().min(0).lt(1).default(0.05),
     /** PEFT keeps adapters in fp32 by default; the QLoRA reference code casts them to bf16. */
     adapterPrecision: z.enum(["fp32", "bf16"]).default("fp32"),
@@ -76,7 +79,9 @@ export const estimateJobInputSchema = z
     datasetTokens: z.number().int().min(0),
     epochs: z.number().gt(0).max(1000).default(1),
     maxSteps: positiveInt.nullable().optional(),
-    gpu: z.union([gpuPresetIdSchema, z.object({ tflops: z.number().gt(0), memoryBytes: z.number().gt(0).optional() })]).default("a100-80gb"),
+    gpu: z
+      .union([gpuPresetIdSchema, z.object({ tflops: z.number().gt(0), memoryBytes: z.number().gt(0).optional() })])
+      .default("a100-80gb"),
     /** Model FLOPs utilisation: the fraction of the GPU's peak that training sustains. */
     mfu: z.number().gt(0).max(1).default(DEFAULT_MFU),
   })
@@ -216,9 +221,7 @@ export function estimateJob(rawInput: EstimateJobInput): JobEstimate {
   const eagerPerSequence = input.attention === "eager" ? 2 * arch.numAttentionHeads * s * s : 0;
   const layerBytes = (layerPerToken * s * b + eagerPerSequence * b) * scale;
   const logits = s * b * arch.vocabSize * LOGIT_BYTES;
-  const activations = checkpointing
-    ? L * 2 * s * b * h * scale + layerBytes + logits
-    : L * layerBytes + logits;
+  const activations = checkpointing ? L * 2 * s * b * h * scale + layerBytes + logits : L * layerBytes + logits;
   const formula = `s·b·(16h + 4·h_kv + 8·f${isLora ? " + LoRA" : ""})${input.attention === "eager" ? " + 2·a·s²·b" : ""} bytes per layer`;
   const citation =
     'after Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models" (s·b·h·(34 + 5·a·s/h) for a GPT block), recounted for Llama blocks: RMSNorm inputs in fp32, SwiGLU MLP, grouped KV heads, no dropout';
@@ -257,7 +260,8 @@ export function estimateJob(rawInput: EstimateJobInput): JobEstimate {
   const matmulParams = linear + arch.vocabSize * h; // block linears + LM head (the embedding lookup is no matmul)
   const forwardPerToken = 2 * matmulParams + 2 * L * s * h;
   const passes = isLora ? 2 : 3;
-  const flopsPerToken = passes * forwardPerToken + (checkpointing ? forwardPerToken : 0) + (isLora ? 6 * trainableParameters : 0);
+  const flopsPerToken =
+    passes * forwardPerToken + (checkpointing ? forwardPerToken : 0) + (isLora ? 6 * trainableParameters : 0);
   const trainingFlops = flopsPerToken * tokensTotal;
   assumptions.push(
     `Training FLOPs ≈ 6 × parameters × tokens (forward 2, backward 4; Kaplan et al. 2020, with 2 × layers × sequence × hidden per token for attention scores), LoRA ≈ 4 × parameters × tokens (the frozen base needs no weight gradients) + 6 × adapter parameters × tokens; gradient checkpointing adds one more forward (+2 × parameters × tokens). This job: ${(flopsPerToken / 1e9).toFixed(1)} GFLOP per token.`,
@@ -275,7 +279,15 @@ export function estimateJob(rawInput: EstimateJobInput): JobEstimate {
   }
 
   return {
-    vramBytes: { weights, trainableParams, gradients, optimizerState, activations, overhead, total: tensors + overhead },
+    vramBytes: {
+      weights,
+      trainableParams,
+      gradients,
+      optimizerState,
+      activations,
+      overhead,
+      total: tensors + overhead,
+    },
     durationSeconds,
     tokensTotal,
     trainingFlops,
@@ -304,6 +316,13 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit += 1;
   }
-  const text = unit === 0 ? String(Math.round(value)) : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+  const text =
+    unit === 0
+      ? String(Math.round(value))
+      : value >= 100
+        ? value.toFixed(0)
+        : value >= 10
+          ? value.toFixed(1)
+          : value.toFixed(2);
   return `${sign}${text} ${UNITS[unit]}`;
 }

@@ -17,10 +17,10 @@ export const GPU_PRESETS = {
   "a100-80gb": { label: "NVIDIA A100 80GB", tflops: 312, memoryBytes: 80 * GIB },
   "h100-sxm": { label: "NVIDIA H100 SXM 80GB", tflops: 989, memoryBytes: 80 * GIB },
   "h100-pcie": { label: "NVIDIA H100 PCIe 80GB", tflops: 756, memoryBytes: 80 * GIB },
-  "h200": { label: "NVIDIA H200 141GB", tflops: 989, memoryBytes: 141 * GIB },
-  "l4": { label: "NVIDIA L4 24GB", tflops: 121, memoryBytes: 24 * GIB },
-  "l40s": { label: "NVIDIA L40S 48GB", tflops: 362, memoryBytes: 48 * GIB },
-  "a6000": { label: "NVIDIA RTX A6000 48GB", tflops: 155, memoryBytes: 48 * GIB },
+  h200: { label: "NVIDIA H200 141GB", tflops: 989, memoryBytes: 141 * GIB },
+  l4: { label: "NVIDIA L4 24GB", tflops: 121, memoryBytes: 24 * GIB },
+  l40s: { label: "NVIDIA L40S 48GB", tflops: 362, memoryBytes: 48 * GIB },
+  a6000: { label: "NVIDIA RTX A6000 48GB", tflops: 155, memoryBytes: 48 * GIB },
   // GeForce: 165 TFLOPS with FP32 accumulation, which is what PyTorch's BF16 matmuls use.
   "rtx-4090": { label: "NVIDIA GeForce RTX 4090 24GB", tflops: 165, memoryBytes: 24 * GIB },
 } as const satisfies Record<string, GpuSpec & { label: string }>;

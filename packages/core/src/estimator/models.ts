@@ -24,26 +24,115 @@ export type ModelSpec = { parameters: number } & Partial<Omit<ModelArchitecture,
 
 export const MODEL_PRESETS = {
   // meta-llama/Meta-Llama-3-8B config.json
-  "llama-3-8b": { parameters: 8_030_261_248, hiddenSize: 4096, numLayers: 32, numAttentionHeads: 32, numKeyValueHeads: 8, vocabSize: 128_256, intermediateSize: 14_336, tieWordEmbeddings: false },
+  "llama-3-8b": {
+    parameters: 8_030_261_248,
+    hiddenSize: 4096,
+    numLayers: 32,
+    numAttentionHeads: 32,
+    numKeyValueHeads: 8,
+    vocabSize: 128_256,
+    intermediateSize: 14_336,
+    tieWordEmbeddings: false,
+  },
   // meta-llama/Llama-2-7b-hf, -13b-hf, -70b-hf config.json
-  "llama-2-7b": { parameters: 6_738_415_616, hiddenSize: 4096, numLayers: 32, numAttentionHeads: 32, numKeyValueHeads: 32, vocabSize: 32_000, intermediateSize: 11_008, tieWordEmbeddings: false },
-  "llama-2-13b": { parameters: 13_015_864_320, hiddenSize: 5120, numLayers: 40, numAttentionHeads: 40, numKeyValueHeads: 40, vocabSize: 32_000, intermediateSize: 13_824, tieWordEmbeddings: false },
-  "llama-2-70b": { parameters: 68_976_648_192, hiddenSize: 8192, numLayers: 80, numAttentionHeads: 64, numKeyValueHeads: 8, vocabSize: 32_000, intermediateSize: 28_672, tieWordEmbeddings: false },
+  "llama-2-7b": {
+    parameters: 6_738_415_616,
+    hiddenSize: 4096,
+    numLayers: 32,
+    numAttentionHeads: 32,
+    numKeyValueHeads: 32,
+    vocabSize: 32_000,
+    intermediateSize: 11_008,
+    tieWordEmbeddings: false,
+  },
+  "llama-2-13b": {
+    parameters: 13_015_864_320,
+    hiddenSize: 5120,
+    numLayers: 40,
+    numAttentionHeads: 40,
+    numKeyValueHeads: 40,
+    vocabSize: 32_000,
+    intermediateSize: 13_824,
+    tieWordEmbeddings: false,
+  },
+  "llama-2-70b": {
+    parameters: 68_976_648_192,
+    hiddenSize: 8192,
+    numLayers: 80,
+    numAttentionHeads: 64,
+    numKeyValueHeads: 8,
+    vocabSize: 32_000,
+    intermediateSize: 28_672,
+    tieWordEmbeddings: false,
+  },
   // mistralai/Mistral-7B-v0.1 config.json
-  "mistral-7b": { parameters: 7_241_732_096, hiddenSize: 4096, numLayers: 32, numAttentionHeads: 32, numKeyValueHeads: 8, vocabSize: 32_000, intermediateSize: 14_336, tieWordEmbeddings: false },
+  "mistral-7b": {
+    parameters: 7_241_732_096,
+    hiddenSize: 4096,
+    numLayers: 32,
+    numAttentionHeads: 32,
+    numKeyValueHeads: 8,
+    vocabSize: 32_000,
+    intermediateSize: 14_336,
+    tieWordEmbeddings: false,
+  },
   // Qwen/Qwen2.5-0.5B, -1.5B, -7B config.json (q/k/v projections carry biases)
-  "qwen2.5-0.5b": { parameters: 494_032_768, hiddenSize: 896, numLayers: 24, numAttentionHeads: 14, numKeyValueHeads: 2, vocabSize: 151_936, intermediateSize: 4864, tieWordEmbeddings: true },
-  "qwen2.5-1.5b": { parameters: 1_543_714_304, hiddenSize: 1536, numLayers: 28, numAttentionHeads: 12, numKeyValueHeads: 2, vocabSize: 151_936, intermediateSize: 8960, tieWordEmbeddings: true },
-  "qwen2.5-7b": { parameters: 7_615_616_512, hiddenSize: 3584, numLayers: 28, numAttentionHeads: 28, numKeyValueHeads: 4, vocabSize: 152_064, intermediateSize: 18_944, tieWordEmbeddings: false },
+  "qwen2.5-0.5b": {
+    parameters: 494_032_768,
+    hiddenSize: 896,
+    numLayers: 24,
+    numAttentionHeads: 14,
+    numKeyValueHeads: 2,
+    vocabSize: 151_936,
+    intermediateSize: 4864,
+    tieWordEmbeddings: true,
+  },
+  "qwen2.5-1.5b": {
+    parameters: 1_543_714_304,
+    hiddenSize: 1536,
+    numLayers: 28,
+    numAttentionHeads: 12,
+    numKeyValueHeads: 2,
+    vocabSize: 151_936,
+    intermediateSize: 8960,
+    tieWordEmbeddings: true,
+  },
+  "qwen2.5-7b": {
+    parameters: 7_615_616_512,
+    hiddenSize: 3584,
+    numLayers: 28,
+    numAttentionHeads: 28,
+    numKeyValueHeads: 4,
+    vocabSize: 152_064,
+    intermediateSize: 18_944,
+    tieWordEmbeddings: false,
+  },
   // microsoft/Phi-3-mini-4k-instruct config.json (fused qkv_proj and gate_up_proj, counted here as separate modules)
-  "phi-3-mini": { parameters: 3_821_079_552, hiddenSize: 3072, numLayers: 32, numAttentionHeads: 32, numKeyValueHeads: 32, vocabSize: 32_064, intermediateSize: 8192, tieWordEmbeddings: false },
+  "phi-3-mini": {
+    parameters: 3_821_079_552,
+    hiddenSize: 3072,
+    numLayers: 32,
+    numAttentionHeads: 32,
+    numKeyValueHeads: 32,
+    vocabSize: 32_064,
+    intermediateSize: 8192,
+    tieWordEmbeddings: false,
+  },
 } as const satisfies Record<string, ModelArchitecture>;
 
 export type ModelPresetId = keyof typeof MODEL_PRESETS;
 export const MODEL_PRESET_IDS = Object.keys(MODEL_PRESETS) as ModelPresetId[];
 
 /** The linear layers of one block that LoRA can adapt (PEFT's names for Llama-family models). */
-export const LORA_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
+export const LORA_TARGET_MODULES = [
+  "q_proj",
+  "k_proj",
+  "v_proj",
+  "o_proj",
+  "gate_proj",
+  "up_proj",
+  "down_proj",
+] as const;
 export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
 
 /** [in_features, out_features] of each linear layer in one block. */
@@ -116,7 +205,16 @@ export function deriveArchitecture(spec: ModelSpec): { architecture: ModelArchit
     numLayers = Math.max(1, Math.round((n - embeddings) / perLayer));
   }
   return {
-    architecture: { parameters: n, hiddenSize, numLayers, numAttentionHeads, numKeyValueHeads, vocabSize, intermediateSize, tieWordEmbeddings },
+    architecture: {
+      parameters: n,
+      hiddenSize,
+      numLayers,
+      numAttentionHeads,
+      numKeyValueHeads,
+      vocabSize,
+      intermediateSize,
+      tieWordEmbeddings,
+    },
     derived,
   };
 }

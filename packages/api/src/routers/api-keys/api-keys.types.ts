@@ -16,7 +16,13 @@ export const apiKeyOutput = z.object({
 });
 
 export const createApiKeyMeta = {
-  openapi: { method: "POST", path: "/api-keys", tags: ["API keys"], summary: "Create an API key; the key is shown in this answer only", protect: true },
+  openapi: {
+    method: "POST",
+    path: "/api-keys",
+    tags: ["API keys"],
+    summary: "Create an API key; the key is shown in this answer only",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const createApiKeyInput = z.object({
   name: z.string().trim().min(1).max(80),
@@ -26,12 +32,24 @@ export const createApiKeyInput = z.object({
 export const createApiKeyOutput = apiKeyOutput.extend({ key: z.string() });
 
 export const listApiKeysMeta = {
-  openapi: { method: "GET", path: "/api-keys", tags: ["API keys"], summary: "API keys of the team (never the key itself)", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/api-keys",
+    tags: ["API keys"],
+    summary: "API keys of the team (never the key itself)",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const listApiKeysInput = z.void();
 export const listApiKeysOutput = z.array(apiKeyOutput);
 
 export const revokeApiKeyMeta = {
-  openapi: { method: "POST", path: "/api-keys/{id}/revoke", tags: ["API keys"], summary: "Revoke an API key", protect: true },
+  openapi: {
+    method: "POST",
+    path: "/api-keys/{id}/revoke",
+    tags: ["API keys"],
+    summary: "Revoke an API key",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const revokeApiKeyInput = z.object({ id: z.string().min(1) });

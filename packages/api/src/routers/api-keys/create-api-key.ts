@@ -7,5 +7,9 @@ export const createApiKeyRoute = teamWriteProcedure
   .input(createApiKeyInput)
   .output(createApiKeyOutput)
   .mutation(({ ctx, input }) =>
-    createApiKey(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId, role: ctx.team.role, isAdmin: ctx.caller.isAdmin }, input),
+    createApiKey(
+      ctx.prisma,
+      { teamId: ctx.team.id, userId: ctx.caller.userId, role: ctx.team.role, isAdmin: ctx.caller.isAdmin },
+      input,
+    ),
   );

@@ -7,5 +7,9 @@ export const revokeApiKeyRoute = teamWriteProcedure
   .input(revokeApiKeyInput)
   .output(apiKeyOutput)
   .mutation(({ ctx, input }) =>
-    revokeApiKey(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId, role: ctx.team.role, isAdmin: ctx.caller.isAdmin }, input.id),
+    revokeApiKey(
+      ctx.prisma,
+      { teamId: ctx.team.id, userId: ctx.caller.userId, role: ctx.team.role, isAdmin: ctx.caller.isAdmin },
+      input.id,
+    ),
   );

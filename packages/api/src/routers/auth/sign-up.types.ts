@@ -2,7 +2,12 @@ import type { OpenApiMeta } from "trpc-to-openapi";
 import { z } from "zod";
 
 export const signUpMeta = {
-  openapi: { method: "POST", path: "/auth/sign-up", tags: ["Auth"], summary: "Create an account with email and password" },
+  openapi: {
+    method: "POST",
+    path: "/auth/sign-up",
+    tags: ["Auth"],
+    summary: "Create an account with email and password",
+  },
 } satisfies OpenApiMeta;
 
 // Lengths are checked by the domain function so the error names the field whichever way it is called.

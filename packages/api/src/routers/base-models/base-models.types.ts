@@ -20,18 +20,36 @@ export const baseModelOutput = z.object({
 });
 
 export const listBaseModelsMeta = {
-  openapi: { method: "GET", path: "/base-models", tags: ["Base models"], summary: "Base models of the team and of the instance, with lineage", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/base-models",
+    tags: ["Base models"],
+    summary: "Base models of the team and of the instance, with lineage",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const listBaseModelsInput = z.void();
 export const listBaseModelsOutput = z.array(baseModelOutput);
 
 export const getBaseModelMeta = {
-  openapi: { method: "GET", path: "/base-models/{id}", tags: ["Base models"], summary: "One base model", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/base-models/{id}",
+    tags: ["Base models"],
+    summary: "One base model",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const getBaseModelInput = z.object({ id: z.string().min(1) });
 
 export const registerBaseModelMeta = {
-  openapi: { method: "POST", path: "/base-models", tags: ["Base models"], summary: "Register a Hugging Face id or a local directory as a base model", protect: true },
+  openapi: {
+    method: "POST",
+    path: "/base-models",
+    tags: ["Base models"],
+    summary: "Register a Hugging Face id or a local directory as a base model",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const registerBaseModelInput = z.object({
   name: z.string().trim().min(1).max(120),

@@ -6,4 +6,6 @@ export const registerBaseModelRoute = teamWriteProcedure
   .meta(registerBaseModelMeta)
   .input(registerBaseModelInput)
   .output(baseModelOutput)
-  .mutation(({ ctx, input }) => registerBaseModel(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId }, input));
+  .mutation(({ ctx, input }) =>
+    registerBaseModel(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId }, input),
+  );

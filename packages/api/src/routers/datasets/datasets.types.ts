@@ -24,7 +24,13 @@ const profile = z.record(z.string(), z.unknown());
 const idInput = z.object({ id: z.string().min(1) });
 
 export const listDatasetsMeta = {
-  openapi: { method: "GET", path: "/datasets", tags: ["Datasets"], summary: "Datasets of the team with their latest version", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/datasets",
+    tags: ["Datasets"],
+    summary: "Datasets of the team with their latest version",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const listDatasetsInput = z.void();
 export const listDatasetsOutput = z.array(
@@ -32,7 +38,13 @@ export const listDatasetsOutput = z.array(
 );
 
 export const getDatasetMeta = {
-  openapi: { method: "GET", path: "/datasets/{id}", tags: ["Datasets"], summary: "A dataset with all its versions and the latest profile", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/datasets/{id}",
+    tags: ["Datasets"],
+    summary: "A dataset with all its versions and the latest profile",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const getDatasetInput = idInput;
 export const getDatasetOutput = datasetBase.extend({
@@ -41,7 +53,13 @@ export const getDatasetOutput = datasetBase.extend({
 });
 
 export const getDatasetVersionMeta = {
-  openapi: { method: "GET", path: "/dataset-versions/{id}", tags: ["Datasets"], summary: "A dataset version with its profile and sample rows", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/dataset-versions/{id}",
+    tags: ["Datasets"],
+    summary: "A dataset version with its profile and sample rows",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const getDatasetVersionInput = idInput;
 export const getDatasetVersionOutput = datasetVersionSummaryOutput.extend({
@@ -51,7 +69,13 @@ export const getDatasetVersionOutput = datasetVersionSummaryOutput.extend({
 });
 
 export const deleteDatasetMeta = {
-  openapi: { method: "DELETE", path: "/datasets/{id}", tags: ["Datasets"], summary: "Delete a dataset (refused while a running job uses it)", protect: true },
+  openapi: {
+    method: "DELETE",
+    path: "/datasets/{id}",
+    tags: ["Datasets"],
+    summary: "Delete a dataset (refused while a running job uses it)",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const deleteDatasetInput = idInput;
 export const deleteDatasetOutput = z.object({ id: z.string(), deletedVersions: z.number().int() });

@@ -2,7 +2,12 @@ import type { OpenApiMeta } from "trpc-to-openapi";
 import { z } from "zod";
 
 export const checkHealthMeta = {
-  openapi: { method: "GET", path: "/health", tags: ["Health"], summary: "Liveness of the API process (no database access)" },
+  openapi: {
+    method: "GET",
+    path: "/health",
+    tags: ["Health"],
+    summary: "Liveness of the API process (no database access)",
+  },
 } satisfies OpenApiMeta;
 export const checkHealthInput = z.void();
 export const checkHealthOutput = z.object({ ok: z.literal(true), time: z.date() });

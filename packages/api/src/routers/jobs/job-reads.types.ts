@@ -4,7 +4,13 @@ import { jobIdInput, jobStateSchema, jobSummaryOutput } from "./job.types";
 
 // ── list
 export const listJobsMeta = {
-  openapi: { method: "GET", path: "/jobs", tags: ["Jobs"], summary: "Jobs of the team, newest first (cursor pagination)", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/jobs",
+    tags: ["Jobs"],
+    summary: "Jobs of the team, newest first (cursor pagination)",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const listJobsInput = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -24,7 +30,13 @@ const artifactOutput = z.object({
   createdAt: z.date(),
 });
 export const getJobMeta = {
-  openapi: { method: "GET", path: "/jobs/{id}", tags: ["Jobs"], summary: "A job with datasets, base model, artifacts, checkpoints and state timeline", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/jobs/{id}",
+    tags: ["Jobs"],
+    summary: "A job with datasets, base model, artifacts, checkpoints and state timeline",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const getJobInput = jobIdInput;
 export const getJobOutput = jobSummaryOutput.extend({
@@ -45,7 +57,9 @@ export const getJobOutput = jobSummaryOutput.extend({
   updatedAt: z.date(),
   summary: z.record(z.string(), z.unknown()).nullable(),
   artifacts: z.array(artifactOutput),
-  checkpoints: z.array(z.object({ id: z.string(), step: z.number().int(), key: z.string(), bytes: z.number(), createdAt: z.date() })),
+  checkpoints: z.array(
+    z.object({ id: z.string(), step: z.number().int(), key: z.string(), bytes: z.number(), createdAt: z.date() }),
+  ),
   timeline: z.array(
     z.object({
       state: jobStateSchema.nullable(),
@@ -58,7 +72,13 @@ export const getJobOutput = jobSummaryOutput.extend({
 
 // ── events
 export const listJobEventsMeta = {
-  openapi: { method: "GET", path: "/jobs/{id}/events", tags: ["Jobs"], summary: "The job's log, oldest first; poll with after=<cursor> to tail", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/jobs/{id}/events",
+    tags: ["Jobs"],
+    summary: "The job's log, oldest first; poll with after=<cursor> to tail",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const listJobEventsInput = z.object({
   id: z.string().min(1),
@@ -83,24 +103,50 @@ export const listJobEventsOutput = z.object({
 
 // ── metrics
 export const getJobMetricsMeta = {
-  openapi: { method: "GET", path: "/jobs/{id}/metrics", tags: ["Jobs"], summary: "Metric series of a job (train_loss, val_loss…), optionally after a step", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/jobs/{id}/metrics",
+    tags: ["Jobs"],
+    summary: "Metric series of a job (train_loss, val_loss…), optionally after a step",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
-export const getJobMetricsInput = z.object({ id: z.string().min(1), sinceStep: z.coerce.number().int().min(0).optional() });
+export const getJobMetricsInput = z.object({
+  id: z.string().min(1),
+  sinceStep: z.coerce.number().int().min(0).optional(),
+});
 export const getJobMetricsOutput = z.object({
-  series: z.array(z.object({ name: z.string(), points: z.array(z.object({ step: z.number().int(), epoch: z.number(), value: z.number() })) })),
+  series: z.array(
+    z.object({
+      name: z.string(),
+      points: z.array(z.object({ step: z.number().int(), epoch: z.number(), value: z.number() })),
+    }),
+  ),
   lastStep: z.number().int().nullable(),
 });
 
 // ── artifacts
 export const listJobArtifactsMeta = {
-  openapi: { method: "GET", path: "/jobs/{id}/artifacts", tags: ["Jobs"], summary: "Files a job produced, with size and sha256", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/jobs/{id}/artifacts",
+    tags: ["Jobs"],
+    summary: "Files a job produced, with size and sha256",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const listJobArtifactsInput = jobIdInput;
 export const listJobArtifactsOutput = z.array(artifactOutput);
 
 // ── cancel
 export const cancelJobMeta = {
-  openapi: { method: "POST", path: "/jobs/{id}/cancel", tags: ["Jobs"], summary: "Cancel a job that has not finished", protect: true },
+  openapi: {
+    method: "POST",
+    path: "/jobs/{id}/cancel",
+    tags: ["Jobs"],
+    summary: "Cancel a job that has not finished",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const cancelJobInput = jobIdInput;
 export const cancelJobOutput = jobSummaryOutput;

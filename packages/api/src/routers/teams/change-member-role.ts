@@ -6,4 +6,6 @@ export const changeMemberRoleRoute = teamOwnerProcedure
   .meta(changeMemberRoleMeta)
   .input(changeMemberRoleInput)
   .output(memberOutput)
-  .mutation(({ ctx, input }) => changeMemberRole(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId }, input));
+  .mutation(({ ctx, input }) =>
+    changeMemberRole(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId }, input),
+  );

@@ -2,7 +2,13 @@ import type { OpenApiMeta } from "trpc-to-openapi";
 import { z } from "zod";
 
 export const createTeamMeta = {
-  openapi: { method: "POST", path: "/teams", tags: ["Teams"], summary: "Create a team; the caller becomes its owner", protect: true },
+  openapi: {
+    method: "POST",
+    path: "/teams",
+    tags: ["Teams"],
+    summary: "Create a team; the caller becomes its owner",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 
 export const createTeamInput = z.object({ name: z.string().trim().min(1).max(80) });

@@ -6,4 +6,6 @@ export const removeMemberRoute = teamOwnerProcedure
   .meta(removeMemberMeta)
   .input(removeMemberInput)
   .output(memberOutput)
-  .mutation(({ ctx, input }) => removeTeamMember(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId }, input));
+  .mutation(({ ctx, input }) =>
+    removeTeamMember(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId }, input),
+  );

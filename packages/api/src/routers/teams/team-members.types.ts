@@ -11,7 +11,13 @@ export const memberOutput = z.object({
 });
 
 export const getCurrentTeamMeta = {
-  openapi: { method: "GET", path: "/team", tags: ["Teams"], summary: "The team of this request (API key's team or x-whetstone-team)", protect: true },
+  openapi: {
+    method: "GET",
+    path: "/team",
+    tags: ["Teams"],
+    summary: "The team of this request (API key's team or x-whetstone-team)",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const getCurrentTeamInput = z.void();
 export const getCurrentTeamOutput = z.object({
@@ -30,16 +36,34 @@ export const listMembersInput = z.void();
 export const listMembersOutput = z.array(memberOutput);
 
 export const addMemberMeta = {
-  openapi: { method: "POST", path: "/team/members", tags: ["Teams"], summary: "Add a user by email (owners only)", protect: true },
+  openapi: {
+    method: "POST",
+    path: "/team/members",
+    tags: ["Teams"],
+    summary: "Add a user by email (owners only)",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const addMemberInput = z.object({ email: z.string().min(3).max(320), role: roleSchema.default("member") });
 
 export const changeMemberRoleMeta = {
-  openapi: { method: "PATCH", path: "/team/members/{userId}", tags: ["Teams"], summary: "Change a member's role (owners only)", protect: true },
+  openapi: {
+    method: "PATCH",
+    path: "/team/members/{userId}",
+    tags: ["Teams"],
+    summary: "Change a member's role (owners only)",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const changeMemberRoleInput = z.object({ userId: z.string().min(1), role: roleSchema });
 
 export const removeMemberMeta = {
-  openapi: { method: "DELETE", path: "/team/members/{userId}", tags: ["Teams"], summary: "Remove a member (owners only; never the last owner)", protect: true },
+  openapi: {
+    method: "DELETE",
+    path: "/team/members/{userId}",
+    tags: ["Teams"],
+    summary: "Remove a member (owners only; never the last owner)",
+    protect: true,
+  },
 } satisfies OpenApiMeta;
 export const removeMemberInput = z.object({ userId: z.string().min(1) });
