@@ -3,7 +3,7 @@ import { AppError, notFound } from "../errors";
 import { promotePendingJobs } from "../scheduling/promote-pending-jobs";
 import { ADMITTED_STATES, usageMonth } from "../scheduling/quota";
 import type { ApiDeps } from "../trpc";
-import { recordAudit } from "./record-audit";
+import { audit } from "../audit/audit";
 
 export async function listQuotas(prisma: ApiDeps["prisma"], now = new Date()) {
   const month = usageMonth(now);
@@ -60,7 +60,7 @@ export async function setQuota(
   };
   const quota = await prisma.$transaction(async (tx) => {
     const q = await tx.teamQuota.upsert({ where: { teamId }, create: { teamId, ...input }, update: input });
-    await recordAudit(tx, {
+    await audit(tx, {
       action: "quota.set",
       actorUserId,
       teamId,

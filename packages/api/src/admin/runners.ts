@@ -9,7 +9,7 @@ import type { RunnerState } from "@whetstone/db";
 import { runnerControlKey } from "@whetstone/queue";
 import { notFound } from "../errors";
 import type { ApiDeps } from "../trpc";
-import { recordAudit } from "./record-audit";
+import { audit } from "../audit/audit";
 
 export async function listRunners(prisma: ApiDeps["prisma"], now = new Date()) {
   const runners = await prisma.runner.findMany({ orderBy: { name: "asc" } });
@@ -75,7 +75,7 @@ export async function controlRunner(
 
   const updated = await prisma.$transaction(async (tx) => {
     const r = await tx.runner.update({ where: { name }, data: { state } });
-    await recordAudit(tx, {
+    await audit(tx, {
       action: AUDIT_ACTION[control],
       actorUserId,
       teamId: null,

@@ -1,14 +1,22 @@
 import type { Prisma, PrismaClient } from "@whetstone/db";
 
-export type AuditAction =
-  | "api_key.created"
-  | "api_key.revoked"
-  | "member.added"
-  | "member.removed"
-  | "member.role_changed"
-  | "job.cancelled"
-  | "dataset.deleted"
-  | "base_model.registered";
+/** Every action the audit log records; the admin console filters by them. */
+export const AUDIT_ACTIONS = [
+  "api_key.created",
+  "api_key.revoked",
+  "member.added",
+  "member.removed",
+  "member.role_changed",
+  "job.cancelled",
+  "dataset.deleted",
+  "base_model.registered",
+  "runner.drained",
+  "runner.disabled",
+  "runner.enabled",
+  "quota.set",
+  "quota.refused",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
   action: AuditAction;

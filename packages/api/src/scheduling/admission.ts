@@ -8,7 +8,7 @@
  */
 import type { Prisma, PrismaClient } from "@whetstone/db";
 import { AppError } from "../errors";
-import { recordAudit } from "../admin/record-audit";
+import { audit } from "../audit/audit";
 import {
   ADMISSION_TX_OPTIONS,
   concurrencyReason,
@@ -70,7 +70,7 @@ export async function admitJob<T>(
     }, ADMISSION_TX_OPTIONS);
   } catch (err) {
     if (!(err instanceof MonthlyQuotaRefusal)) throw err;
-    await recordAudit(prisma, {
+    await audit(prisma, {
       action: "quota.refused",
       actorUserId: actor.userId,
       teamId: actor.teamId,

@@ -2,7 +2,6 @@
 import { JOB_STATES } from "@whetstone/core";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { z } from "zod";
-import { ADMIN_AUDIT_ACTIONS } from "../../admin/record-audit";
 import { teamUsageOutput } from "../usage/usage.types";
 
 const tags = ["Admin"];
@@ -164,5 +163,3 @@ export const listAuditLogOutput = z.object({
   ),
   nextCursor: z.string().nullable(),
 });
-/** Actions written by the GPU-sharing side; the rest come from src/audit/audit.ts. */
-export const KNOWN_ADMIN_ACTIONS = ADMIN_AUDIT_ACTIONS;
