@@ -3,8 +3,9 @@
  *
  * Within a team: priority (higher first), then oldest first. Across teams: round robin, where a team's k-th waiting
  * job stands in round `running + k` (`running` = the team's jobs already on a GPU), so free GPUs go to the teams
- * that hold the fewest; within a round, the older job first. A team that submits 100 jobs gets one per round like a
- * team that submits 1.
+ * that hold the fewest; within a round, the team with fewer jobs waiting goes first (max-min fairness: the lighter
+ * demand is served before the heavier one), then the older job. A team that submits 100 jobs gets one per round like
+ * a team that submits 1, and the team that submits 2 has both started within the first three turns.
  */
 export interface WaitingJob {
   id: string;
@@ -23,17 +24,20 @@ export function fairOrder<T extends WaitingJob>(
     if (list) list.push(j);
     else byTeam.set(j.teamId, [j]);
   }
-  const ranked: { job: T; round: number }[] = [];
+  const ranked: { job: T; round: number; waiting: number }[] = [];
   for (const [teamId, list] of byTeam) {
     list.sort(
       (a, b) => b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
     );
     const running = runningByTeam.get(teamId) ?? 0;
-    list.forEach((job, k) => ranked.push({ job, round: running + k + 1 }));
+    list.forEach((job, k) => ranked.push({ job, round: running + k + 1, waiting: list.length }));
   }
   ranked.sort(
     (a, b) =>
-      a.round - b.round || a.job.createdAt.getTime() - b.job.createdAt.getTime() || a.job.id.localeCompare(b.job.id),
+      a.round - b.round ||
+      a.waiting - b.waiting ||
+      a.job.createdAt.getTime() - b.job.createdAt.getTime() ||
+      a.job.id.localeCompare(b.job.id),
   );
   return ranked.map((r) => r.job);
 }
