@@ -45,6 +45,15 @@ export function JobsTable({ team, jobs }: { team: string; jobs: Job[] }) {
               </TD>
               <TD>
                 <StateBadge state={j.state} cancelling={j.cancelling} />
+                {j.state === "pending_quota" && j.pendingReason && (
+                  <div
+                    className="mt-1 max-w-[14rem] text-xs leading-snug text-amber-700"
+                    title={j.pendingReason}
+                    data-testid="pending-reason"
+                  >
+                    {j.pendingReason}
+                  </div>
+                )}
               </TD>
               <TD>
                 {j.state === "running" || j.state === "succeeded" ? (

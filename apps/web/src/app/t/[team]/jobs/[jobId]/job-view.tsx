@@ -117,8 +117,9 @@ export function JobView({ team, jobId }: { team: string; jobId: string }) {
         </Alert>
       )}
       {j?.state === "pending_quota" && j.pendingReason && (
-        <Alert tone="amber" className="mt-4" title="Waiting for GPU quota">
-          {j.pendingReason}
+        <Alert tone="amber" className="mt-4" title="Waiting for GPU quota" testId="pending-reason">
+          {j.pendingReason}. It starts by itself when the team has a free GPU — when one of its jobs ends or an admin
+          raises the quota.
         </Alert>
       )}
       {cancel.error && (

@@ -42,6 +42,7 @@ import {
 } from "@/components/ui";
 import { formatCompact, formatNumber } from "@/lib/format";
 import { errorInfo, useTRPC, type RouterOutputs } from "@/lib/trpc";
+import { JobEstimate } from "./job-estimate";
 
 type DatasetItem = RouterOutputs["datasets"]["list"][number];
 type BaseModel = RouterOutputs["baseModels"]["list"][number];
@@ -524,6 +525,7 @@ export function NewJobForm({ team }: { team: string }) {
               </Button>
             </CardBody>
           </Card>
+          <JobEstimate spec={spec()} />
         </div>
       </div>
     </form>
