@@ -64,7 +64,7 @@ describe("worker", () => {
     try {
       await addEvent(redis, names.stream, ev.metric(running.id, 7, { train_loss: 0.5 }));
       await waitFor(async () => (await db.prisma.metricPoint.count({ where: { jobId: running.id } })) === 1);
-      await waitFor(async () => (await queue.getJobState(lost.id)) === "waiting");
+      await waitFor(async () => ["waiting", "prioritized"].includes(await queue.getJobState(lost.id)));
     } finally {
       await Promise.all([worker.close(), worker.close()]);
       await worker.close();

@@ -25,6 +25,9 @@ export const TRAINING_JOB_OPTIONS = Object.freeze({
   backoff: { type: "exponential", delay: 30_000 },
   removeOnComplete: { age: 7 * 24 * 3600 },
   removeOnFail: { age: 30 * 24 * 3600 },
+  // Last in line until the fair-order rebalance gives the job its place (an unprioritized BullMQ job would be
+  // taken before every prioritized one). BullMQ's largest priority; see scheduling/rebalance-queue.ts.
+  priority: 2_097_151,
 } satisfies JobsOptions);
 
 /** Longest lineage followed (artifact of an artifact of …) before giving up: guards against a cycle. */

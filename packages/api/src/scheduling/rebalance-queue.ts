@@ -6,10 +6,11 @@
  */
 import type { Job } from "bullmq";
 import type { ApiDeps } from "../trpc";
+import { TRAINING_JOB_OPTIONS } from "../jobs/enqueue-training-job";
 import { fairOrder } from "./fair-order";
 
-/** BullMQ's largest priority (2^21 − 1); 0 would mean "before every prioritized job". */
-export const MAX_BULL_PRIORITY = 2_097_151;
+/** BullMQ's largest priority (2^21 − 1); 0 would mean "before every prioritized job". New jobs are added with it. */
+export const MAX_BULL_PRIORITY = TRAINING_JOB_OPTIONS.priority;
 
 export interface RebalanceReport {
   waiting: number;
