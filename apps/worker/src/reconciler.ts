@@ -39,10 +39,12 @@ export interface ReconcileReport {
   requeued: string[];
 }
 
+/** Waits `ms` or until aborted; the abort listener is removed when the timer fires (one per pass would pile up). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = () => (clearTimeout(t), resolve());
+    const t = setTimeout(() => (signal.removeEventListener("abort", onAbort), resolve()), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 
 export class Reconciler {
