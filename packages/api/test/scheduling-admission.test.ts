@@ -114,6 +114,20 @@ describe("admission", () => {
     expect(await promotePendingJobs(env.deps, s.team.id)).toEqual([high.id]);
   });
 
+  it("cancelling a queued job that no runner took starts the next pending job at once", async () => {
+    const prisma = env.db.prisma;
+    const s = await seedSubmitter();
+    await prisma.teamQuota.create({ data: { teamId: s.team.id, maxConcurrentGpus: 1 } });
+    const first = await s.caller.jobs.create(s.spec());
+    const waiting = await s.caller.jobs.create(s.spec());
+    expect([first.state, waiting.state]).toEqual(["queued", "pending_quota"]);
+    await s.caller.jobs.cancel({ id: first.id });
+    const after = await prisma.fineTuneJob.findUniqueOrThrow({ where: { id: waiting.id } });
+    expect(after.state).toBe("queued");
+    expect(after.pendingReason).toBeNull();
+    expect(await env.deps.trainingQueue.getJob(waiting.id)).toBeTruthy();
+  });
+
   it("refuses a submission when the month's GPU-hours are spent, with the numbers, and audits it", async () => {
     const prisma = env.db.prisma;
     const s = await seedSubmitter();

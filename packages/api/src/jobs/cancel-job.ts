@@ -2,6 +2,7 @@ import type { JobState } from "@whetstone/core";
 import { cancelKey } from "@whetstone/queue";
 import { audit } from "../audit/audit";
 import { AppError, notFound } from "../errors";
+import { promotePendingJobs } from "../scheduling/promote-pending-jobs";
 import type { ApiDeps } from "../trpc";
 import { stateEventMessage } from "./job-events";
 
@@ -92,5 +93,7 @@ export async function cancelJob(
     targetId: job.id,
     details: { fromState: state, immediate: !taken },
   });
+  // A cancelled queued job frees its place in the team's quota now; a waiting job may take it.
+  if (!taken) await promotePendingJobs(deps, actor.teamId);
   return { id: job.id };
 }

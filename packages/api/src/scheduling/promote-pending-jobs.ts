@@ -1,7 +1,7 @@
 /**
  * Starts a team's `pending_quota` jobs when its quota has room again: called by the worker when one of the team's
- * jobs reaches a final state, after an admin changes the quota, and by the worker's periodic sweep (which also
- * catches jobs cancelled through the API). Runs under the team's admission lock, so it can never admit more than the
+ * jobs reaches a final state, when a job is cancelled before a runner took it, after an admin changes the quota, and
+ * by the worker's periodic sweep. Runs under the team's admission lock, so it can never admit more than the
  * quota, whatever runs beside it. Pending jobs start in the team's own order: priority, then oldest first.
  */
 import { stateEventMessage } from "../jobs/job-events";
