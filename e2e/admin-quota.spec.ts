@@ -66,7 +66,7 @@ test("a team over its GPU quota waits in pending_quota with the reason; raising 
     await expect(admin.getByTestId(`quota-${team}`)).toContainText("0 running");
 
     // Two submissions: both wait, and say why.
-    const tiny = { epochs: 1, batchSize: 4, maxSeqLength: 64, advanced: { maxSteps: 3, evalEverySteps: 3 } };
+    const tiny = { epochs: 1, batchSize: 4, maxSeqLength: 128, advanced: { maxSteps: 3, evalEverySteps: 3 } };
     await member.getByTestId("train-on-dataset").click();
     const first = await fillAndStartJob(member, { name: "waits-first", ...tiny });
     await expect(member.getByTestId("job-state").first()).toHaveAttribute("data-state", "pending_quota");
@@ -117,18 +117,20 @@ test("a team over its GPU quota waits in pending_quota with the reason; raising 
     await admin.goto("/admin/audit");
     await expect(admin.getByTestId("audit-table")).toContainText("quota.set");
     await shot(admin, "33-admin-audit");
-    await admin.goto("/admin/runners");
-    await expect(admin.getByTestId("runners-table")).toContainText("e2e-runner", { timeout: 30_000 });
-    await shot(admin, "34-admin-runners");
-    await admin.goto("/admin/usage");
-    await expect(admin.getByRole("heading").first()).toBeVisible();
-    await shot(admin, "35-admin-usage");
 
     // The first job runs to its end on the runner (3 steps of the tiny model).
     await member.goto(`/t/${team}/jobs/${first}`);
     await expect(member.getByTestId("job-state").first()).toHaveAttribute("data-state", "succeeded", {
       timeout: 90_000,
     });
+
+    await admin.goto("/admin/runners");
+    await expect(admin.getByTestId("runners-table")).toContainText("e2e-runner", { timeout: 30_000 });
+    await shot(admin, "34-admin-runners");
+    await admin.goto("/admin/usage");
+    await admin.getByLabel("Team").selectOption({ label: teamName });
+    await expect(admin.getByTestId("usage-days")).toBeVisible();
+    await shot(admin, "35-admin-usage");
   } finally {
     await memberCtx.close();
     await adminCtx.close();

@@ -38,7 +38,7 @@ const formatMb = (mb: number) => formatGpuBytes(mb * 1024 ** 2);
 function assumedGpu(assumptions: string[]): string | null {
   for (const a of assumptions) {
     const m = /^Throughput:\s*([^,]+),/.exec(a);
-    if (m) return m[1]!.trim();
+    if (m) return m[1]!.replace(/^NVIDIA\s+(GeForce\s+)?/, "").trim();
   }
   return null;
 }
