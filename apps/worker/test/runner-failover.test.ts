@@ -25,7 +25,9 @@ import { startWorker, type RunningWorker } from "../src/worker";
 import { cleanRedis, connectRedis, HYPERPARAMETERS, redisUrl, uniqueNames } from "./helpers";
 import { buildTinyModel, requireRunnerVenv, startRunner, waitUntil, type RunnerProcess } from "./runner-processes";
 
-const RUNNER_OFFLINE_AFTER_MS = 4_000;
+// Six heartbeats (HEARTBEAT_SECONDS=1), the production ratio (5 s / 30 s): on a loaded 2-core machine a live
+// runner's heartbeats were seen 2-3 s apart, so a shorter threshold could declare runner-a dead before the kill.
+const RUNNER_OFFLINE_AFTER_MS = 6_000;
 const RECONCILE_INTERVAL_MS = 500;
 
 let db: TestDatabase;
@@ -38,6 +40,7 @@ const bullPrefix = `${names.prefix}:bull`;
 const runners: RunnerProcess[] = [];
 let worker: RunningWorker | null = null;
 let queue: Queue | null = null;
+let queueConnection: Redis | null = null;
 const logger = createMemoryLogger();
 
 beforeAll(async () => {
@@ -55,6 +58,7 @@ afterAll(async () => {
   await waitUntil("every runner process to exit", () => runners.every((r) => r.gone()), 15_000).catch(() => undefined);
   await worker?.close();
   await queue?.close();
+  queueConnection?.disconnect();
   if (redis) {
     await cleanRedis(redis, names.prefix);
     redis.disconnect();
@@ -176,7 +180,8 @@ describe("a runner killed without warning", () => {
       channel: names.channel,
       bullPrefix,
     });
-    queue = new Queue(TRAINING_QUEUE, { connection: connectRedis(), prefix: bullPrefix });
+    queueConnection = connectRedis();
+    queue = new Queue(TRAINING_QUEUE, { connection: queueConnection, prefix: bullPrefix });
     await enqueueTrainingJob({ prisma: db.prisma, trainingQueue: queue }, job.id);
 
     // What the admin console shows: the admin listRunners procedure, as an instance admin.
@@ -222,8 +227,7 @@ describe("a runner killed without warning", () => {
     a.killGroup();
     const killedAt = Date.now();
     await waitUntil("runner-a's processes to be gone", () => a.gone(), 10_000, context);
-    const stepAtKill = (await jobRow()).currentStep;
-    expect(stepAtKill, "runner-a was killed before it finished").toBeLessThan(200);
+    expect((await jobRow()).state, "runner-a was killed before it finished").toBe("running");
 
     // 3. The console shows A offline within the threshold (plus a reconcile pass and a loaded machine's slack).
     const offline = await waitUntil(
@@ -282,8 +286,14 @@ describe("a runner killed without warning", () => {
     });
     expect(resumed, "runner-b logged that it resumed from a checkpoint").not.toBeNull();
     const resumedStep = Number(/step-(\d+)/.exec(resumed!.message)![1]);
+    // The newest complete checkpoint of runner-a: at least the one seen before the kill (a later one may have been
+    // written while its events were still in flight), never the end of the run.
     expect(resumedStep).toBeGreaterThanOrEqual(checkpoint.step);
-    expect(resumedStep).toBeLessThanOrEqual(stepAtKill);
+    expect(resumedStep % 10).toBe(0);
+    expect(resumedStep).toBeLessThan(200);
+    expect((await stat(join(storageRoot, `jobs/${job.id}/checkpoints/step-${resumedStep}/_COMPLETE`))).isFile()).toBe(
+      true,
+    );
 
     const states = await db.prisma.jobEvent.findMany({
       where: { jobId: job.id, kind: "state" },
