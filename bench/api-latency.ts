@@ -13,6 +13,7 @@
  * Needs Redis (127.0.0.1:6379) only because the API's deps hold a queue; the list does not touch it.
  * Drops the database afterwards.
  */
+import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
@@ -38,8 +39,10 @@ interface AutocannonResult {
   errors: number;
   timeouts: number;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require("autocannon") as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+// autocannon ships CommonJS without types.
+const autocannon = createRequire(import.meta.url)("autocannon") as (
+  opts: Record<string, unknown>,
+) => Promise<AutocannonResult>;
 
 const repoRoot = resolve(dirname(resolve(process.argv[1]!)), "..");
 function arg(name: string, fallback: number): number {
