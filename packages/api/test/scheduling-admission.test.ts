@@ -114,6 +114,21 @@ describe("admission", () => {
     expect(await promotePendingJobs(env.deps, s.team.id)).toEqual([high.id]);
   });
 
+  it("after a quota is raised, the jobs still waiting show the new numbers", async () => {
+    const prisma = env.db.prisma;
+    const s = await seedSubmitter();
+    await prisma.teamQuota.create({ data: { teamId: s.team.id, maxConcurrentGpus: 1 } });
+    await s.caller.jobs.create(s.spec());
+    const second = await s.caller.jobs.create(s.spec());
+    const third = await s.caller.jobs.create(s.spec());
+    expect(third.pendingReason).toBe("team quota: 1 of 1 concurrent GPU in use");
+    await prisma.teamQuota.update({ where: { teamId: s.team.id }, data: { maxConcurrentGpus: 2 } });
+    expect(await promotePendingJobs(env.deps, s.team.id)).toEqual([second.id]);
+    const still = await prisma.fineTuneJob.findUniqueOrThrow({ where: { id: third.id } });
+    expect(still.state).toBe("pending_quota");
+    expect(still.pendingReason).toBe("team quota: 2 of 2 concurrent GPUs in use");
+  });
+
   it("cancelling a queued job that no runner took starts the next pending job at once", async () => {
     const prisma = env.db.prisma;
     const s = await seedSubmitter();

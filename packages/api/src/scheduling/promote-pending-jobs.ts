@@ -62,6 +62,14 @@ export async function promotePendingJobs(deps: Deps, teamId: string, now = new D
         message: stateEventMessage("queued", "team quota has room again"),
       })),
     });
+    if (limits.maxConcurrentGpus !== null && pending > ids.length) {
+      // The jobs still waiting now wait behind the ones just admitted: say so with the new numbers.
+      const reason = concurrencyReason(admitted + ids.length, limits.maxConcurrentGpus);
+      await tx.fineTuneJob.updateMany({
+        where: { teamId, state: "pending_quota", NOT: { pendingReason: reason } },
+        data: { pendingReason: reason },
+      });
+    }
     return ids;
   }, ADMISSION_TX_OPTIONS);
 
