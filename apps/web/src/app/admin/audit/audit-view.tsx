@@ -1,11 +1,13 @@
 "use client";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { ScrollText } from "lucide-react";
 import { useState } from "react";
 import {
   Alert,
   Badge,
   Button,
   Card,
+  EmptyState,
   Field,
   Input,
   PageHeader,
@@ -20,6 +22,7 @@ import {
 } from "@/components/ui";
 import { formatDateTime } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
+import { AuditDetails } from "./audit-details";
 
 const ACTIONS = [
   "",
@@ -95,6 +98,14 @@ export function AuditView() {
       <Card>
         {log.isLoading ? (
           <TableSkeleton rows={5} cols={5} />
+        ) : items.length === 0 ? (
+          <EmptyState
+            icon={ScrollText}
+            title="No entries"
+            description={
+              action || teamId || from || to ? "Nothing matches these filters." : "Admin and team actions appear here."
+            }
+          />
         ) : (
           <Table data-testid="audit-table">
             <THead>
@@ -123,11 +134,19 @@ export function AuditView() {
                       {e.action}
                     </Badge>
                   </TD>
-                  <TD>{e.actorEmail ?? "—"}</TD>
-                  <TD>{e.teamName ?? "—"}</TD>
-                  <TD className="max-w-md truncate font-mono text-xs text-zinc-600" title={JSON.stringify(e.details)}>
-                    {e.targetType ? `${e.targetType} ${e.targetId ?? ""} ` : ""}
-                    {e.details ? JSON.stringify(e.details) : ""}
+                  <TD className="max-w-56 truncate" title={e.actorEmail ?? undefined}>
+                    {e.actorEmail ?? <span className="text-zinc-400">—</span>}
+                  </TD>
+                  <TD className="whitespace-nowrap">{e.teamName ?? <span className="text-zinc-400">—</span>}</TD>
+                  <TD className="max-w-md" title={e.details == null ? undefined : JSON.stringify(e.details)}>
+                    <AuditDetails
+                      targetType={e.targetType}
+                      targetId={e.targetId}
+                      teamId={e.teamId}
+                      teamName={e.teamName}
+                      teamSlug={e.teamSlug}
+                      details={e.details}
+                    />
                   </TD>
                 </TR>
               ))}

@@ -41,15 +41,15 @@ function QuotaRow({ t, month }: { t: TeamRow; month: string }) {
   const dirty = g !== t.maxConcurrentGpus || h !== t.monthlyGpuHours;
   return (
     <TR data-testid={`quota-${t.slug}`}>
-      <TD>
+      <TD className="whitespace-nowrap">
         <div className="font-medium text-zinc-900">{t.name}</div>
         <div className="text-xs text-zinc-500">{t.slug}</div>
       </TD>
-      <TD className="tabular-nums">
+      <TD className="whitespace-nowrap tabular-nums">
         {t.running} running · {t.admitted - t.running} queued · {t.pending} pending
       </TD>
-      <TD className="tabular-nums">
-        {t.usedGpuHours.toFixed(1)} h in {month}
+      <TD className="whitespace-nowrap tabular-nums">
+        {t.usedGpuHours.toFixed(1)} h <span className="text-zinc-500">in {month}</span>
       </TD>
       <TD>
         <Input

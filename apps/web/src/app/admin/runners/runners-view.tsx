@@ -88,11 +88,25 @@ export function RunnersView() {
               {list.map((r) => (
                 <TR key={r.name} data-testid={`runner-${r.name}`}>
                   <TD className="font-medium text-zinc-900">{r.name}</TD>
-                  <TD>
-                    <div>{r.gpuName ?? "CPU"}</div>
-                    <div className="text-xs text-zinc-500">
-                      {r.vramMb ? `${(r.vramMb / 1024).toFixed(0)} GB` : "—"} · CUDA {r.cudaVersion ?? "—"}
-                    </div>
+                  <TD className="whitespace-nowrap">
+                    {r.gpuName ? (
+                      <>
+                        <div>{r.gpuName}</div>
+                        <div className="text-xs text-zinc-500">
+                          {[
+                            r.vramMb ? `${(r.vramMb / 1024).toFixed(0)} GB` : null,
+                            r.cudaVersion ? `CUDA ${r.cudaVersion}` : null,
+                          ]
+                            .filter(Boolean)
+                            .join(" · ") || "—"}
+                        </div>
+                      </>
+                    ) : (
+                      <>
+                        <div>CPU</div>
+                        <div className="text-xs text-zinc-500">no GPU</div>
+                      </>
+                    )}
                   </TD>
                   <TD>
                     <Badge tone={STATE_TONE[r.state]}>{r.state}</Badge>
@@ -114,7 +128,7 @@ export function RunnersView() {
                     )}
                     {r.currentJob?.teamName && <div className="text-xs text-zinc-500">{r.currentJob.teamName}</div>}
                   </TD>
-                  <TD>{age(r.heartbeatAgeSeconds)}</TD>
+                  <TD className="whitespace-nowrap">{age(r.heartbeatAgeSeconds)}</TD>
                   <TD className="text-right tabular-nums">{formatNumber(r.jobsDone)}</TD>
                   <TD className="text-right tabular-nums">{r.gpuHours.toFixed(1)}</TD>
                   <TD className="text-right whitespace-nowrap">

@@ -1,15 +1,19 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { BarChart3, Cpu } from "lucide-react";
 import {
   Alert,
+  Badge,
   ButtonLink,
   Card,
   CardHeader,
+  EmptyState,
   Field,
   Input,
   PageHeader,
   Select,
+  StateBadge,
   Stat,
   Table,
   TableSkeleton,
@@ -22,6 +26,22 @@ import {
 import { errorInfo, useTRPC } from "@/lib/trpc";
 
 const thisMonth = () => new Date().toISOString().slice(0, 7);
+
+/** "2026-11" → "November 2026" (UTC, whatever the browser's zone). */
+function monthLabel(month: string): string {
+  const d = new Date(`${month}-01T00:00:00Z`);
+  return Number.isNaN(d.getTime())
+    ? month
+    : d.toLocaleDateString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+/** Every day of the month, "YYYY-MM-DD". */
+function monthDays(month: string): string[] {
+  const [y, m] = month.split("-").map(Number);
+  if (!y || !m) return [];
+  const n = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return Array.from({ length: n }, (_, i) => `${month}-${String(i + 1).padStart(2, "0")}`);
+}
 
 export function UsageView() {
   const trpc = useTRPC();
@@ -37,6 +57,7 @@ export function UsageView() {
   });
   const u = usage.data;
   const maxDay = Math.max(1, ...(u?.days.map((d) => d.gpuSeconds) ?? []));
+  const byDay = new Map((u?.days ?? []).map((d) => [d.date, d]));
 
   return (
     <>
@@ -77,61 +98,118 @@ export function UsageView() {
         <TableSkeleton rows={3} cols={3} />
       ) : (
         <>
-          <div className="mb-6 grid grid-cols-3 gap-4">
-            <Card>
-              <Stat label="GPU-hours" value={u.totalGpuHours.toFixed(1)} hint={u.month} />
-            </Card>
-            <Card>
-              <Stat
-                label="Monthly quota"
-                value={u.quota.monthlyGpuHours === null ? "no limit" : `${u.quota.monthlyGpuHours} h`}
-              />
-            </Card>
-            <Card>
-              <Stat
-                label="Concurrent GPUs"
-                value={u.quota.maxConcurrentGpus === null ? "no limit" : String(u.quota.maxConcurrentGpus)}
-              />
-            </Card>
+          <div className="mb-4 flex flex-wrap items-center gap-2 text-sm text-zinc-600" data-testid="usage-scope">
+            <span>Showing</span>
+            <span className="font-semibold text-zinc-900">{u.team.name}</span>
+            <Badge>{u.team.slug}</Badge>
+            <span>·</span>
+            <span className="font-medium text-zinc-900">{monthLabel(u.month)}</span>
+          </div>
+          <div className="mb-6 grid gap-4 sm:grid-cols-3">
+            <Stat label="GPU-hours" value={u.totalGpuHours.toFixed(1)} hint={monthLabel(u.month)} />
+            <Stat
+              label="Monthly quota"
+              value={u.quota.monthlyGpuHours === null ? "no limit" : `${u.quota.monthlyGpuHours} h`}
+              hint={
+                u.quota.monthlyGpuHours === null
+                  ? "GPU-hours per month"
+                  : `${Math.min(100, Math.round((u.totalGpuHours / Math.max(u.quota.monthlyGpuHours, 1e-9)) * 100))}% used`
+              }
+            />
+            <Stat
+              label="Concurrent GPUs"
+              value={u.quota.maxConcurrentGpus === null ? "no limit" : String(u.quota.maxConcurrentGpus)}
+              hint="jobs queued or running at once"
+            />
           </div>
           <Card className="mb-6">
-            <CardHeader title="Per day" />
-            <div className="flex h-32 items-end gap-1 px-6 pb-4" data-testid="usage-days">
-              {u.days.length === 0 && <p className="text-sm text-zinc-500">No GPU time this month.</p>}
-              {u.days.map((d) => (
-                <div
-                  key={d.date}
-                  title={`${d.date}: ${d.gpuHours.toFixed(2)} h`}
-                  className="flex-1 rounded-t bg-accent-500"
-                  style={{ height: `${(d.gpuSeconds / maxDay) * 100}%` }}
+            <CardHeader
+              title="Per day"
+              description="GPU-hours per UTC day"
+              action={
+                u.totalGpuSeconds > 0 ? (
+                  <span className="text-xs text-zinc-500 tabular-nums">peak {(maxDay / 3600).toFixed(2)} h</span>
+                ) : null
+              }
+            />
+            <div data-testid="usage-days">
+              {u.totalGpuSeconds <= 0 ? (
+                <EmptyState
+                  icon={BarChart3}
+                  className="py-8"
+                  testId="usage-days-empty"
+                  title="No GPU time this month"
+                  description={`${u.team.name} ran no jobs on a GPU in ${monthLabel(u.month)}.`}
                 />
-              ))}
+              ) : (
+                <div className="px-5 pt-4 pb-3">
+                  <div className="flex h-28 items-end gap-[3px] border-b border-zinc-200">
+                    {monthDays(u.month).map((date) => {
+                      const d = byDay.get(date);
+                      return (
+                        <div
+                          key={date}
+                          className="flex h-full flex-1 items-end"
+                          title={`${date}: ${(d?.gpuHours ?? 0).toFixed(2)} h`}
+                        >
+                          <div
+                            className="w-full rounded-t-sm bg-accent-500"
+                            style={{
+                              height: d && d.gpuSeconds > 0 ? `${Math.max(3, (d.gpuSeconds / maxDay) * 100)}%` : 0,
+                            }}
+                          />
+                        </div>
+                      );
+                    })}
+                  </div>
+                  <div className="mt-1.5 flex justify-between text-[11px] text-zinc-400 tabular-nums">
+                    <span>1</span>
+                    <span>15</span>
+                    <span>{monthDays(u.month).length}</span>
+                  </div>
+                </div>
+              )}
             </div>
           </Card>
           <Card>
-            <CardHeader title="Per job" />
-            <Table data-testid="usage-jobs">
-              <THead>
-                <TR>
-                  <TH>Job</TH>
-                  <TH>State</TH>
-                  <TH className="text-right">GPU-hours</TH>
-                </TR>
-              </THead>
-              <TBody>
-                {u.jobs.map((j) => (
-                  <TR key={j.jobId}>
-                    <TD>
-                      <a className="text-accent-700 hover:underline" href={`/t/${u.team.slug}/jobs/${j.jobId}`}>
-                        {j.name}
-                      </a>
-                    </TD>
-                    <TD>{j.state}</TD>
-                    <TD className="text-right tabular-nums">{j.gpuHours.toFixed(2)}</TD>
+            <CardHeader title="Per job" description="Jobs that used GPU time this month" />
+            {u.jobs.length === 0 ? (
+              <EmptyState
+                icon={Cpu}
+                className="py-8"
+                testId="usage-jobs-empty"
+                title="No jobs"
+                description={`No job of ${u.team.name} used GPU time in ${monthLabel(u.month)}.`}
+              />
+            ) : (
+              <Table data-testid="usage-jobs">
+                <THead>
+                  <TR>
+                    <TH>Job</TH>
+                    <TH>State</TH>
+                    <TH className="text-right">GPU-hours</TH>
                   </TR>
-                ))}
-              </TBody>
-            </Table>
+                </THead>
+                <TBody>
+                  {u.jobs.map((j) => (
+                    <TR key={j.jobId}>
+                      <TD>
+                        <a
+                          className="font-medium text-accent-700 hover:underline"
+                          href={`/t/${u.team.slug}/jobs/${j.jobId}`}
+                        >
+                          {j.name}
+                        </a>
+                      </TD>
+                      <TD>
+                        <StateBadge state={j.state} />
+                      </TD>
+                      <TD className="text-right tabular-nums">{j.gpuHours.toFixed(2)}</TD>
+                    </TR>
+                  ))}
+                </TBody>
+              </Table>
+            )}
           </Card>
         </>
       )}
