@@ -7,8 +7,8 @@ const LABELS: Record<string, string> = {
   monthlyGpuHours: "GPU-h / month",
   usedHours: "used h",
   limitHours: "limit h",
-  fromState: "from",
-  toState: "to",
+  fromState: "was",
+  toState: "now",
   currentJobId: "job",
   isAdmin: "admin",
 };
@@ -80,11 +80,18 @@ export function AuditDetails({
   details: unknown;
 }) {
   const chips: Chip[] = [];
-  if (targetType) {
+  // An API key is named by its prefix in the details; its id adds nothing then.
+  const redundantTarget = targetType === "api_key" && isRecord(details) && typeof details.prefix === "string";
+  if (targetType && !redundantTarget) {
     // The target named rather than numbered: the team's name when the target is the row's team.
     const value =
       targetType === "team" && targetId === teamId && teamName ? teamName : targetId ? short(targetId) : "—";
-    chips.push({ key: "target", label: targetType, value, ...(targetId ? { title: targetId } : {}) });
+    chips.push({
+      key: "target",
+      label: targetType.replace(/_/g, " "),
+      value,
+      ...(targetId ? { title: targetId } : {}),
+    });
   }
   chips.push(...detailChips(details));
   if (chips.length === 0) return <span className="text-zinc-400">—</span>;

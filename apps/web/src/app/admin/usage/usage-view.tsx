@@ -1,14 +1,13 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { BarChart3, Cpu } from "lucide-react";
+import { BarChart3, Cpu, type LucideIcon } from "lucide-react";
 import {
   Alert,
   Badge,
   ButtonLink,
   Card,
   CardHeader,
-  EmptyState,
   Field,
   Input,
   PageHeader,
@@ -33,6 +32,38 @@ function monthLabel(month: string): string {
   return Number.isNaN(d.getTime())
     ? month
     : d.toLocaleDateString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+/** GPU-hours with the precision small numbers need: "<0.01", "0.25", "12.5". */
+function hours(seconds: number): string {
+  const h = seconds / 3600;
+  if (h > 0 && h < 0.01) return "<0.01";
+  return h < 10 ? h.toFixed(2) : h.toFixed(1);
+}
+
+/** A one-line empty state for a card section (the full EmptyState is too tall here). */
+function CompactEmpty({
+  icon: Icon,
+  title,
+  description,
+  testId,
+}: {
+  icon: LucideIcon;
+  title: string;
+  description: string;
+  testId: string;
+}) {
+  return (
+    <div className="flex items-center gap-3 px-5 py-5" data-testid={testId}>
+      <div className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-zinc-50 text-zinc-400 ring-1 ring-zinc-200">
+        <Icon className="size-4.5" aria-hidden />
+      </div>
+      <div>
+        <div className="text-sm font-medium text-zinc-900">{title}</div>
+        <div className="text-[13px] text-zinc-500">{description}</div>
+      </div>
+    </div>
+  );
 }
 
 /** Every day of the month, "YYYY-MM-DD". */
@@ -106,7 +137,7 @@ export function UsageView() {
             <span className="font-medium text-zinc-900">{monthLabel(u.month)}</span>
           </div>
           <div className="mb-6 grid gap-4 sm:grid-cols-3">
-            <Stat label="GPU-hours" value={u.totalGpuHours.toFixed(1)} hint={monthLabel(u.month)} />
+            <Stat label="GPU-hours" value={hours(u.totalGpuSeconds)} hint={monthLabel(u.month)} />
             <Stat
               label="Monthly quota"
               value={u.quota.monthlyGpuHours === null ? "no limit" : `${u.quota.monthlyGpuHours} h`}
@@ -128,18 +159,17 @@ export function UsageView() {
               description="GPU-hours per UTC day"
               action={
                 u.totalGpuSeconds > 0 ? (
-                  <span className="text-xs text-zinc-500 tabular-nums">peak {(maxDay / 3600).toFixed(2)} h</span>
+                  <span className="text-xs text-zinc-500 tabular-nums">peak {hours(maxDay)} h</span>
                 ) : null
               }
             />
             <div data-testid="usage-days">
               {u.totalGpuSeconds <= 0 ? (
-                <EmptyState
+                <CompactEmpty
                   icon={BarChart3}
-                  className="py-8"
                   testId="usage-days-empty"
                   title="No GPU time this month"
-                  description={`${u.team.name} ran no jobs on a GPU in ${monthLabel(u.month)}.`}
+                  description={`${u.team.name} ran nothing on a GPU in ${monthLabel(u.month)}.`}
                 />
               ) : (
                 <div className="px-5 pt-4 pb-3">
@@ -150,7 +180,7 @@ export function UsageView() {
                         <div
                           key={date}
                           className="flex h-full flex-1 items-end"
-                          title={`${date}: ${(d?.gpuHours ?? 0).toFixed(2)} h`}
+                          title={`${date}: ${hours(d?.gpuSeconds ?? 0)} h`}
                         >
                           <div
                             className="w-full rounded-t-sm bg-accent-500"
@@ -174,9 +204,8 @@ export function UsageView() {
           <Card>
             <CardHeader title="Per job" description="Jobs that used GPU time this month" />
             {u.jobs.length === 0 ? (
-              <EmptyState
+              <CompactEmpty
                 icon={Cpu}
-                className="py-8"
                 testId="usage-jobs-empty"
                 title="No jobs"
                 description={`No job of ${u.team.name} used GPU time in ${monthLabel(u.month)}.`}
@@ -204,7 +233,7 @@ export function UsageView() {
                       <TD>
                         <StateBadge state={j.state} />
                       </TD>
-                      <TD className="text-right tabular-nums">{j.gpuHours.toFixed(2)}</TD>
+                      <TD className="text-right tabular-nums">{hours(j.gpuSeconds)}</TD>
                     </TR>
                   ))}
                 </TBody>
