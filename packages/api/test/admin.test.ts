@@ -162,6 +162,17 @@ describe("runners", () => {
     expect(r.heartbeatAgeSeconds).toBeLessThan(60);
   });
 
+  it("shows a runner silent for over 30 s as offline even before the worker records it", async () => {
+    const name = `silent-${Date.now()}`;
+    await env.db.prisma.runner.create({
+      data: { name, state: "idle", lastHeartbeatAt: new Date(Date.now() - 45_000) },
+    });
+    const r = (await env.as(w.admin).admin.listRunners()).find((x) => x.name === name)!;
+    expect(r.state).toBe("offline");
+    expect(r.heartbeatAgeSeconds).toBeGreaterThan(30);
+    await env.db.prisma.runner.delete({ where: { name } });
+  });
+
   it("drain, disable and enable set the runner's control key, its state and an audit row", async () => {
     const admin = env.as(w.admin);
     const key = runnerControlKey(runnerName);

@@ -11,6 +11,9 @@ import { notFound } from "../errors";
 import type { ApiDeps } from "../trpc";
 import { audit } from "../audit/audit";
 
+/** A runner silent this long is offline, as the worker's reconciler decides (RUNNER_OFFLINE_AFTER_MS default). */
+export const RUNNER_OFFLINE_AFTER_S = 30;
+
 export async function listRunners(prisma: ApiDeps["prisma"], now = new Date()) {
   const runners = await prisma.runner.findMany({ orderBy: { name: "asc" } });
   const jobIds = runners.map((r) => r.currentJobId).filter((id): id is string => !!id);
@@ -21,13 +24,16 @@ export async function listRunners(prisma: ApiDeps["prisma"], now = new Date()) {
   const jobById = new Map(jobs.map((j) => [j.id, j]));
   return runners.map((r) => {
     const job = r.currentJobId ? jobById.get(r.currentJobId) : undefined;
+    const age = r.lastHeartbeatAt ? Math.max(0, (now.getTime() - r.lastHeartbeatAt.getTime()) / 1000) : null;
+    // The row's state is the last one recorded; a silent runner is offline even before the worker records it.
+    const silent = age === null || age > RUNNER_OFFLINE_AFTER_S;
     return {
       name: r.name,
       gpuName: r.gpuName,
       vramMb: r.vramMb,
       cudaVersion: r.cudaVersion,
       version: r.version,
-      state: r.state,
+      state: silent && r.state !== "disabled" ? ("offline" as const) : r.state,
       currentJob: job
         ? {
             id: job.id,
@@ -41,7 +47,7 @@ export async function listRunners(prisma: ApiDeps["prisma"], now = new Date()) {
           ? { id: r.currentJobId, name: null, state: null, teamId: null, teamSlug: null, teamName: null }
           : null,
       lastHeartbeatAt: r.lastHeartbeatAt,
-      heartbeatAgeSeconds: r.lastHeartbeatAt ? Math.max(0, (now.getTime() - r.lastHeartbeatAt.getTime()) / 1000) : null,
+      heartbeatAgeSeconds: age,
       jobsDone: r.jobsDone,
       gpuHours: r.gpuSeconds / 3600,
       createdAt: r.createdAt,
