@@ -30,9 +30,9 @@ import torch
 
 REPO = Path(__file__).resolve().parents[1]
 PRESETS = {
-    "tiny": dict(hidden=64, layers=2, heads=4, kv_heads=2, intermediate=128),
-    "small": dict(hidden=256, layers=4, heads=8, kv_heads=4, intermediate=768),
-    "0.5b": dict(hidden=1280, layers=24, heads=20, kv_heads=4, intermediate=4864),
+    "tiny": {"hidden": 64, "layers": 2, "heads": 4, "kv_heads": 2, "intermediate": 128},
+    "small": {"hidden": 256, "layers": 4, "heads": 8, "kv_heads": 4, "intermediate": 768},
+    "0.5b": {"hidden": 1280, "layers": 24, "heads": 20, "kv_heads": 4, "intermediate": 4864},
 }
 TOPICS = {"refund": ["refund", "money back", "paid twice"], "shipping": ["parcel", "delivery", "courier"],
           "account": ["password", "sign in", "profile"]}
@@ -117,7 +117,13 @@ def through_agent(args, model_dir: Path, data_file: Path, storage: Path, work: P
 def plain_script(args, model_dir: Path, data_file: Path, work: Path) -> dict:
     """What a user would write by hand: transformers Trainer + PEFT LoRA on the same chat data."""
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer, TrainingArguments
+    from transformers import (
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        DataCollatorForSeq2Seq,
+        Trainer,
+        TrainingArguments,
+    )
 
     t0 = time.perf_counter()
     tok = AutoTokenizer.from_pretrained(model_dir)
@@ -161,7 +167,7 @@ def main() -> None:
         size = PRESETS[args.model_config]
     else:
         h, layers, heads, kv, inter = (int(x) for x in args.model_config.split(":"))
-        size = dict(hidden=h, layers=layers, heads=heads, kv_heads=kv, intermediate=inter)
+        size = {"hidden": h, "layers": layers, "heads": heads, "kv_heads": kv, "intermediate": inter}
 
     from whetstone_runner.tiny_model import build
 

@@ -190,13 +190,11 @@ describe("jobs.create", () => {
 
   it("refuses viewers", async () => {
     await expectAppError(
-      env
-        .as(w.viewerA, w.teamA.slug)
-        .jobs.create({
-          baseModelId: w.sharedModel.id,
-          technique: "sft",
-          datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
-        }),
+      env.as(w.viewerA, w.teamA.slug).jobs.create({
+        baseModelId: w.sharedModel.id,
+        technique: "sft",
+        datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
+      }),
       "FORBIDDEN",
     );
   });
