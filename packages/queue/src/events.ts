@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ARTIFACT_KIND_NAMES } from "./contract";
 
 /** Every event on the stream `whetstone:events` is one entry with a single field `data` holding this JSON. */
 const base = {
@@ -10,7 +11,7 @@ const base = {
 const jobBase = { ...base, jobId: z.string().min(1), attempt: z.number().int().min(1).default(1) };
 
 export const artifactSchema = z.object({
-  kind: z.enum(["adapter", "tokenizer", "config", "metrics", "merged_model", "eval_report", "model"]),
+  kind: z.enum(ARTIFACT_KIND_NAMES),
   /** File name within the artifact directory, e.g. `adapter_model.safetensors`. */
   name: z.string().min(1),
   key: z.string().min(1),

@@ -3,6 +3,7 @@ import type { RunnerEventInput, TrainingJobPayloadInput } from "./index";
 /** Examples that go into the exported JSON Schemas; the Python runner's tests run them. */
 export const trainingJobPayloadExamples: TrainingJobPayloadInput[] = [
   {
+    kind: "train",
     schemaVersion: 1,
     jobId: "job_example_sft",
     teamId: "team_example",
@@ -54,6 +55,7 @@ export const trainingJobPayloadExamples: TrainingJobPayloadInput[] = [
     requiredVramMb: 0,
   },
   {
+    kind: "train",
     schemaVersion: 1,
     jobId: "job_example_transfer_multitask",
     teamId: "team_example",

@@ -1,21 +1,30 @@
 import { z } from "zod";
+import { contractDocument, JOB_KINDS, JOB_KIND_NAMES } from "./contract";
 import { runnerEventSchema } from "./events";
 import { runnerEventExamples, trainingJobPayloadExamples } from "./examples";
-import { trainingJobPayloadSchema } from "./training-job";
+import { jobPayloadSchemas } from "./job-payload";
 
 function render(schema: z.ZodType, title: string, examples: unknown[]): string {
   const json = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
   return JSON.stringify({ title, ...json, examples }, null, 2) + "\n";
 }
 
-/** File name → JSON text of every exported schema. */
+const payloadExamples: Record<keyof typeof JOB_KINDS, unknown[]> = {
+  train: trainingJobPayloadExamples,
+};
+
+/** File name → JSON text of every export the runner loads: the contract, one schema per job kind, the events. */
 export function renderSchemas(): Record<string, string> {
-  return {
-    "training-job.schema.json": render(
-      trainingJobPayloadSchema,
-      "Whetstone training job payload",
-      trainingJobPayloadExamples,
-    ),
+  const files: Record<string, string> = {
+    "contract.json": JSON.stringify(contractDocument(), null, 2) + "\n",
     "runner-event.schema.json": render(runnerEventSchema, "Whetstone runner event", runnerEventExamples),
   };
+  for (const kind of JOB_KIND_NAMES) {
+    files[JOB_KINDS[kind].schema] = render(
+      jobPayloadSchemas[kind],
+      `Whetstone job payload: ${kind}`,
+      payloadExamples[kind],
+    );
+  }
+  return files;
 }

@@ -31,8 +31,9 @@ export const payloadDatasetSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
-/** Data of a BullMQ job on queue `training` (job name `training.run`, BullMQ job id = fine-tuning job id). */
+/** Data of a `train` job: on queue `training` (job name `training.run`, BullMQ job id = fine-tuning job id). */
 export const trainingJobPayloadSchema = z.object({
+  kind: z.literal("train"),
   schemaVersion: z.literal(1),
   jobId: z.string().min(1),
   teamId: z.string().min(1),

@@ -12,7 +12,9 @@
 import type { JobsOptions } from "bullmq";
 import type { Prisma } from "@whetstone/db";
 import {
-  TRAINING_JOB_NAME,
+  JOB_KINDS,
+  STORAGE_LAYOUT,
+  storageKey,
   trainingJobPayloadSchema,
   type BaseModelRef,
   type TrainingJobPayload,
@@ -83,6 +85,7 @@ export async function buildTrainingJobPayload(
   });
   if (!job) throw new EnqueueError(jobId, "job not found");
   const payload = {
+    kind: "train",
     schemaVersion: 1,
     jobId: job.id,
     teamId: job.teamId,
@@ -103,7 +106,7 @@ export async function buildTrainingJobPayload(
         rows: d.datasetVersion.rowCount,
         sha256: d.datasetVersion.sha256,
       })),
-    outputPrefix: `jobs/${job.id}/`,
+    outputPrefix: storageKey(STORAGE_LAYOUT.jobOutput, { jobId: job.id }),
     requiredVramMb: job.requiredVramMb,
   };
   const parsed = trainingJobPayloadSchema.safeParse(payload);
@@ -124,7 +127,7 @@ export async function enqueueTrainingJob(deps: EnqueueDeps, jobId: string): Prom
 
   const payload = await buildTrainingJobPayload(deps.prisma, jobId);
   // BullMQ dedupes on jobId: while a job with this id exists in the queue, add() returns it and adds nothing.
-  await deps.trainingQueue.add(TRAINING_JOB_NAME, payload, { ...TRAINING_JOB_OPTIONS, jobId });
+  await deps.trainingQueue.add(JOB_KINDS.train.jobName, payload, { ...TRAINING_JOB_OPTIONS, jobId });
   await deps.prisma.fineTuneJob.updateMany({
     where: { id: jobId, enqueuedAt: null },
     data: { enqueuedAt: new Date() },
