@@ -2,24 +2,8 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { ScrollText } from "lucide-react";
 import { useState } from "react";
-import {
-  Alert,
-  Badge,
-  Button,
-  Card,
-  EmptyState,
-  Field,
-  Input,
-  PageHeader,
-  Select,
-  Table,
-  TableSkeleton,
-  TBody,
-  TD,
-  TH,
-  THead,
-  TR,
-} from "@/components/ui";
+import { DataTable } from "@/components/data-table";
+import { Alert, Badge, Button, Card, EmptyState, Field, Input, PageHeader, Select, TD, TR } from "@/components/ui";
 import { formatDateTime } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
 import { AuditDetails } from "./audit-details";
@@ -96,63 +80,56 @@ export function AuditView() {
         </Alert>
       )}
       <Card>
-        {log.isLoading ? (
-          <TableSkeleton rows={5} cols={5} />
-        ) : items.length === 0 ? (
-          <EmptyState
-            icon={ScrollText}
-            title="No entries"
-            description={
-              action || teamId || from || to ? "Nothing matches these filters." : "Admin and team actions appear here."
-            }
-          />
-        ) : (
-          <Table data-testid="audit-table">
-            <THead>
-              <TR>
-                <TH>When</TH>
-                <TH>Action</TH>
-                <TH>Who</TH>
-                <TH>Team</TH>
-                <TH>Details</TH>
-              </TR>
-            </THead>
-            <TBody>
-              {items.map((e) => (
-                <TR key={e.id}>
-                  <TD className="whitespace-nowrap">{formatDateTime(e.createdAt)}</TD>
-                  <TD>
-                    <Badge
-                      tone={
-                        e.action === "quota.refused"
-                          ? "red"
-                          : e.action.startsWith("runner.") || e.action.startsWith("quota.")
-                            ? "violet"
-                            : "neutral"
-                      }
-                    >
-                      {e.action}
-                    </Badge>
-                  </TD>
-                  <TD className="max-w-56 truncate" title={e.actorEmail ?? undefined}>
-                    {e.actorEmail ?? <span className="text-zinc-400">—</span>}
-                  </TD>
-                  <TD className="whitespace-nowrap">{e.teamName ?? <span className="text-zinc-400">—</span>}</TD>
-                  <TD className="max-w-md" title={e.details == null ? undefined : JSON.stringify(e.details)}>
-                    <AuditDetails
-                      targetType={e.targetType}
-                      targetId={e.targetId}
-                      teamId={e.teamId}
-                      teamName={e.teamName}
-                      teamSlug={e.teamSlug}
-                      details={e.details}
-                    />
-                  </TD>
-                </TR>
-              ))}
-            </TBody>
-          </Table>
-        )}
+        <DataTable
+          loading={log.isLoading}
+          rows={items}
+          skeleton={{ rows: 5, cols: 5 }}
+          empty={
+            <EmptyState
+              icon={ScrollText}
+              title="No entries"
+              description={
+                action || teamId || from || to
+                  ? "Nothing matches these filters."
+                  : "Admin and team actions appear here."
+              }
+            />
+          }
+          testId="audit-table"
+          columns={[{ label: "When" }, { label: "Action" }, { label: "Who" }, { label: "Team" }, { label: "Details" }]}
+          row={(e) => (
+            <TR key={e.id}>
+              <TD className="whitespace-nowrap">{formatDateTime(e.createdAt)}</TD>
+              <TD>
+                <Badge
+                  tone={
+                    e.action === "quota.refused"
+                      ? "red"
+                      : e.action.startsWith("runner.") || e.action.startsWith("quota.")
+                        ? "violet"
+                        : "neutral"
+                  }
+                >
+                  {e.action}
+                </Badge>
+              </TD>
+              <TD className="max-w-56 truncate" title={e.actorEmail ?? undefined}>
+                {e.actorEmail ?? <span className="text-zinc-400">—</span>}
+              </TD>
+              <TD className="whitespace-nowrap">{e.teamName ?? <span className="text-zinc-400">—</span>}</TD>
+              <TD className="max-w-md" title={e.details == null ? undefined : JSON.stringify(e.details)}>
+                <AuditDetails
+                  targetType={e.targetType}
+                  targetId={e.targetId}
+                  teamId={e.teamId}
+                  teamName={e.teamName}
+                  teamSlug={e.teamSlug}
+                  details={e.details}
+                />
+              </TD>
+            </TR>
+          )}
+        />
       </Card>
       {log.hasNextPage && (
         <div className="mt-4 text-center">

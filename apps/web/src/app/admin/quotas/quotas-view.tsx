@@ -1,20 +1,9 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Users } from "lucide-react";
 import { useState } from "react";
-import {
-  Alert,
-  Button,
-  Card,
-  Input,
-  PageHeader,
-  Table,
-  TableSkeleton,
-  TBody,
-  TD,
-  TH,
-  THead,
-  TR,
-} from "@/components/ui";
+import { DataTable } from "@/components/data-table";
+import { Alert, Button, Card, EmptyState, Input, PageHeader, TD, TR } from "@/components/ui";
 import { errorInfo, useTRPC, type RouterOutputs } from "@/lib/trpc";
 
 type TeamRow = RouterOutputs["admin"]["listQuotas"]["teams"][number];
@@ -103,27 +92,24 @@ export function QuotasView() {
         </Alert>
       )}
       <Card>
-        {quotas.isLoading || !quotas.data ? (
-          <TableSkeleton rows={3} cols={6} />
-        ) : (
-          <Table data-testid="quotas-table">
-            <THead>
-              <TR>
-                <TH>Team</TH>
-                <TH>Jobs</TH>
-                <TH>Used</TH>
-                <TH>Concurrent GPUs</TH>
-                <TH>GPU-hours / month</TH>
-                <TH />
-              </TR>
-            </THead>
-            <TBody>
-              {quotas.data.teams.map((t) => (
-                <QuotaRow key={`${t.teamId}-${t.updatedAt?.toString() ?? ""}`} t={t} month={quotas.data.month} />
-              ))}
-            </TBody>
-          </Table>
-        )}
+        <DataTable
+          loading={quotas.isLoading}
+          rows={quotas.data?.teams}
+          skeleton={{ rows: 3, cols: 6 }}
+          empty={<EmptyState icon={Users} title="No teams yet" />}
+          testId="quotas-table"
+          columns={[
+            { label: "Team" },
+            { label: "Jobs" },
+            { label: "Used" },
+            { label: "Concurrent GPUs" },
+            { label: "GPU-hours / month" },
+            {},
+          ]}
+          row={(t) => (
+            <QuotaRow key={`${t.teamId}-${t.updatedAt?.toString() ?? ""}`} t={t} month={quotas.data?.month ?? ""} />
+          )}
+        />
       </Card>
     </>
   );

@@ -2,22 +2,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Cpu } from "lucide-react";
 import { useState } from "react";
-import {
-  Alert,
-  Badge,
-  Button,
-  Card,
-  EmptyState,
-  PageHeader,
-  Table,
-  TableSkeleton,
-  TBody,
-  TD,
-  TH,
-  THead,
-  TR,
-  type Tone,
-} from "@/components/ui";
+import { DataTable } from "@/components/data-table";
+import { Alert, Badge, Button, Card, EmptyState, PageHeader, TD, TR, type Tone } from "@/components/ui";
 import { formatNumber } from "@/lib/format";
 import { errorInfo, useTRPC, type RouterOutputs } from "@/lib/trpc";
 
@@ -48,7 +34,6 @@ export function RunnersView() {
   const drain = useMutation(trpc.admin.drainRunner.mutationOptions({ onSettled, onError }));
   const disable = useMutation(trpc.admin.disableRunner.mutationOptions({ onSettled, onError }));
   const enable = useMutation(trpc.admin.enableRunner.mutationOptions({ onSettled, onError }));
-  const list = runners.data ?? [];
 
   return (
     <>
@@ -62,96 +47,93 @@ export function RunnersView() {
         </Alert>
       )}
       <Card>
-        {runners.isLoading ? (
-          <TableSkeleton rows={3} cols={8} />
-        ) : list.length === 0 ? (
-          <EmptyState
-            icon={Cpu}
-            title="No runners yet"
-            description="Start gpu-runner on a GPU host; it appears here with its first heartbeat."
-          />
-        ) : (
-          <Table data-testid="runners-table">
-            <THead>
-              <TR>
-                <TH>Runner</TH>
-                <TH>GPU</TH>
-                <TH>State</TH>
-                <TH>Current job</TH>
-                <TH>Heartbeat</TH>
-                <TH className="text-right">Jobs done</TH>
-                <TH className="text-right">GPU-hours</TH>
-                <TH />
-              </TR>
-            </THead>
-            <TBody>
-              {list.map((r) => (
-                <TR key={r.name} data-testid={`runner-${r.name}`}>
-                  <TD className="font-medium text-zinc-900">{r.name}</TD>
-                  <TD className="whitespace-nowrap">
-                    {r.gpuName ? (
-                      <>
-                        <div>{r.gpuName}</div>
-                        <div className="text-xs text-zinc-500">
-                          {[
-                            r.vramMb ? `${(r.vramMb / 1024).toFixed(0)} GB` : null,
-                            r.cudaVersion ? `CUDA ${r.cudaVersion}` : null,
-                          ]
-                            .filter(Boolean)
-                            .join(" · ") || "—"}
-                        </div>
-                      </>
-                    ) : (
-                      <>
-                        <div>CPU</div>
-                        <div className="text-xs text-zinc-500">no GPU</div>
-                      </>
-                    )}
-                  </TD>
-                  <TD>
-                    <Badge tone={STATE_TONE[r.state]}>{r.state}</Badge>
-                  </TD>
-                  <TD>
-                    {r.currentJob ? (
-                      r.currentJob.teamSlug ? (
-                        <a
-                          className="text-accent-700 hover:underline"
-                          href={`/t/${r.currentJob.teamSlug}/jobs/${r.currentJob.id}`}
-                        >
-                          {r.currentJob.name ?? r.currentJob.id}
-                        </a>
-                      ) : (
-                        r.currentJob.id
-                      )
-                    ) : (
-                      <span className="text-zinc-400">—</span>
-                    )}
-                    {r.currentJob?.teamName && <div className="text-xs text-zinc-500">{r.currentJob.teamName}</div>}
-                  </TD>
-                  <TD className="whitespace-nowrap">{age(r.heartbeatAgeSeconds)}</TD>
-                  <TD className="text-right tabular-nums">{formatNumber(r.jobsDone)}</TD>
-                  <TD className="text-right tabular-nums">{r.gpuHours.toFixed(1)}</TD>
-                  <TD className="text-right whitespace-nowrap">
-                    {r.state === "draining" || r.state === "disabled" ? (
-                      <Button size="sm" variant="secondary" onClick={() => enable.mutate({ name: r.name })}>
-                        Enable
-                      </Button>
-                    ) : (
-                      <span className="inline-flex gap-2">
-                        <Button size="sm" variant="secondary" onClick={() => drain.mutate({ name: r.name })}>
-                          Drain
-                        </Button>
-                        <Button size="sm" variant="danger" onClick={() => disable.mutate({ name: r.name })}>
-                          Disable
-                        </Button>
-                      </span>
-                    )}
-                  </TD>
-                </TR>
-              ))}
-            </TBody>
-          </Table>
-        )}
+        <DataTable
+          loading={runners.isLoading}
+          rows={runners.data}
+          skeleton={{ rows: 3, cols: 8 }}
+          empty={
+            <EmptyState
+              icon={Cpu}
+              title="No runners yet"
+              description="Start gpu-runner on a GPU host; it appears here with its first heartbeat."
+            />
+          }
+          testId="runners-table"
+          columns={[
+            { label: "Runner" },
+            { label: "GPU" },
+            { label: "State" },
+            { label: "Current job" },
+            { label: "Heartbeat" },
+            { label: "Jobs done", className: "text-right" },
+            { label: "GPU-hours", className: "text-right" },
+            {},
+          ]}
+          row={(r) => (
+            <TR key={r.name} data-testid={`runner-${r.name}`}>
+              <TD className="font-medium text-zinc-900">{r.name}</TD>
+              <TD className="whitespace-nowrap">
+                {r.gpuName ? (
+                  <>
+                    <div>{r.gpuName}</div>
+                    <div className="text-xs text-zinc-500">
+                      {[
+                        r.vramMb ? `${(r.vramMb / 1024).toFixed(0)} GB` : null,
+                        r.cudaVersion ? `CUDA ${r.cudaVersion}` : null,
+                      ]
+                        .filter(Boolean)
+                        .join(" · ") || "—"}
+                    </div>
+                  </>
+                ) : (
+                  <>
+                    <div>CPU</div>
+                    <div className="text-xs text-zinc-500">no GPU</div>
+                  </>
+                )}
+              </TD>
+              <TD>
+                <Badge tone={STATE_TONE[r.state]}>{r.state}</Badge>
+              </TD>
+              <TD>
+                {r.currentJob ? (
+                  r.currentJob.teamSlug ? (
+                    <a
+                      className="text-accent-700 hover:underline"
+                      href={`/t/${r.currentJob.teamSlug}/jobs/${r.currentJob.id}`}
+                    >
+                      {r.currentJob.name ?? r.currentJob.id}
+                    </a>
+                  ) : (
+                    r.currentJob.id
+                  )
+                ) : (
+                  <span className="text-zinc-400">—</span>
+                )}
+                {r.currentJob?.teamName && <div className="text-xs text-zinc-500">{r.currentJob.teamName}</div>}
+              </TD>
+              <TD className="whitespace-nowrap">{age(r.heartbeatAgeSeconds)}</TD>
+              <TD className="text-right tabular-nums">{formatNumber(r.jobsDone)}</TD>
+              <TD className="text-right tabular-nums">{r.gpuHours.toFixed(1)}</TD>
+              <TD className="text-right whitespace-nowrap">
+                {r.state === "draining" || r.state === "disabled" ? (
+                  <Button size="sm" variant="secondary" onClick={() => enable.mutate({ name: r.name })}>
+                    Enable
+                  </Button>
+                ) : (
+                  <span className="inline-flex gap-2">
+                    <Button size="sm" variant="secondary" onClick={() => drain.mutate({ name: r.name })}>
+                      Drain
+                    </Button>
+                    <Button size="sm" variant="danger" onClick={() => disable.mutate({ name: r.name })}>
+                      Disable
+                    </Button>
+                  </span>
+                )}
+              </TD>
+            </TR>
+          )}
+        />
       </Card>
     </>
   );

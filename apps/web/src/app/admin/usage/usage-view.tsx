@@ -2,6 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { BarChart3, Cpu, type LucideIcon } from "lucide-react";
+import { DataTable } from "@/components/data-table";
 import {
   Alert,
   Badge,
@@ -14,12 +15,8 @@ import {
   Select,
   StateBadge,
   Stat,
-  Table,
   TableSkeleton,
-  TBody,
   TD,
-  TH,
-  THead,
   TR,
 } from "@/components/ui";
 import { errorInfo, useTRPC } from "@/lib/trpc";
@@ -203,42 +200,36 @@ export function UsageView() {
           </Card>
           <Card>
             <CardHeader title="Per job" description="Jobs that used GPU time this month" />
-            {u.jobs.length === 0 ? (
-              <CompactEmpty
-                icon={Cpu}
-                testId="usage-jobs-empty"
-                title="No jobs"
-                description={`No job of ${u.team.name} used GPU time in ${monthLabel(u.month)}.`}
-              />
-            ) : (
-              <Table data-testid="usage-jobs">
-                <THead>
-                  <TR>
-                    <TH>Job</TH>
-                    <TH>State</TH>
-                    <TH className="text-right">GPU-hours</TH>
-                  </TR>
-                </THead>
-                <TBody>
-                  {u.jobs.map((j) => (
-                    <TR key={j.jobId}>
-                      <TD>
-                        <a
-                          className="font-medium text-accent-700 hover:underline"
-                          href={`/t/${u.team.slug}/jobs/${j.jobId}`}
-                        >
-                          {j.name}
-                        </a>
-                      </TD>
-                      <TD>
-                        <StateBadge state={j.state} />
-                      </TD>
-                      <TD className="text-right tabular-nums">{hours(j.gpuSeconds)}</TD>
-                    </TR>
-                  ))}
-                </TBody>
-              </Table>
-            )}
+            <DataTable
+              loading={false}
+              rows={u.jobs}
+              empty={
+                <CompactEmpty
+                  icon={Cpu}
+                  testId="usage-jobs-empty"
+                  title="No jobs"
+                  description={`No job of ${u.team.name} used GPU time in ${monthLabel(u.month)}.`}
+                />
+              }
+              testId="usage-jobs"
+              columns={[{ label: "Job" }, { label: "State" }, { label: "GPU-hours", className: "text-right" }]}
+              row={(j) => (
+                <TR key={j.jobId}>
+                  <TD>
+                    <a
+                      className="font-medium text-accent-700 hover:underline"
+                      href={`/t/${u.team.slug}/jobs/${j.jobId}`}
+                    >
+                      {j.name}
+                    </a>
+                  </TD>
+                  <TD>
+                    <StateBadge state={j.state} />
+                  </TD>
+                  <TD className="text-right tabular-nums">{hours(j.gpuSeconds)}</TD>
+                </TR>
+              )}
+            />
           </Card>
         </>
       )}

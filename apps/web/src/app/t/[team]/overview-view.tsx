@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { ArrowRight, Boxes, CheckCircle2, Database, FlaskConical, Plus, Upload, Zap } from "lucide-react";
 import Link from "next/link";
 import { JobsTable } from "@/components/jobs-table";
-import { ButtonLink, Card, CardHeader, EmptyState, PageHeader, Skeleton, Stat, TableSkeleton } from "@/components/ui";
+import { ButtonLink, Card, CardHeader, EmptyState, PageHeader, Skeleton, Stat } from "@/components/ui";
 import { formatNumber } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
@@ -21,7 +21,6 @@ export function OverviewView({ team }: { team: string }) {
   const succeeded = jobItems.filter((j) => j.state === "succeeded").length;
   const fineTuned = models.data?.filter((m) => m.source === "artifact").length ?? 0;
   const noDatasets = datasets.data?.length === 0;
-  const noJobs = jobs.data && jobItems.length === 0;
 
   return (
     <>
@@ -103,22 +102,24 @@ export function OverviewView({ team }: { team: string }) {
               </Link>
             }
           />
-          {jobs.isLoading ? (
-            <TableSkeleton rows={3} cols={5} />
-          ) : noJobs ? (
-            <EmptyState
-              icon={FlaskConical}
-              title="No fine-tuning jobs yet"
-              description="Your data is ready. Pick a base model and a technique, and start your first run."
-              action={
-                <ButtonLink href={`/t/${team}/jobs/new`} data-testid="empty-new-job-cta">
-                  <Plus className="size-4" aria-hidden /> Start a fine-tune
-                </ButtonLink>
-              }
-            />
-          ) : (
-            <JobsTable team={team} jobs={jobItems} />
-          )}
+          <JobsTable
+            team={team}
+            jobs={jobs.data?.items}
+            loading={jobs.isLoading}
+            skeleton={{ rows: 3, cols: 5 }}
+            empty={
+              <EmptyState
+                icon={FlaskConical}
+                title="No fine-tuning jobs yet"
+                description="Your data is ready. Pick a base model and a technique, and start your first run."
+                action={
+                  <ButtonLink href={`/t/${team}/jobs/new`} data-testid="empty-new-job-cta">
+                    <Plus className="size-4" aria-hidden /> Start a fine-tune
+                  </ButtonLink>
+                }
+              />
+            }
+          />
         </Card>
       )}
     </>

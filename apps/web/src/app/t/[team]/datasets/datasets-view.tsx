@@ -5,22 +5,9 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { UploadDropzone } from "@/components/upload-dropzone";
+import { DataTable } from "@/components/data-table";
 import { FormatBadge } from "@/components/format-badge";
-import {
-  Alert,
-  Button,
-  Card,
-  CardHeader,
-  EmptyState,
-  PageHeader,
-  Table,
-  TableSkeleton,
-  TBody,
-  TD,
-  TH,
-  THead,
-  TR,
-} from "@/components/ui";
+import { Alert, Button, Card, CardHeader, EmptyState, PageHeader, TD, TR } from "@/components/ui";
 import { formatBytes, formatNumber, formatRelative } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
 
@@ -76,48 +63,42 @@ export function DatasetsView({ team }: { team: string }) {
         </Alert>
       )}
       <Card>
-        {list.isLoading ? (
-          <TableSkeleton rows={4} cols={5} />
-        ) : empty ? (
-          <EmptyState
-            icon={Database}
-            title="No datasets yet"
-            description="Drop a JSONL, CSV or TSV file above. Chat transcripts, prompt/completion pairs, raw domain text or labelled examples all work."
-          />
-        ) : (
-          <Table data-testid="datasets-table">
-            <THead>
-              <tr>
-                <TH>Name</TH>
-                <TH>Format</TH>
-                <TH className="text-right">Rows</TH>
-                <TH className="text-right">Size</TH>
-                <TH className="text-right">Versions</TH>
-                <TH>Updated</TH>
-              </tr>
-            </THead>
-            <TBody>
-              {list.data?.map((d) => (
-                <TR key={d.id} data-testid="dataset-row">
-                  <TD>
-                    <Link
-                      href={`/t/${team}/datasets/${d.id}`}
-                      className="font-medium text-zinc-900 hover:text-accent-700"
-                    >
-                      {d.name}
-                    </Link>
-                    {d.description && <div className="max-w-sm truncate text-xs text-zinc-500">{d.description}</div>}
-                  </TD>
-                  <TD>{d.latestVersion ? <FormatBadge format={d.latestVersion.format} /> : "—"}</TD>
-                  <TD className="tabular text-right">{formatNumber(d.latestVersion?.rowCount)}</TD>
-                  <TD className="tabular text-right">{formatBytes(d.latestVersion?.bytes)}</TD>
-                  <TD className="tabular text-right">v{d.latestVersion?.version ?? 0}</TD>
-                  <TD className="text-zinc-500">{formatRelative(d.updatedAt)}</TD>
-                </TR>
-              ))}
-            </TBody>
-          </Table>
-        )}
+        <DataTable
+          loading={list.isLoading}
+          rows={list.data}
+          skeleton={{ rows: 4, cols: 5 }}
+          empty={
+            <EmptyState
+              icon={Database}
+              title="No datasets yet"
+              description="Drop a JSONL, CSV or TSV file above. Chat transcripts, prompt/completion pairs, raw domain text or labelled examples all work."
+            />
+          }
+          testId="datasets-table"
+          columns={[
+            { label: "Name" },
+            { label: "Format" },
+            { label: "Rows", className: "text-right" },
+            { label: "Size", className: "text-right" },
+            { label: "Versions", className: "text-right" },
+            { label: "Updated" },
+          ]}
+          row={(d) => (
+            <TR key={d.id} data-testid="dataset-row">
+              <TD>
+                <Link href={`/t/${team}/datasets/${d.id}`} className="font-medium text-zinc-900 hover:text-accent-700">
+                  {d.name}
+                </Link>
+                {d.description && <div className="max-w-sm truncate text-xs text-zinc-500">{d.description}</div>}
+              </TD>
+              <TD>{d.latestVersion ? <FormatBadge format={d.latestVersion.format} /> : "—"}</TD>
+              <TD className="tabular text-right">{formatNumber(d.latestVersion?.rowCount)}</TD>
+              <TD className="tabular text-right">{formatBytes(d.latestVersion?.bytes)}</TD>
+              <TD className="tabular text-right">v{d.latestVersion?.version ?? 0}</TD>
+              <TD className="text-zinc-500">{formatRelative(d.updatedAt)}</TD>
+            </TR>
+          )}
+        />
       </Card>
     </>
   );

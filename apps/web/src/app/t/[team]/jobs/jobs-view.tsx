@@ -5,17 +5,7 @@ import { ChevronLeft, ChevronRight, FlaskConical, Plus } from "lucide-react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { JobsTable } from "@/components/jobs-table";
-import {
-  Alert,
-  Button,
-  ButtonLink,
-  Card,
-  EmptyState,
-  PageHeader,
-  STATE_LABELS,
-  TableSkeleton,
-  cn,
-} from "@/components/ui";
+import { Alert, Button, ButtonLink, Card, EmptyState, PageHeader, STATE_LABELS, cn } from "@/components/ui";
 import { errorInfo, useTRPC } from "@/lib/trpc";
 
 const PAGE_SIZE = 20;
@@ -76,26 +66,28 @@ export function JobsView({ team }: { team: string }) {
         </Alert>
       )}
       <Card>
-        {jobs.isLoading ? (
-          <TableSkeleton rows={6} cols={6} />
-        ) : jobs.data && jobs.data.items.length === 0 ? (
-          <EmptyState
-            icon={FlaskConical}
-            title={state ? `No ${STATE_LABELS[state].toLowerCase()} jobs` : "No jobs yet"}
-            description={
-              state ? "Try another filter." : "Start a fine-tune: pick datasets, a base model and a technique."
-            }
-            action={
-              !state && (
-                <ButtonLink href={`/t/${team}/jobs/new`}>
-                  <Plus className="size-4" aria-hidden /> New fine-tune
-                </ButtonLink>
-              )
-            }
-          />
-        ) : (
-          <>
-            <JobsTable team={team} jobs={jobs.data?.items ?? []} />
+        <JobsTable
+          team={team}
+          jobs={jobs.data?.items}
+          loading={jobs.isLoading}
+          skeleton={{ rows: 6, cols: 6 }}
+          empty={
+            <EmptyState
+              icon={FlaskConical}
+              title={state ? `No ${STATE_LABELS[state].toLowerCase()} jobs` : "No jobs yet"}
+              description={
+                state ? "Try another filter." : "Start a fine-tune: pick datasets, a base model and a technique."
+              }
+              action={
+                !state && (
+                  <ButtonLink href={`/t/${team}/jobs/new`}>
+                    <Plus className="size-4" aria-hidden /> New fine-tune
+                  </ButtonLink>
+                )
+              }
+            />
+          }
+          footer={
             <div className="flex items-center justify-between border-t border-zinc-100 px-5 py-3 text-[13px] text-zinc-500">
               <span data-testid="jobs-page">Page {page + 1}</span>
               <div className="flex gap-2">
@@ -119,8 +111,8 @@ export function JobsView({ team }: { team: string }) {
                 </Button>
               </div>
             </div>
-          </>
-        )}
+          }
+        />
       </Card>
     </>
   );
