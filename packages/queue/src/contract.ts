@@ -23,6 +23,8 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
  */
 export const JOB_KINDS = {
   train: { jobName: "training.run", queue: QUEUES.training, schema: "job-train.schema.json" },
+  evaluate: { jobName: "evaluation.run", queue: QUEUES.training, schema: "job-evaluate.schema.json" },
+  generate: { jobName: "inference.generate", queue: QUEUES.inference, schema: "job-generate.schema.json" },
 } as const;
 export type JobKind = keyof typeof JOB_KINDS;
 export const JOB_KIND_NAMES = Object.keys(JOB_KINDS) as [JobKind, ...JobKind[]];
@@ -38,6 +40,8 @@ export const REDIS_KEYS = {
   runnerControl: "{prefix}:runner:{runnerName}:control",
   /** Pub/sub channel on which the worker announces a job changed, for open job pages. */
   jobUpdates: "{prefix}:job-updates:{jobId}",
+  /** Stream of one `generate` request: `token` entries as they are generated, then one `done` (or `error`) entry. */
+  generationStream: "{prefix}:generation:{jobId}",
 } as const;
 
 export function redisKey(template: string, parts: Record<string, string> = {}, prefix: string = KEY_PREFIX): string {
@@ -97,6 +101,9 @@ export const STORAGE_LAYOUT = {
   /** Written last into a checkpoint folder: a folder without it is incomplete and never resumed from. */
   checkpointComplete: "_COMPLETE",
   artifacts: "{outputPrefix}artifacts/",
+  evaluationOutput: "evaluations/{evaluationId}/",
+  /** The evaluation report (JSON, `reportVersion` 1) under an evaluation's output prefix. */
+  evaluationReport: "{outputPrefix}report.json",
 } as const;
 
 export function storageKey(template: string, parts: Record<string, string | number>): string {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ARTIFACT_KIND_NAMES } from "./contract";
+import { ARTIFACT_KIND_NAMES, JOB_KIND_NAMES } from "./contract";
 
 /** Every event on the stream `whetstone:events` is one entry with a single field `data` holding this JSON. */
 const base = {
@@ -8,7 +8,14 @@ const base = {
   ts: z.iso.datetime({ offset: true }),
   runner: z.string().min(1),
 };
-const jobBase = { ...base, jobId: z.string().min(1), attempt: z.number().int().min(1).default(1) };
+const jobBase = {
+  ...base,
+  jobId: z.string().min(1),
+  /** The kind of the job the event is about: `jobId` is a fine-tuning job's id for `train`, an evaluation's for
+   *  `evaluate`. */
+  kind: z.enum(JOB_KIND_NAMES).default("train"),
+  attempt: z.number().int().min(1).default(1),
+};
 
 export const artifactSchema = z.object({
   kind: z.enum(ARTIFACT_KIND_NAMES),

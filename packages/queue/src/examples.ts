@@ -1,4 +1,9 @@
-import type { RunnerEventInput, TrainingJobPayloadInput } from "./index";
+import type {
+  EvaluationJobPayloadInput,
+  GenerationJobPayloadInput,
+  RunnerEventInput,
+  TrainingJobPayloadInput,
+} from "./index";
 
 /** Examples that go into the exported JSON Schemas; the Python runner's tests run them. */
 export const trainingJobPayloadExamples: TrainingJobPayloadInput[] = [
@@ -127,6 +132,75 @@ export const trainingJobPayloadExamples: TrainingJobPayloadInput[] = [
 ];
 
 const t = "2026-01-01T00:00:00.000Z";
+const tinyBase = {
+  id: "bm_tiny",
+  name: "tiny-llama",
+  source: "local",
+  ref: "/models/tiny-llama",
+  revision: null,
+  artifactKind: null,
+  parent: null,
+} as const;
+const tinyAdapter = {
+  id: "bm_job_a",
+  name: "support-bot",
+  source: "artifact",
+  ref: "jobs/job_a/artifacts/",
+  revision: null,
+  artifactKind: "adapter",
+  parent: tinyBase,
+} as const;
+
+export const evaluationJobPayloadExamples: EvaluationJobPayloadInput[] = [
+  {
+    kind: "evaluate",
+    schemaVersion: 1,
+    jobId: "eval_example_sft",
+    teamId: "team_example",
+    technique: "sft",
+    models: [
+      { modelId: "bm_tiny", label: "tiny-llama", ref: tinyBase },
+      { modelId: "bm_job_a", label: "support-bot", ref: tinyAdapter },
+    ],
+    datasets: [
+      {
+        datasetVersionId: "dsv_chat",
+        name: "support-chat",
+        key: "datasets/team_example/dsv_chat/support-chat.jsonl",
+        format: "chat",
+        container: "jsonl",
+        weight: 1,
+        rows: 160,
+        sha256: "c".repeat(64),
+      },
+    ],
+    split: { kind: "test", fraction: 0.1, seed: 42 },
+    maxExamples: 300,
+    maxSeqLength: 512,
+    maxNewTokens: 64,
+    bootstrapResamples: 1000,
+    seed: 42,
+    outputPrefix: "evaluations/eval_example_sft/",
+  },
+];
+
+export const generationJobPayloadExamples: GenerationJobPayloadInput[] = [
+  {
+    kind: "generate",
+    schemaVersion: 1,
+    jobId: "gen_example",
+    teamId: "team_example",
+    model: { modelId: "bm_job_a", label: "support-bot", ref: tinyAdapter },
+    task: "chat",
+    messages: [
+      { role: "system", content: "You answer for an outdoor shop." },
+      { role: "user", content: "Can I return boots after a hike?" },
+    ],
+    sampling: { temperature: 0, topP: 1, maxNewTokens: 32, seed: 1 },
+    expiresAt: "2026-11-28T10:00:00Z",
+  },
+];
+
 export const runnerEventExamples: RunnerEventInput[] = [
   {
     type: "state",

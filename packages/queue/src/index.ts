@@ -1,5 +1,7 @@
 export * from "./contract";
 export * from "./names";
 export * from "./training-job";
+export * from "./evaluation-job";
+export * from "./generation-job";
 export * from "./job-payload";
 export * from "./events";

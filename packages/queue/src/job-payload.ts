@@ -1,13 +1,21 @@
 /**
  * The payload of every job on the queues: one schema discriminated by `kind`. Each kind's own schema lives in its
- * file (training-job.ts for `train`); add the next kind there and to JOB_KINDS in contract.ts.
+ * file (training-job.ts, evaluation-job.ts, generation-job.ts); add the next kind there and to JOB_KINDS in contract.ts.
  */
 import { z } from "zod";
+import { evaluationJobPayloadSchema } from "./evaluation-job";
+import { generationJobPayloadSchema } from "./generation-job";
 import { trainingJobPayloadSchema } from "./training-job";
 
 export const jobPayloadSchemas = {
   train: trainingJobPayloadSchema,
+  evaluate: evaluationJobPayloadSchema,
+  generate: generationJobPayloadSchema,
 } as const;
 
-export const jobPayloadSchema = z.discriminatedUnion("kind", [trainingJobPayloadSchema]);
+export const jobPayloadSchema = z.discriminatedUnion("kind", [
+  trainingJobPayloadSchema,
+  evaluationJobPayloadSchema,
+  generationJobPayloadSchema,
+]);
 export type JobPayload = z.infer<typeof jobPayloadSchema>;

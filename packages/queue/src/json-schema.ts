@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { contractDocument, JOB_KINDS, JOB_KIND_NAMES } from "./contract";
 import { runnerEventSchema } from "./events";
-import { runnerEventExamples, trainingJobPayloadExamples } from "./examples";
+import {
+  evaluationJobPayloadExamples,
+  generationJobPayloadExamples,
+  runnerEventExamples,
+  trainingJobPayloadExamples,
+} from "./examples";
 import { jobPayloadSchemas } from "./job-payload";
 
 function render(schema: z.ZodType, title: string, examples: unknown[]): string {
@@ -11,6 +16,8 @@ function render(schema: z.ZodType, title: string, examples: unknown[]): string {
 
 const payloadExamples: Record<keyof typeof JOB_KINDS, unknown[]> = {
   train: trainingJobPayloadExamples,
+  evaluate: evaluationJobPayloadExamples,
+  generate: generationJobPayloadExamples,
 };
 
 /** File name → JSON text of every export the runner loads: the contract, one schema per job kind, the events. */

@@ -13,7 +13,11 @@ import {
   storageKey,
   STORAGE_LAYOUT,
 } from "../src";
-import { trainingJobPayloadExamples } from "../src/examples";
+import {
+  evaluationJobPayloadExamples,
+  generationJobPayloadExamples,
+  trainingJobPayloadExamples,
+} from "../src/examples";
 import { renderSchemas } from "../src/json-schema";
 
 const dir = fileURLToPath(new URL("../schema/", import.meta.url));
@@ -39,6 +43,8 @@ describe("the committed exports", () => {
 describe("job payloads", () => {
   it("are discriminated by kind", () => {
     for (const ex of trainingJobPayloadExamples) expect(jobPayloadSchema.parse(ex).kind).toBe("train");
+    for (const ex of evaluationJobPayloadExamples) expect(jobPayloadSchema.parse(ex).kind).toBe("evaluate");
+    for (const ex of generationJobPayloadExamples) expect(jobPayloadSchema.parse(ex).kind).toBe("generate");
     const unknown = jobPayloadSchema.safeParse({ ...trainingJobPayloadExamples[0], kind: "dance" });
     expect(unknown.success).toBe(false);
   });
