@@ -225,6 +225,22 @@ describe("events consumer: malformed entries", () => {
   });
 });
 
+describe("events consumer: ignored events", () => {
+  it("acknowledges and logs an event the job's rules refuse, with the reason", async () => {
+    const { job } = await createFixture(db.prisma, { state: "running", runnerName: "gpu-1" });
+    await addEvent(redis, names.stream, ev.state(job.id, "cancelled", { message: "cancelled by ada" }));
+    await addEvent(redis, names.stream, ev.state(job.id, "running"));
+
+    const { consumer, logger } = makeConsumer();
+    await drain(consumer);
+
+    expect((await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id } })).state).toBe("cancelled");
+    const ignored = logger.records.find((r) => r.msg === "event ignored");
+    expect(ignored?.reason).toBe('a job in state "cancelled" cannot move to "running"');
+    expect(await pendingCount()).toBe(0);
+  });
+});
+
 describe("events consumer: stream maintenance", () => {
   it("trims entries every group has acknowledged, keeping recent and pending ones, and forgets idle consumers", async () => {
     const { job } = await createFixture(db.prisma, { state: "running", runnerName: "gpu-1" });

@@ -17,6 +17,11 @@ export {
   TRAINING_JOB_OPTIONS,
 } from "./jobs/enqueue-training-job";
 export { stateEventMessage, parseStateEventMessage } from "./jobs/job-events";
+// runner events and reconciliation, for apps/worker (its events consumer and reconcile timer)
+export { applyRunnerEvent } from "./runner-events/apply-runner-event";
+export type { ApplyOptions, ApplyResult, JobUpdate } from "./runner-events/runner-event.types";
+export { reconcileOnce } from "./reconcile/reconcile-once";
+export type { ReconcileLog, ReconcileOptions, ReconcileReport } from "./reconcile/reconcile.types";
 // datasets, for the upload routes of apps/web
 export { ingestDataset, type IngestDatasetInput } from "./datasets/ingest-dataset";
 // API keys, for scripts (the quickstart demo)

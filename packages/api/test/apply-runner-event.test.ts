@@ -1,51 +1,27 @@
-import type { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+/** Runner events applied to the database as the worker's events consumer applies them: one transaction each. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@whetstone/db/testing";
-import { EventsConsumer } from "../src/events/events-consumer";
-import { createMemoryLogger } from "../src/logger";
-import { addEvent, cleanRedis, connectRedis, createFixture, ev, uniqueNames } from "./helpers";
+import { runnerEventSchema, type RunnerEventInput } from "@whetstone/queue";
+import { applyRunnerEvent } from "../src/runner-events/apply-runner-event";
+import type { ApplyResult } from "../src/runner-events/runner-event.types";
+import { createFixture, ev } from "./runner-fixtures";
 
 let db: TestDatabase;
-let redis: Redis;
-let names: ReturnType<typeof uniqueNames>;
-let consumer: EventsConsumer;
-let logger: ReturnType<typeof createMemoryLogger>;
-let connection: Redis;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  redis = connectRedis();
 });
 afterAll(async () => {
-  redis.disconnect();
   await db.drop();
 });
-beforeEach(async () => {
-  names = uniqueNames();
-  connection = connectRedis();
-  logger = createMemoryLogger();
-  consumer = new EventsConsumer({
-    prisma: db.prisma,
-    redis: connection,
-    logger,
-    consumer: "worker-a",
-    stream: names.stream,
-    group: names.group,
-    channel: names.channel,
-    blockMs: 50,
-    maxMeteredGapMs: 10_000,
-  });
-  await consumer.ensureGroup();
-});
-afterEach(async () => {
-  await consumer.stop();
-  connection.disconnect();
-  await cleanRedis(redis, names.prefix);
-});
 
-async function send(...events: Parameters<typeof addEvent>[2][]) {
-  for (const e of events) await addEvent(redis, names.stream, e);
-  while ((await consumer.runOnce()) > 0);
+async function send(...events: RunnerEventInput[]): Promise<ApplyResult[]> {
+  const results: ApplyResult[] = [];
+  for (const e of events) {
+    const event = runnerEventSchema.parse(e);
+    results.push(await db.prisma.$transaction((tx) => applyRunnerEvent(tx, event, { maxMeteredGapMs: 10_000 })));
+  }
+  return results;
 }
 
 const sha = (c: string) => c.repeat(64);
@@ -123,14 +99,20 @@ describe("state events", () => {
 
   it("ignores an impossible transition, such as a late running after cancelled", async () => {
     const { job } = await createFixture(db.prisma, { state: "running", runnerName: "gpu-1" });
-    await send(ev.state(job.id, "cancelled", { message: "cancelled by ada" }), ev.state(job.id, "running"));
+    const [, late] = await send(
+      ev.state(job.id, "cancelled", { message: "cancelled by ada" }),
+      ev.state(job.id, "running"),
+    );
 
     const row = await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id } });
     expect(row.state).toBe("cancelled");
     expect(row.finishedAt).not.toBeNull();
     expect(await db.prisma.jobEvent.count({ where: { jobId: job.id, kind: "state" } })).toBe(1);
-    const ignored = logger.records.find((r) => r.msg === "event ignored");
-    expect(ignored?.reason).toBe('a job in state "cancelled" cannot move to "running"');
+    expect(late).toEqual({
+      outcome: "ignored",
+      reason: 'a job in state "cancelled" cannot move to "running"',
+      updates: [],
+    });
   });
 
   it("ignores a state report from a runner that no longer holds the job", async () => {

@@ -4,9 +4,9 @@ import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@whetstone/db/testing";
 import { TRAINING_QUEUE, trainingJobPayloadSchema } from "@whetstone/queue";
-import { createMemoryLogger } from "../src/logger";
-import { Reconciler } from "../src/reconciler";
-import { cleanRedis, connectRedis, createFixture } from "./helpers";
+import { reconcileOnce } from "../src/reconcile/reconcile-once";
+import type { ReconcileOptions } from "../src/reconcile/reconcile.types";
+import { cleanRedis, connectRedis, createFixture } from "./runner-fixtures";
 
 /** A job a runner can take: new training jobs are prioritized (fair order), so BullMQ lists them as "prioritized". */
 const AVAILABLE = ["waiting", "prioritized"];
@@ -15,8 +15,13 @@ let db: TestDatabase;
 let redis: Redis;
 let prefix: string;
 let queue: Queue;
-let reconciler: Reconciler;
 const closers: Array<() => Promise<unknown>> = [];
+
+/** A reconcile pass as apps/worker runs it. */
+const reconciler = {
+  runOnce: (opts: ReconcileOptions = { runnerOfflineAfterMs: 30_000 }) =>
+    reconcileOnce({ prisma: db.prisma, trainingQueue: queue }, opts),
+};
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -34,16 +39,8 @@ beforeEach(async () => {
     await queue.close();
     connection.disconnect();
   });
-  reconciler = new Reconciler({
-    prisma: db.prisma,
-    redis,
-    trainingQueue: queue,
-    logger: createMemoryLogger(),
-    runnerOfflineAfterMs: 30_000,
-  });
 });
 afterEach(async () => {
-  await reconciler.stop();
   for (const close of closers.splice(0).reverse()) await close();
   await cleanRedis(redis, prefix);
   // The reconciler scans every job and runner: each test starts from an empty slate (a new queue prefix too).
@@ -169,14 +166,8 @@ describe("reconciler", () => {
     expect(await reconciler.runOnce()).toMatchObject({ reEnqueued: [] });
     expect(await queue.getJobState(job.id)).toBe("failed");
 
-    const later = new Reconciler({
-      prisma: db.prisma,
-      redis,
-      trainingQueue: queue,
-      logger: createMemoryLogger(),
-      now: () => new Date(Date.now() + 61_000),
-    });
-    expect(await later.runOnce()).toMatchObject({ reEnqueued: [job.id] });
+    const later = { now: () => new Date(Date.now() + 61_000) };
+    expect(await reconciler.runOnce(later)).toMatchObject({ reEnqueued: [job.id] });
     expect(AVAILABLE).toContain(await queue.getJobState(job.id));
   });
 
@@ -186,8 +177,10 @@ describe("reconciler", () => {
       enqueuedAt: null,
       hyperparameters: { epochs: 1 },
     });
-    const report = await reconciler.runOnce();
+    const notices: unknown[] = [];
+    const report = await reconciler.runOnce({ notify: async (jobId, message) => void notices.push([jobId, message]) });
     expect(report.failed).toEqual([job.id]);
+    expect(notices).toEqual([[job.id, { type: "state", state: "failed" }]]);
     const row = await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id } });
     expect(row.state).toBe("failed");
     expect(row.error).toMatch(/payload does not match the queue contract/);

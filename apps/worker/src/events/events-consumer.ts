@@ -8,10 +8,10 @@
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { applyRunnerEvent, type ApplyResult } from "@whetstone/api";
 import type { PrismaClient } from "@whetstone/db";
 import { EVENTS_GROUP, EVENTS_STREAM, jobUpdatesChannel, runnerEventSchema, type RunnerEvent } from "@whetstone/queue";
 import type { Logger } from "../logger";
-import { applyRunnerEvent, type ApplyResult } from "./apply-runner-event";
 
 type StreamEntry = [id: string, fields: string[] | null];
 
@@ -318,7 +318,7 @@ export class EventsConsumer {
           skipDuplicates: true,
         });
         if (inserted.count === 0) return null;
-        return applyRunnerEvent(tx, event, { logger: this.log, maxMeteredGapMs: this.o.maxMeteredGapMs });
+        return applyRunnerEvent(tx, event, { maxMeteredGapMs: this.o.maxMeteredGapMs });
       },
       { timeout: 30_000 },
     );

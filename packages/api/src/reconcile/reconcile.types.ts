@@ -1,0 +1,34 @@
+/** What one reconcile pass needs and what it reports. See reconcile-once.ts. */
+import type { ApiDeps } from "../trpc";
+
+export type ReconcileDeps = Pick<ApiDeps, "prisma" | "trainingQueue">;
+
+/** Where a pass reports what it did along the way; apps/worker passes its logger. */
+export interface ReconcileLog {
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ReconcileOptions {
+  /** A runner silent this long is offline and its running job goes back to the queue. */
+  runnerOfflineAfterMs?: number;
+  /** How long a `queued` job's BullMQ job may sit `completed`/`failed` before it is re-added (events may lag). */
+  requeueGraceMs?: number;
+  now?: () => Date;
+  log?: ReconcileLog;
+  /** Tells a job's open pages that it changed (after the change is committed); a lost notice only delays a refresh. */
+  notify?: (jobId: string, message: Record<string, unknown>) => Promise<void>;
+}
+
+export interface ReconcileReport {
+  enqueued: string[];
+  reEnqueued: string[];
+  failed: string[];
+  runnersOffline: string[];
+  requeued: string[];
+}
+
+/** One pass: its dependencies, its options with defaults filled in, and the report it fills. */
+export interface ReconcilePass extends ReconcileDeps, Required<ReconcileOptions> {
+  report: ReconcileReport;
+}

@@ -1,0 +1,73 @@
+/**
+ * A runner's report that a job changed state: the state machine decides whether the move is allowed, only the
+ * runner that holds a running job may move it, and a final state counts toward the runner's jobs done.
+ */
+import { canTransition } from "@whetstone/core";
+import type { JobState, Prisma } from "@whetstone/db";
+import { stateEventMessage } from "../jobs/job-events";
+import { recordProducedModel } from "./record-produced-model";
+import { applied, ignored, type ApplyResult, type EventOf, type Tx } from "./runner-event.types";
+
+export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<ApplyResult> {
+  // Lock the job row: the reconciler (and the API's cancel) move states too.
+  const locked = await tx.$queryRaw<Array<{ state: JobState }>>`
+    SELECT "state" FROM "FineTuneJob" WHERE "id" = ${e.jobId} FOR UPDATE`;
+  if (locked.length === 0) return ignored(`unknown job ${e.jobId}`);
+  const job = await tx.fineTuneJob.findUniqueOrThrow({ where: { id: e.jobId }, include: { baseModel: true } });
+
+  if (!canTransition(job.state, e.state)) {
+    return ignored(`a job in state "${job.state}" cannot move to "${e.state}"`);
+  }
+  // A runner the job was taken from (declared offline, the job re-queued and picked up elsewhere) may still
+  // report; only the runner that holds the job moves it out of `running`.
+  if (job.state === "running" && job.runnerName !== null && job.runnerName !== e.runner) {
+    return ignored(`job runs on "${job.runnerName}", not on "${e.runner}"`);
+  }
+
+  const ts = new Date(e.ts);
+  let reason: string | null;
+  let level: "info" | "error" = "info";
+  let data: Prisma.FineTuneJobUpdateInput;
+  switch (e.state) {
+    case "running":
+      reason = `on ${e.runner} (attempt ${e.attempt})${e.message ? `; ${e.message}` : ""}`;
+      data = {
+        state: "running",
+        runnerName: e.runner,
+        attempt: e.attempt,
+        startedAt: job.startedAt ?? ts,
+        error: null,
+      };
+      break;
+    case "queued":
+      // The runner keeps the BullMQ job (moved to delayed, or retried by BullMQ), so enqueuedAt stays set.
+      reason = `${e.message ?? "handed back to the queue"} (runner ${e.runner})`;
+      data = { state: "queued", runnerName: null, queuedAt: ts };
+      break;
+    case "succeeded":
+      reason = `on ${e.runner}, ${e.artifacts.length} artifact${e.artifacts.length === 1 ? "" : "s"}`;
+      data = { state: "succeeded", finishedAt: ts, summary: e.summary, error: null };
+      break;
+    case "failed":
+      level = "error";
+      reason = e.message ?? "the runner reported a failure without a message";
+      data = { state: "failed", finishedAt: ts, error: reason };
+      break;
+    case "cancelled":
+      reason = e.message;
+      data = { state: "cancelled", finishedAt: ts };
+      break;
+  }
+  const message = stateEventMessage(e.state, reason);
+
+  await tx.fineTuneJob.update({ where: { id: job.id }, data });
+  await tx.jobEvent.create({
+    data: { jobId: job.id, eventId: e.eventId, kind: "state", level, message, createdAt: ts },
+  });
+
+  if (e.state === "succeeded") await recordProducedModel(tx, job, e.artifacts);
+  if (e.state === "succeeded" || e.state === "failed" || e.state === "cancelled") {
+    await tx.runner.updateMany({ where: { name: e.runner }, data: { jobsDone: { increment: 1 } } });
+  }
+  return applied([{ jobId: job.id, message: { type: "state", state: e.state } }]);
+}
