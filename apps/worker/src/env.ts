@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { RUNNER_OFFLINE_AFTER_MS } from "@whetstone/queue";
 
 const ms = (def: number) => z.coerce.number().int().positive().default(def);
 
@@ -28,8 +29,8 @@ export const envSchema = z.object({
   /** Seconds between runner heartbeats (the runner's HEARTBEAT_SECONDS); a gap up to twice this is metered. */
   HEARTBEAT_SECONDS: z.coerce.number().positive().default(5),
   RECONCILE_INTERVAL_MS: ms(5_000),
-  /** A runner silent this long is offline and its running job goes back to the queue. */
-  RUNNER_OFFLINE_AFTER_MS: ms(30_000),
+  /** A runner silent this long is offline and its running job goes back to the queue (default: the contract's). */
+  RUNNER_OFFLINE_AFTER_MS: ms(RUNNER_OFFLINE_AFTER_MS),
   /** How long a queued job's BullMQ job may sit completed/failed before the reconciler re-adds it. */
   REQUEUE_GRACE_MS: ms(60_000),
 });

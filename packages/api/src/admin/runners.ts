@@ -6,15 +6,20 @@
  * The Runner row's state is set at once so the console shows the change; the runner's next heartbeat confirms it.
  */
 import type { RunnerState } from "@whetstone/db";
-import { runnerControlKey } from "@whetstone/queue";
+import { RUNNER_OFFLINE_AFTER_MS, runnerControlKey } from "@whetstone/queue";
 import { notFound } from "../errors";
 import type { ApiDeps } from "../trpc";
 import { audit } from "../audit/audit";
 
-/** A runner silent this long is offline, as the worker's reconciler decides (RUNNER_OFFLINE_AFTER_MS default). */
-export const RUNNER_OFFLINE_AFTER_S = 30;
-
-export async function listRunners(prisma: ApiDeps["prisma"], now = new Date()) {
+/**
+ * The runners with their current job. A runner silent for `offlineAfterMs` (the contract's threshold, which the
+ * worker's reconciler uses too unless its deployment overrides it) shows offline.
+ */
+export async function listRunners(
+  prisma: ApiDeps["prisma"],
+  now = new Date(),
+  offlineAfterMs = RUNNER_OFFLINE_AFTER_MS,
+) {
   const runners = await prisma.runner.findMany({ orderBy: { name: "asc" } });
   const jobIds = runners.map((r) => r.currentJobId).filter((id): id is string => !!id);
   const jobs = await prisma.fineTuneJob.findMany({
@@ -24,9 +29,10 @@ export async function listRunners(prisma: ApiDeps["prisma"], now = new Date()) {
   const jobById = new Map(jobs.map((j) => [j.id, j]));
   return runners.map((r) => {
     const job = r.currentJobId ? jobById.get(r.currentJobId) : undefined;
-    const age = r.lastHeartbeatAt ? Math.max(0, (now.getTime() - r.lastHeartbeatAt.getTime()) / 1000) : null;
+    const ageMs = r.lastHeartbeatAt ? Math.max(0, now.getTime() - r.lastHeartbeatAt.getTime()) : null;
+    const age = ageMs === null ? null : ageMs / 1000;
     // The row's state is the last one recorded; a silent runner is offline even before the worker records it.
-    const silent = age === null || age > RUNNER_OFFLINE_AFTER_S;
+    const silent = ageMs === null || ageMs > offlineAfterMs;
     return {
       name: r.name,
       gpuName: r.gpuName,
