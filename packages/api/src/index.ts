@@ -8,6 +8,7 @@ export { signUp, hashPassword, normalizeEmail, MIN_PASSWORD_LENGTH } from "./aut
 export { verifyPassword } from "./auth/verify-password";
 export { upsertOidcUser } from "./auth/upsert-oidc-user";
 export { authenticateApiKey } from "./auth/authenticate-api-key";
+export { resolveTeamScope, type TeamScope } from "./auth/resolve-team-scope";
 export { audit, type AuditAction, type AuditEntry } from "./audit/audit";
 // jobs, for apps/worker
 export {

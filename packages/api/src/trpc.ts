@@ -21,6 +21,7 @@ import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
 import type { PrismaClient, Role } from "@whetstone/db";
 import type { BlobStorage } from "@whetstone/storage";
+import { resolveTeamScope } from "./auth/resolve-team-scope";
 import { AppError } from "./errors";
 
 export interface ApiConfig {
@@ -92,28 +93,14 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
 
-export interface TeamScope {
-  id: string;
-  slug: string;
-  name: string;
-  role: Role;
-}
+export type { TeamScope } from "./auth/resolve-team-scope";
 
 export const teamProcedure = protectedProcedure.use(async ({ ctx, next }) => {
   const { caller } = ctx;
-  let team: TeamScope | null = null;
-  if (caller.kind === "apiKey") {
-    const t = await ctx.prisma.team.findUnique({ where: { id: caller.teamId } });
-    if (t) team = { id: t.id, slug: t.slug, name: t.name, role: caller.role };
-  } else if (ctx.teamSlug) {
-    const m = await ctx.prisma.membership.findFirst({
-      where: { userId: caller.userId, team: { slug: ctx.teamSlug } },
-      include: { team: true },
-    });
-    if (m) team = { id: m.team.id, slug: m.team.slug, name: m.team.name, role: m.role };
-  } else {
+  if (caller.kind === "session" && !ctx.teamSlug) {
     throw new TRPCError({ code: "BAD_REQUEST", message: "no team selected: send the x-whetstone-team header" });
   }
+  const team = await resolveTeamScope(ctx.prisma, caller, ctx.teamSlug);
   if (!team) throw new TRPCError({ code: "NOT_FOUND", message: "team not found" });
   return next({ ctx: { ...ctx, team } });
 });

@@ -2,15 +2,9 @@
  * Who is calling: a signed-in user (Auth.js session cookie) or an API key (`Authorization: Bearer wst_…`),
  * and in which team. A team or job the caller cannot see is treated as absent (404), never as forbidden.
  */
-import { authenticateApiKey, type ApiDeps, type Caller } from "@whetstone/api";
-import type { Role } from "@whetstone/db";
+import { authenticateApiKey, resolveTeamScope, type ApiDeps, type Caller, type TeamScope } from "@whetstone/api";
 
-export interface TeamScope {
-  id: string;
-  slug: string;
-  name: string;
-  role: Role;
-}
+export type { TeamScope } from "@whetstone/api";
 
 /** Reads the signed-in user's id; injected so tests can stand in for the Auth.js cookie. */
 export type SessionReader = () => Promise<string | null>;
@@ -42,18 +36,9 @@ export async function resolveCaller(req: Request, deps: ApiDeps, readSession: Se
   return callerFromSession(deps, readSession);
 }
 
-/** The caller's team: an API key's own team, or the session user's membership of `slug`. */
+/** The caller's team: an API key's own team, or the session user's membership of `slug` (as the tRPC procedures). */
 export async function resolveTeam(deps: ApiDeps, caller: Caller, slug: string | null): Promise<TeamScope | null> {
-  if (caller.kind === "apiKey") {
-    const t = await deps.prisma.team.findUnique({ where: { id: caller.teamId } });
-    return t ? { id: t.id, slug: t.slug, name: t.name, role: caller.role } : null;
-  }
-  if (!slug) return null;
-  const m = await deps.prisma.membership.findFirst({
-    where: { userId: caller.userId, team: { slug } },
-    include: { team: true },
-  });
-  return m ? { id: m.team.id, slug: m.team.slug, name: m.team.name, role: m.role } : null;
+  return resolveTeamScope(deps.prisma, caller, slug);
 }
 
 /** The job if it belongs to a team the caller may read; null otherwise (answered 404). */
