@@ -1,4 +1,4 @@
-import { deleteDataset } from "../../datasets/datasets";
+import { deleteDataset } from "../../datasets/delete-dataset";
 import { teamWriteProcedure } from "../../trpc";
 import { deleteDatasetInput, deleteDatasetMeta, deleteDatasetOutput } from "./datasets.types";
 

@@ -1,4 +1,4 @@
-import { getDatasetVersion } from "../../datasets/datasets";
+import { getDatasetVersion } from "../../datasets/get-dataset-version";
 import { teamProcedure } from "../../trpc";
 import { getDatasetVersionInput, getDatasetVersionMeta, getDatasetVersionOutput } from "./datasets.types";
 

@@ -1,4 +1,4 @@
-import { getDataset } from "../../datasets/datasets";
+import { getDataset } from "../../datasets/get-dataset";
 import { teamProcedure } from "../../trpc";
 import { getDatasetInput, getDatasetMeta, getDatasetOutput } from "./datasets.types";
 

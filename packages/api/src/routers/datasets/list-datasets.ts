@@ -1,4 +1,4 @@
-import { listDatasets } from "../../datasets/datasets";
+import { listDatasets } from "../../datasets/list-datasets";
 import { teamProcedure } from "../../trpc";
 import { listDatasetsInput, listDatasetsMeta, listDatasetsOutput } from "./datasets.types";
 

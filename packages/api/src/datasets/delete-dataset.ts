@@ -1,81 +1,8 @@
-import type { Prisma, PrismaClient } from "@whetstone/db";
 import { isTerminal, type JobState } from "@whetstone/core";
+import type { PrismaClient } from "@whetstone/db";
 import type { BlobStorage } from "@whetstone/storage";
 import { audit } from "../audit/audit";
 import { AppError, notFound } from "../errors";
-
-export const versionSummarySelect = {
-  id: true,
-  version: true,
-  filename: true,
-  container: true,
-  format: true,
-  rowCount: true,
-  bytes: true,
-  sha256: true,
-  createdAt: true,
-} satisfies Prisma.DatasetVersionSelect;
-type VersionRow = Prisma.DatasetVersionGetPayload<{ select: typeof versionSummarySelect }>;
-
-/** JSON has no bigint; file sizes fit a double exactly up to 8 PiB. */
-export const toVersionSummary = (v: VersionRow) => ({ ...v, bytes: Number(v.bytes) });
-
-const asProfile = (p: Prisma.JsonValue): Record<string, unknown> =>
-  p && typeof p === "object" && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
-
-export async function listDatasets(prisma: PrismaClient, teamId: string) {
-  const rows = await prisma.dataset.findMany({
-    where: { teamId },
-    orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
-    select: {
-      id: true,
-      name: true,
-      description: true,
-      createdAt: true,
-      updatedAt: true,
-      _count: { select: { versions: true } },
-      versions: { orderBy: { version: "desc" }, take: 1, select: versionSummarySelect },
-    },
-  });
-  return rows.map(({ _count, versions, ...d }) => ({
-    ...d,
-    versionCount: _count.versions,
-    latestVersion: versions[0] ? toVersionSummary(versions[0]) : null,
-  }));
-}
-
-export async function getDataset(prisma: PrismaClient, teamId: string, id: string) {
-  const d = await prisma.dataset.findFirst({
-    where: { id, teamId },
-    select: {
-      id: true,
-      name: true,
-      description: true,
-      createdAt: true,
-      updatedAt: true,
-      versions: { orderBy: { version: "desc" }, select: { ...versionSummarySelect, profile: true } },
-    },
-  });
-  if (!d) throw notFound(`dataset "${id}"`);
-  const { versions, ...rest } = d;
-  return {
-    ...rest,
-    versions: versions.map(({ profile: _, ...v }) => toVersionSummary(v)),
-    latestProfile: versions[0] ? asProfile(versions[0].profile) : null,
-  };
-}
-
-export async function getDatasetVersion(prisma: PrismaClient, teamId: string, id: string) {
-  const v = await prisma.datasetVersion.findFirst({
-    where: { id, dataset: { teamId } },
-    select: { ...versionSummarySelect, profile: true, dataset: { select: { id: true, name: true } } },
-  });
-  if (!v) throw notFound(`dataset version "${id}"`);
-  const { profile, dataset, ...rest } = v;
-  const p = asProfile(profile);
-  const sample = Array.isArray(p.sample) ? (p.sample as Record<string, unknown>[]) : [];
-  return { ...toVersionSummary(rest), dataset, profile: p, sampleRows: sample };
-}
 
 /**
  * Deletes a dataset, its versions and their files. Refused while a job that is not final trains on one of its
