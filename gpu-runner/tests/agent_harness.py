@@ -14,6 +14,7 @@ from pathlib import Path
 
 import redis
 
+from whetstone_runner import contract
 from whetstone_runner.schema import validate_event
 
 
@@ -43,10 +44,12 @@ class AgentHarness:
         self.procs.append(p)
         return p
 
-    def add_job(self, payload: dict, job_id: str | None = None, attempts: int = 1, name: str = "training.run") -> str:
+    def add_job(self, payload: dict, job_id: str | None = None, attempts: int = 1, name: str | None = None) -> str:
+        """Enqueue under the contract's BullMQ job name for the payload's kind, unless `name` says otherwise."""
         from bullmq import Queue
 
         job_id = job_id or payload["jobId"]
+        name = name or contract.job_kind(payload["kind"])["jobName"]
 
         async def go():
             q = Queue(self.queue, {"connection": self.redis_url})
@@ -114,7 +117,7 @@ class AgentHarness:
 
     def cleanup(self) -> None:
         self.stop()
-        keys = list(self.r.scan_iter(f"bull:{self.queue}:*")) + list(self.r.scan_iter(f"{self.key_prefix}:*"))
+        keys = list(self.r.scan_iter(f"{contract.bull_prefix()}:{self.queue}:*")) + list(self.r.scan_iter(f"{self.key_prefix}:*"))
         keys.append(self.stream)
         if keys:
             self.r.delete(*keys)

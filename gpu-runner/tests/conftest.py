@@ -46,8 +46,8 @@ class Collected(list):
 
 def run_direct(payload: dict, storage_root: Path, workdir: Path, **ctx_kw):
     """Run a job in this process (no agent), collecting its events."""
+    from whetstone_runner.jobs import JobContext, run_job
     from whetstone_runner.storage import LocalStorage
-    from whetstone_runner.train import JobContext, run_job
 
     events = Collected()
     ctx = JobContext(runner="test-runner", attempt=1, emit=events.append, storage=LocalStorage(storage_root),

@@ -10,6 +10,7 @@ import random
 import uuid
 from pathlib import Path
 
+from whetstone_runner import contract
 from whetstone_runner.schema import load_schema
 
 TOPICS = {
@@ -20,8 +21,14 @@ TOPICS = {
 FILLER = ["please help", "thank you", "I wrote yesterday", "this is urgent", "as soon as possible", "hello team"]
 
 
-def example_payload(index: int = 0) -> dict:
-    return copy.deepcopy(load_schema("training-job.schema.json")["examples"][index])
+def example_payload(index: int = 0, kind: str = "train") -> dict:
+    return copy.deepcopy(load_schema(contract.job_kind(kind)["schema"])["examples"][index])
+
+
+def assert_artifact_kinds_in_contract(artifacts: list[dict]) -> None:
+    """Every artifact kind a run wrote is one the contract's artifactKinds lists."""
+    kinds = {a["kind"] for a in artifacts}
+    assert kinds and kinds <= set(contract.artifact_kinds()), kinds
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -8,6 +8,8 @@ import pytest
 
 from tests.agent_harness import AgentHarness
 from tests.helpers import alpaca_rows, chat_rows, example_payload, make_payload, prompt_completion_rows
+from whetstone_runner import contract
+from whetstone_runner.jobs import HANDLERS
 
 
 @pytest.fixture
@@ -105,17 +107,39 @@ def test_malformed_payload_fails_without_retry_naming_the_field(harness, tmp_pat
     h.assert_events_valid()
 
 
+def test_unknown_kind_and_mismatched_job_name_are_refused_as_final(harness, tmp_path, tiny_model):
+    h = harness()
+    unknown = chat_payload(tmp_path, tiny_model)
+    unknown["kind"] = "augment"  # a kind this runner does not handle
+    misnamed = chat_payload(tmp_path, tiny_model)  # kind train, under another kind's BullMQ job name
+    h.start()
+    h.add_job(unknown, attempts=3, name="augmentation.run")
+    h.add_job(misnamed, attempts=3, name="inference.generate")
+    refused = h.wait_state(unknown["jobId"], "failed", timeout=60)["message"]
+    handled = ", ".join(repr(k) for k in HANDLERS)
+    assert "unknown job kind 'augment'" in refused and f"this runner handles {handled}" in refused
+    refused = h.wait_state(misnamed["jobId"], "failed", timeout=60)["message"]
+    expected = contract.job_kind("train")["jobName"]
+    assert f"job name 'inference.generate' does not match kind 'train' (expected {expected!r})" in refused
+    assert f"this runner handles {handled}" in refused
+    for job_id in (unknown["jobId"], misnamed["jobId"]):
+        h.wait_for(lambda j=job_id: h.job_state(j) == "failed", 10, "BullMQ failed")  # UnrecoverableError
+    time.sleep(1)
+    assert h.states(unknown["jobId"]) == ["failed"] and h.states(misnamed["jobId"]) == ["failed"]  # no retry
+    h.assert_events_valid()
+
+
 def test_cancel_kills_the_child_and_reports_cancelled(harness, tmp_path, tiny_model):
     slow = chat_payload(tmp_path, tiny_model, maxSteps=200, logEverySteps=1)
     early = chat_payload(tmp_path, tiny_model)
     h = harness(faults=f"{slow['jobId']}=slow:0.3")
-    h.r.set(f"{h.key_prefix}:cancel:{early['jobId']}", "1")
+    h.r.set(contract.redis_key("cancel", prefix=h.key_prefix, jobId=early["jobId"]), "1")
     h.start()
     h.add_job(early)
     h.add_job(slow)
     assert h.wait_state(early["jobId"], "cancelled", timeout=60)["message"] == "cancelled before it started"
     h.wait_for(lambda: h.job_events(slow["jobId"], "metric"), 90, "first metric")
-    h.r.set(f"{h.key_prefix}:cancel:{slow['jobId']}", "1")
+    h.r.set(contract.redis_key("cancel", prefix=h.key_prefix, jobId=slow["jobId"]), "1")
     cancelled = h.wait_state(slow["jobId"], "cancelled", timeout=30)
     assert "cancel" in cancelled["message"]
     assert h.states(slow["jobId"]) == ["running", "cancelled"]
@@ -149,7 +173,7 @@ def test_sigterm_checkpoints_and_hands_the_job_back(harness, tmp_path, tiny_mode
 
 def test_drain_and_disable_stop_taking_jobs(harness, tmp_path, tiny_model):
     h = harness()
-    control = f"{h.key_prefix}:runner:{h.runner}:control"
+    control = contract.redis_key("runnerControl", prefix=h.key_prefix, runnerName=h.runner)
     h.r.set(control, "drain")
     h.start()
     h.wait_for(lambda: any(e["type"] == "heartbeat" and e["state"] == "draining" for e in h.events()), 30, "draining")

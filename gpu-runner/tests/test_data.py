@@ -8,7 +8,9 @@ import pytest
 
 from tests.helpers import chat_rows, classification_rows, text_rows, write_delimited, write_jsonl
 from whetstone_runner.config import JobError
-from whetstone_runner.data import IGNORE, mix, read_rows, split, to_messages, tokenize_sft, tokenize_texts
+from whetstone_runner.data import IGNORE, mix, read_rows, split
+from whetstone_runner.techniques.continued_pretraining import tokenize_texts
+from whetstone_runner.techniques.sft import to_messages, tokenize_sft
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +73,10 @@ def test_csv_tsv_jsonl_and_bad_rows(tmp_path):
     path = write_jsonl(tmp_path / "c.jsonl", chat_rows(3) + [{"messages": [{"role": "user", "content": "hi"}]}])
     with pytest.raises(JobError, match=r"line 4: field 'messages' has no assistant turn"):
         read_rows(path, "jsonl", "chat", "support")
+    path = write_jsonl(tmp_path / "r.jsonl", [{"messages": [{"role": "tool", "content": "{}"},
+                                                             {"role": "assistant", "content": "ok"}]}])
+    with pytest.raises(JobError, match=r"line 1: field 'messages\[0\].role' must be one of"):
+        read_rows(path, "jsonl", "chat", "support")  # the contract's chatRoles, as the upload parser checks
     path = write_jsonl(tmp_path / "t.jsonl", [{"text": "ok"}, {"txt": "oops"}])
     with pytest.raises(JobError, match=r"dataset 'notes' line 2: field 'text' is missing"):
         read_rows(path, "jsonl", "text", "notes")

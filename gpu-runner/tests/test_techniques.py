@@ -8,6 +8,7 @@ import torch
 from tests.conftest import run_direct
 from tests.helpers import (
     alpaca_rows,
+    assert_artifact_kinds_in_contract,
     chat_rows,
     classification_rows,
     make_payload,
@@ -61,6 +62,7 @@ def test_sft_chat_lora_learns_and_leaves_base_weights_untouched(tmp_path, storag
         a = by_name[(kind, name)]
         assert a["key"].startswith(payload["outputPrefix"] + "artifacts/") and a["bytes"] > 0 and len(a["sha256"]) == 64
     assert result["summary"]["steps"] == 36 and "best_val_loss" in result["summary"]
+    assert_artifact_kinds_in_contract(result["artifacts"])
     # the adapter loads back with PEFT and gives the logits of the model at the end of training
     storage = LocalStorage(storage_root)
     adapter = download_prefix(storage, payload["outputPrefix"] + "artifacts/adapter/", tmp_path / "adapter")
@@ -102,6 +104,7 @@ def test_classification_reaches_90_percent_accuracy(tmp_path, storage_root, tiny
     falls(events)
     assert events.metric("val_f1_macro"), "macro-F1 reported on the validation split"
     assert result["summary"]["val_accuracy"] >= 0.9, events.metric("val_accuracy")
+    assert_artifact_kinds_in_contract(result["artifacts"])
 
 
 def test_full_fine_tuning_writes_model_weights(tmp_path, storage_root, tiny_model):
@@ -112,6 +115,7 @@ def test_full_fine_tuning_writes_model_weights(tmp_path, storage_root, tiny_mode
     kinds = {(a["kind"], a["name"]) for a in result["artifacts"]}
     assert ("model", "model.safetensors") in kinds and ("model", "config.json") in kinds
     assert not any(k == "adapter" for k, _ in kinds)
+    assert_artifact_kinds_in_contract(result["artifacts"])
 
 
 def test_transfer_from_adapter_and_merged_artifacts(tmp_path, storage_root, tiny_model):
@@ -119,6 +123,7 @@ def test_transfer_from_adapter_and_merged_artifacts(tmp_path, storage_root, tiny
                          maxSteps=24, learningRate=5e-3, mergeWeights=True)
     r1, ev1 = run_direct(first, storage_root, tmp_path / "w1")
     assert ("merged_model", "model.safetensors") in {(a["kind"], a["name"]) for a in r1["artifacts"]}
+    assert_artifact_kinds_in_contract(r1["artifacts"])
     tiny = {"id": "bm_tiny", "name": "tiny-llama", "source": "local", "ref": str(tiny_model), "revision": None,
             "artifactKind": None, "parent": None}
     for kind in ("adapter", "merged"):

@@ -1,8 +1,9 @@
-"""The runner agent: a BullMQ worker that runs each training job in a child process and reports events.
+"""The runner agent: a BullMQ worker that runs each job in a child process and reports events.
 
     python -m whetstone_runner
 
-Retry semantics (see README): a payload that fails validation, data that cannot be read, QLoRA without
+Retry semantics (see README): a job kind this runner does not handle, a job name that does not match the kind,
+a payload that fails its kind's schema, data that cannot be read, QLoRA without
 CUDA, and a cancelled job are final (no retry). A crash (exception, CUDA OOM, a child that dies) is
 retried by BullMQ while the job has attempts left and the retry resumes from the last checkpoint; the
 runner emits `queued` with the reason then, and `failed` only when the failure is final.
@@ -26,8 +27,9 @@ import redis.asyncio as aioredis
 from bullmq import Worker
 from bullmq.custom_errors import DelayedError, UnrecoverableError
 
-from . import __version__
+from . import __version__, contract
 from .events import EventSink, make_event
+from .jobs import HANDLERS, unhandled_kind_message
 from .schema import validate_payload
 from .storage import DEFAULT_STORAGE_URL
 
@@ -40,11 +42,11 @@ class Settings:
     storage_url: str = DEFAULT_STORAGE_URL
     runner_name: str = field(default_factory=socket.gethostname)
     heartbeat_seconds: float = 5.0
-    queue_name: str = "training"  # names.ts TRAINING_QUEUE
-    job_name: str = "training.run"  # names.ts TRAINING_JOB_NAME
-    events_stream: str = "whetstone:events"  # names.ts EVENTS_STREAM
-    key_prefix: str = "whetstone"  # cancel and control keys: <prefix>:cancel:<jobId>, <prefix>:runner:<name>:control
-    bull_prefix: str = "bull"
+    # the contract's names (packages/queue); tests override them through the environment for isolation
+    queue_name: str = field(default_factory=lambda: contract.queue("training"))
+    events_stream: str = field(default_factory=lambda: contract.redis_key("eventsStream"))
+    key_prefix: str = field(default_factory=contract.key_prefix)  # of the cancel and runner control keys
+    bull_prefix: str = field(default_factory=contract.bull_prefix)
     workdir: str = field(default_factory=lambda: str(Path(tempfile.gettempdir()) / "whetstone-runner"))
     handback_grace_seconds: float = 120.0
     handback_delay_ms: int = 1000
@@ -64,10 +66,25 @@ class Settings:
         )
 
     def cancel_key(self, job_id: str) -> str:
-        return f"{self.key_prefix}:cancel:{job_id}"
+        return contract.redis_key("cancel", prefix=self.key_prefix, jobId=job_id)
 
     def control_key(self) -> str:
-        return f"{self.key_prefix}:runner:{self.runner_name}:control"
+        return contract.redis_key("runnerControl", prefix=self.key_prefix, runnerName=self.runner_name)
+
+
+def refusal(job_name: str, payload: object) -> str | None:
+    """Why a job can never run here, or None: a kind this runner does not handle, or a BullMQ job name that is not
+    the contract's name for the kind. A payload that is not an object is left to validation."""
+    if not isinstance(payload, dict):
+        return None
+    kind = payload.get("kind")
+    if kind not in HANDLERS:
+        return f"{unhandled_kind_message(kind)} (BullMQ job name {job_name!r})"
+    expected = contract.job_kind(kind)["jobName"]
+    if job_name != expected:
+        return (f"job name {job_name!r} does not match kind {kind!r} (expected {expected!r}); "
+                f"this runner handles {', '.join(repr(k) for k in HANDLERS)}")
+    return None
 
 
 def device_info() -> dict:
@@ -99,7 +116,7 @@ class Agent:
         # Children fork from a fork server that has torch/transformers/peft imported already (it never touches
         # CUDA, so forking it is safe): a job starts in well under a second instead of paying the imports.
         self.mp = multiprocessing.get_context("forkserver")
-        self.mp.set_forkserver_preload(["torch", "transformers", "transformers.trainer", "peft", "whetstone_runner.train"])
+        self.mp.set_forkserver_preload(["torch", "transformers", "transformers.trainer", "peft", "whetstone_runner.jobs"])
 
     # ---- reporting ---------------------------------------------------------------------------------
 
@@ -165,11 +182,11 @@ class Agent:
         attempt = int(job.attemptsMade) + 1
         attempts = int(job.opts.get("attempts") or 1)
         payload = job.data
-        if job.name != self.s.job_name:
-            message = f"unknown job name {job.name!r} on queue {self.s.queue_name!r} (expected {self.s.job_name!r})"
-            self.job_state(job_id, attempt, "failed", message)
-            raise UnrecoverableError(message)
-        errors = validate_payload(payload) if isinstance(payload, dict) else ["(payload): must be an object"]
+        refused = refusal(job.name, payload)
+        if refused:
+            self.job_state(job_id, attempt, "failed", refused)
+            raise UnrecoverableError(refused)
+        errors = validate_payload(payload)
         if errors:
             message = "invalid payload: " + "; ".join(errors[:5])
             self.job_state(job_id, attempt, "failed", message)

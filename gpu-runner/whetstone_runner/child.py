@@ -1,4 +1,5 @@
-"""Entry point of the child process that runs one job (spawned by the agent).
+"""Entry point of the child process that runs one job (spawned by the agent); it hands the payload to the handler
+of its kind (whetstone_runner/jobs/).
 
 Everything it reports goes to the parent through a pipe: ("event", dict), then one of
 ("result", dict) | ("error", {"final": bool, "message": str}). A child that dies without a last word
@@ -33,8 +34,8 @@ def child_main(payload: dict, runner: str, attempt: int, storage_url: str, workd
     logging.basicConfig(level=logging.WARNING)
 
     from .config import JobError
+    from .jobs import JobContext, run_job
     from .storage import open_storage
-    from .train import JobContext, run_job
 
     try:
         ctx = JobContext(runner=runner, attempt=attempt, emit=lambda e: conn.send(("event", e)),

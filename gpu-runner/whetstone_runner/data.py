@@ -1,6 +1,8 @@
-"""Reading, formatting, tokenizing, splitting and mixing the datasets of a job.
+"""Reading, splitting and mixing the datasets of a job, and padding batches; the technique modules
+(whetstone_runner/techniques/) turn rows into examples.
 
-Rows arrive as JSONL, CSV or TSV (header row). Formats (packages/core dataset-format.ts):
+Rows arrive as JSONL, CSV or TSV (header row). The fields each format requires and the chat roles come from the
+queue contract (the same table the upload parser in packages/core checks):
   chat               {"messages": [{"role", "content"}, ...]}
   prompt_completion  {"prompt", "completion"}
   alpaca             {"instruction", "input"?, "output"}
@@ -19,17 +21,9 @@ from pathlib import Path
 
 import torch
 
+from . import contract
 from .config import JobError
 
-FORMATS_FOR_TECHNIQUE = {
-    "sft": {"chat", "prompt_completion", "alpaca"},
-    "continued_pretraining": {"text"},
-    "classification": {"classification"},
-}
-REQUIRED_FIELDS = {
-    "chat": ("messages",), "prompt_completion": ("prompt", "completion"), "alpaca": ("instruction", "output"),
-    "text": ("text",), "classification": ("text", "label"),
-}
 IGNORE = -100
 
 
@@ -52,19 +46,27 @@ def read_rows(path: Path, container: str, fmt: str, name: str) -> list[dict]:
     for line_no, row in rows:
         if not isinstance(row, dict):
             raise JobError(f"dataset {name!r} line {line_no}: expected an object")
-        for fld in REQUIRED_FIELDS[fmt]:
+        for fld in contract.required_fields(fmt):
             if row.get(fld) in (None, ""):
                 raise JobError(f"dataset {name!r} line {line_no}: field {fld!r} is missing")
         if fmt == "chat":
-            msgs = row["messages"]
-            if not isinstance(msgs, list) or not all(isinstance(m, dict) and "role" in m and "content" in m for m in msgs):
-                raise JobError(f"dataset {name!r} line {line_no}: field 'messages' must be a list of {{role, content}}")
-            if not any(m["role"] == "assistant" for m in msgs):
-                raise JobError(f"dataset {name!r} line {line_no}: field 'messages' has no assistant turn")
+            _check_messages(row["messages"], name, line_no)
         out.append(row)
     if not out:
         raise JobError(f"dataset {name!r} is empty")
     return out
+
+
+def _check_messages(msgs, name: str, line_no: int) -> None:
+    where = f"dataset {name!r} line {line_no}"
+    if not isinstance(msgs, list) or not all(isinstance(m, dict) and "role" in m and "content" in m for m in msgs):
+        raise JobError(f"{where}: field 'messages' must be a list of {{role, content}}")
+    roles, must = contract.chat_roles(), contract.chat_must_have_role()
+    for i, m in enumerate(msgs):
+        if m["role"] not in roles:
+            raise JobError(f"{where}: field 'messages[{i}].role' must be one of {sorted(roles)}, got {str(m['role'])[:40]!r}")
+    if not any(m["role"] == must for m in msgs):
+        raise JobError(f"{where}: field 'messages' has no {must} turn")
 
 
 def split(rows: list, fraction: float, seed: int) -> tuple[list, list]:
@@ -98,75 +100,6 @@ def mix(parts: list[list], weights: list[float], seed: int) -> tuple[list, list[
         out += [(i, r) for r in picked]
     rng.shuffle(out)
     return [r for _, r in out], [i for i, _ in out]
-
-
-# ---- SFT ---------------------------------------------------------------------------------------------
-
-def to_messages(row: dict, fmt: str) -> list[dict]:
-    if fmt == "chat":
-        return [{"role": m["role"], "content": str(m["content"])} for m in row["messages"]]
-    if fmt == "prompt_completion":
-        return [{"role": "user", "content": str(row["prompt"])}, {"role": "assistant", "content": str(row["completion"])}]
-    instruction = str(row["instruction"])
-    if row.get("input"):
-        instruction += "\n\n" + str(row["input"])
-    return [{"role": "user", "content": instruction}, {"role": "assistant", "content": str(row["output"])}]
-
-
-def _render_plain(messages: list[dict], add_generation_prompt: bool) -> str:
-    """Fallback when the tokenizer has no chat template."""
-    text = "".join(f"### {m['role'].capitalize()}:\n{m['content']}\n\n" for m in messages)
-    return text + ("### Assistant:\n" if add_generation_prompt else "")
-
-
-def render(tokenizer, messages: list[dict], add_generation_prompt: bool = False) -> str:
-    if getattr(tokenizer, "chat_template", None):
-        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
-    return _render_plain(messages, add_generation_prompt)
-
-
-def tokenize_sft(tokenizer, messages: list[dict], max_len: int) -> dict:
-    """Token ids of the rendered conversation with labels on the assistant turns only."""
-    text = render(tokenizer, messages)
-    spans = []  # character spans of assistant answers
-    for k, m in enumerate(messages):
-        if m["role"] == "assistant":
-            start = len(render(tokenizer, messages[:k], add_generation_prompt=True))
-            end = len(render(tokenizer, messages[: k + 1]))
-            spans.append((start, end))
-    has_template = bool(getattr(tokenizer, "chat_template", None))
-    if not has_template and tokenizer.eos_token:
-        text += tokenizer.eos_token
-        spans[-1] = (spans[-1][0], len(text))
-    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    ids, labels = [], []
-    for tok, (s, _e) in zip(enc["input_ids"], enc["offset_mapping"], strict=False):
-        ids.append(tok)
-        labels.append(tok if any(a <= s < b for a, b in spans) else IGNORE)
-    return {"input_ids": ids[:max_len], "labels": labels[:max_len]}
-
-
-# ---- continued pre-training ----------------------------------------------------------------------
-
-def tokenize_texts(tokenizer, texts: list[str], max_len: int, packing: bool) -> list[dict]:
-    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
-    seqs = [tokenizer(t, add_special_tokens=False)["input_ids"] + eos for t in texts]
-    if not packing:
-        return [{"input_ids": s[:max_len], "labels": s[:max_len]} for s in seqs]
-    stream = [t for s in seqs for t in s]
-    n = max(1, len(stream) // max_len)
-    blocks = [stream[i * max_len:(i + 1) * max_len] for i in range(n)]
-    return [{"input_ids": b, "labels": b} for b in blocks if b]
-
-
-# ---- classification ------------------------------------------------------------------------------
-
-def tokenize_classification(tokenizer, rows: list[dict], label2id: dict[str, int], max_len: int) -> list[dict]:
-    out = []
-    for r in rows:
-        ids = tokenizer(str(r["text"]), add_special_tokens=False)["input_ids"][:max_len]
-        out.append({"input_ids": ids, "labels": label2id[str(r["label"])]})
-    return out
 
 
 # ---- batches ---------------------------------------------------------------------------------------

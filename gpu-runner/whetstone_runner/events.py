@@ -1,4 +1,5 @@
-"""Events to the Redis Stream `whetstone:events`: one entry per event, a single field `data` holding its JSON.
+"""Events to the Redis Stream of the contract's `eventsStream` key: one entry per event, a single field `data` holding
+its JSON.
 
 Writing never blocks training for long: `emit` appends to an in-memory queue and a background thread sends
 in order; while Redis is away the events wait in memory and go out, still in order, when it returns.

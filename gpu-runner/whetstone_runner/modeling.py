@@ -9,8 +9,10 @@ from pathlib import Path
 
 import torch
 
+from . import contract
 from .config import BaseModelRef, JobError
 from .storage import Storage, download_prefix
+from .techniques.technique import Technique, load_class
 
 log = logging.getLogger("whetstone_runner.modeling")
 
@@ -26,10 +28,6 @@ def check_method_supported(method: str) -> None:
         except ImportError:
             raise JobError("QLoRA needs the bitsandbytes package, which this runner lacks "
                            "(pip install 'whetstone-runner[qlora]').") from None
-
-
-def _has_weights(d: Path) -> bool:
-    return (d / "config.json").exists()
 
 
 def resolve(ref: BaseModelRef, storage: Storage, workdir: Path) -> tuple[str, str | None, str | None]:
@@ -48,21 +46,30 @@ def resolve(ref: BaseModelRef, storage: Storage, workdir: Path) -> tuple[str, st
         parent_weights, parent_adapter, parent_tok = resolve(ref.parent, storage, workdir)
         if parent_adapter is not None:
             raise JobError("baseModel.parent: the parent of an adapter must be full weights, not another adapter")
-        adapter = download_prefix(storage, prefix + "adapter/", local / "adapter")
-        if storage.list(prefix + "tokenizer/"):
-            tok_dir = str(download_prefix(storage, prefix + "tokenizer/", local / "tokenizer"))
+        adapter = download_prefix(storage, _sub(prefix, "adapter"), local / "adapter")
+        tok_dir = _tokenizer_dir(storage, prefix, local)
         return parent_weights, str(adapter), tok_dir or parent_tok
     if ref.artifact_kind == "merged":
-        for sub in ("merged/", "model/", ""):
-            if storage.exists(prefix + sub + "config.json"):
-                weights = download_prefix(storage, prefix + sub, local / "weights")
+        for sub in (_sub(prefix, "merged_model"), _sub(prefix, "model"), prefix):
+            if storage.exists(sub + "config.json"):
+                weights = download_prefix(storage, sub, local / "weights")
                 break
         else:
             raise JobError(f"baseModel.ref: no model weights (config.json) under {prefix!r}")
-        if storage.list(prefix + "tokenizer/"):
-            tok_dir = str(download_prefix(storage, prefix + "tokenizer/", local / "tokenizer"))
+        tok_dir = _tokenizer_dir(storage, prefix, local)
         return str(weights), None, tok_dir or str(weights)
     raise JobError("baseModel.artifactKind: must be 'adapter' or 'merged' when source is 'artifact'")
+
+
+def _sub(prefix: str, artifact_kind: str) -> str:
+    """Where an artifact kind's folder lies under an artifacts prefix (the folder names come from the contract)."""
+    return f"{prefix}{contract.artifact_dir(artifact_kind)}/"
+
+
+def _tokenizer_dir(storage: Storage, prefix: str, local: Path) -> str | None:
+    if not storage.list(_sub(prefix, "tokenizer")):
+        return None
+    return str(download_prefix(storage, _sub(prefix, "tokenizer"), local / "tokenizer"))
 
 
 def load_tokenizer(location: str, revision: str | None = None):
@@ -80,11 +87,10 @@ def compute_dtype() -> torch.dtype:
     return torch.float32
 
 
-def load_model(cfg, storage: Storage, workdir: Path, num_labels: int | None = None,
-               id2label: dict[int, str] | None = None):
-    """Base model with the method applied (LoRA / QLoRA adapters, or all weights trainable); + tokenizer."""
+def load_model(cfg, technique: Technique, label2id: dict[str, int] | None, storage: Storage, workdir: Path):
+    """Base model with the technique's head and the method applied (LoRA / QLoRA adapters, or all weights
+    trainable); -> (model, tokenizer, info for a later merge)."""
     from peft import LoraConfig, PeftModel, TaskType, get_peft_model, prepare_model_for_kbit_training
-    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
 
     weights, adapter_dir, tok_loc = resolve(cfg.base_model, storage, workdir)
     revision = cfg.base_model.revision if cfg.base_model.source == "huggingface" else None
@@ -96,7 +102,6 @@ def load_model(cfg, storage: Storage, workdir: Path, num_labels: int | None = No
             raise JobError(f"baseModel.ref: {weights!r} is not in this runner's Hugging Face cache "
                            f"and HF_HUB_OFFLINE is set ({err})") from None
         raise
-    classification = cfg.technique == "classification"
     kwargs: dict = {"revision": revision}
     if cfg.method == "qlora":
         from transformers import BitsAndBytesConfig
@@ -107,14 +112,9 @@ def load_model(cfg, storage: Storage, workdir: Path, num_labels: int | None = No
         kwargs["device_map"] = {"": torch.cuda.current_device()}
     else:
         kwargs["dtype"] = torch.float32 if cfg.method == "full" or not torch.cuda.is_available() else compute_dtype()
-    if classification:
-        kwargs.update(num_labels=num_labels, id2label=id2label, label2id={v: k for k, v in id2label.items()},
-                      pad_token_id=tokenizer.pad_token_id)
-        model = AutoModelForSequenceClassification.from_pretrained(weights, **kwargs)
-    else:
-        model = AutoModelForCausalLM.from_pretrained(weights, **kwargs)
-    info = {"weights": weights, "adapter": adapter_dir,
-            "cls_kwargs": {k: kwargs[k] for k in ("num_labels", "id2label", "label2id", "pad_token_id") if k in kwargs}}
+    head_kwargs = technique.model_kwargs(label2id, tokenizer)
+    model = load_class(technique.model_class).from_pretrained(weights, **kwargs, **head_kwargs)
+    info = {"weights": weights, "adapter": adapter_dir, "model_class": technique.model_class, "cls_kwargs": head_kwargs}
     if cfg.method == "qlora":
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=True)
 
@@ -129,7 +129,7 @@ def load_model(cfg, storage: Storage, workdir: Path, num_labels: int | None = No
         return model, tokenizer, info
     lora = LoraConfig(
         r=cfg.hp.lora_r, lora_alpha=cfg.hp.lora_alpha, lora_dropout=cfg.hp.lora_dropout,
-        target_modules="all-linear", task_type=TaskType.SEQ_CLS if classification else TaskType.CAUSAL_LM,
+        target_modules="all-linear", task_type=TaskType[technique.peft_task_type],
     )
     return get_peft_model(model, lora), tokenizer, info
 

@@ -1,25 +1,15 @@
-"""Validation of job payloads and events against the JSON Schemas exported from packages/queue."""
+"""Validation of job payloads (one schema file per job kind, named by the contract) and events against the JSON
+Schemas exported from packages/queue."""
 
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
-from pathlib import Path
 
 import jsonschema
 
-
-def schema_dir() -> Path:
-    """WHETSTONE_SCHEMA_DIR (the Docker image copies the schemas there), else packages/queue/schema in the repo."""
-    env = os.environ.get("WHETSTONE_SCHEMA_DIR")
-    if env:
-        return Path(env)
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "packages" / "queue" / "schema"
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("JSON Schemas not found: set WHETSTONE_SCHEMA_DIR to the folder holding training-job.schema.json")
+from . import contract
+from .contract import schema_dir
 
 
 @cache
@@ -49,8 +39,16 @@ def errors(name: str, instance: object) -> list[str]:
     return out
 
 
-def validate_payload(payload: object) -> list[str]:
-    return errors("training-job.schema.json", payload)
+def validate_payload(payload: object, kind: str | None = None) -> list[str]:
+    """Errors of a job payload against the schema file of its kind (the payload's own `kind` unless given)."""
+    if not isinstance(payload, dict):
+        return ["(payload): must be an object"]
+    kind = kind if kind is not None else payload.get("kind")
+    try:
+        name = contract.job_kind(kind)["schema"]
+    except contract.ContractError as err:
+        return [f"kind: {err}"]
+    return errors(name, payload)
 
 
 def validate_event(event: object) -> list[str]:

@@ -1,0 +1,52 @@
+"""The one small interface every technique fills in: what it trains on, how rows become examples, which model
+head and PEFT task it needs, what it scores and which trainer runs it. The training job calls only these."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .. import contract
+from ..config import Hyperparameters
+from ..data import Collator
+
+# (tokenizer, dataset format, rows, hyperparameters, label2id or None) -> (examples, rows dropped)
+Tokenize = Callable[[object, str, list[dict], Hyperparameters, "dict[str, int] | None"], "tuple[list[dict], int]"]
+
+
+def no_labels(raw: list[list[dict]]) -> None:
+    return None
+
+
+def no_model_kwargs(label2id: dict[str, int] | None, tokenizer) -> dict:
+    return {}
+
+
+def pad_collator(tokenizer) -> Collator:
+    return Collator(pad_id=tokenizer.pad_token_id)
+
+
+def load_class(dotted: str) -> type:
+    """"transformers.Trainer" -> the class (imported only when a job needs it)."""
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+@dataclass(frozen=True)
+class Technique:
+    name: str  # a key of the contract's techniques
+    tokenize: Tokenize
+    model_class: str = "transformers.AutoModelForCausalLM"
+    peft_task_type: str = "CAUSAL_LM"  # a member of peft.TaskType
+    labels: Callable[[list[list[dict]]], dict[str, int] | None] = no_labels  # label2id from the raw rows
+    model_kwargs: Callable[[dict[str, int] | None, object], dict] = no_model_kwargs  # extra from_pretrained kwargs
+    collator: Callable[[object], Callable] = pad_collator
+    compute_metrics: Callable | None = None  # Trainer's compute_metrics; its keys become val_<name>
+    metric_names: tuple[str, ...] = ()
+    trainer_class: str = "transformers.Trainer"
+    drop_reason: str = "rows dropped"  # how a warning names the rows `tokenize` dropped
+
+    @property
+    def formats(self) -> frozenset[str]:
+        return contract.technique_formats(self.name)

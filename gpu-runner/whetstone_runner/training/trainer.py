@@ -1,0 +1,103 @@
+"""The technique's trainer (transformers' Trainer today), set up for a train job: arguments from the
+hyperparameters, the evaluation sets, the progress callback, and resuming from the newest checkpoint in storage."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..data import ListDataset
+from ..techniques.technique import Technique, load_class
+from .best import BestTracker
+from .callbacks import eval_slug, make_callback
+from .checkpoints import fetch_checkpoint, latest_checkpoint
+from .datasets import Prepared
+
+
+@dataclass
+class TrainRun:
+    trainer: object
+    callback: object
+    tracker: BestTracker
+    steps_per_epoch: int
+    total_steps: int
+    resume_step: int | None = None
+    resume_dir: Path | None = None
+
+
+def plan_steps(hp, n_train: int) -> tuple[int, int]:
+    """-> (optimizer steps per epoch, total steps: epochs, capped by maxSteps)."""
+    per_epoch = max(1, math.ceil(n_train / (hp.batch_size * hp.gradient_accumulation_steps)))
+    total = per_epoch * hp.epochs if hp.max_steps is None else min(per_epoch * hp.epochs, hp.max_steps)
+    return per_epoch, total
+
+
+def training_args(cfg, workdir: Path, has_val: bool, total_steps: int, cuda: bool):
+    from transformers import TrainingArguments
+
+    hp = cfg.hp
+    return TrainingArguments(
+        output_dir=str(workdir / "trainer"),
+        per_device_train_batch_size=hp.batch_size, per_device_eval_batch_size=hp.batch_size,
+        gradient_accumulation_steps=hp.gradient_accumulation_steps, learning_rate=hp.learning_rate,
+        weight_decay=hp.weight_decay, num_train_epochs=hp.epochs, max_steps=total_steps,
+        warmup_steps=round(hp.warmup_ratio * total_steps), lr_scheduler_type="linear",
+        logging_steps=hp.log_every_steps, eval_strategy="steps" if has_val else "no", eval_steps=hp.eval_every_steps,
+        save_strategy="steps", save_steps=hp.checkpoint_every_steps, save_total_limit=2,
+        seed=hp.seed, data_seed=hp.seed, report_to="none", disable_tqdm=True, remove_unused_columns=False,
+        use_cpu=not cuda, bf16=cuda and torch.cuda.is_bf16_supported(), dataloader_num_workers=0,
+        gradient_checkpointing=cfg.method == "qlora", include_num_input_tokens_seen="non_padding",
+    )
+
+
+def eval_datasets(prep: Prepared):
+    """One validation set, or one per dataset (named as the callback reads them) for a multi-task job."""
+    if len(prep.val) > 1:
+        return {eval_slug(i): ListDataset(v) for i, v in enumerate(prep.val.values())}
+    return ListDataset(next(iter(prep.val.values()))) if prep.val else None
+
+
+def build_trainer(cfg, ctx, report, technique: Technique, model, tokenizer, prep: Prepared) -> TrainRun:
+    from transformers import PrinterCallback
+
+    steps_per_epoch, total_steps = plan_steps(cfg.hp, len(prep.train))
+    args = training_args(cfg, ctx.workdir, bool(prep.val), total_steps, torch.cuda.is_available())
+    tracker = BestTracker(patience=cfg.hp.early_stopping_patience)
+    callback = make_callback(cfg, ctx, report, tracker, {n: prep.weights[n] for n in prep.val},
+                             technique.metric_names, model)
+    trainer = load_class(technique.trainer_class)(
+        model=model, args=args, data_collator=technique.collator(tokenizer), train_dataset=ListDataset(prep.train),
+        eval_dataset=eval_datasets(prep), processing_class=tokenizer, callbacks=[callback],
+        compute_metrics=technique.compute_metrics,
+    )
+    trainer.remove_callback(PrinterCallback)  # progress goes out as events, not to stdout
+    return TrainRun(trainer, callback, tracker, steps_per_epoch, total_steps)
+
+
+def resume(run: TrainRun, cfg, ctx, report) -> None:
+    """Fetch the newest complete checkpoint from storage, if any (a retry after a crash, or a job handed back)."""
+    step = latest_checkpoint(ctx.storage, cfg.output_prefix)
+    if step is None:
+        return
+    local = Path(run.trainer.args.output_dir) / f"checkpoint-{step}"
+    run.resume_step, run.resume_dir = step, fetch_checkpoint(ctx.storage, cfg.output_prefix, step, local)
+    run.tracker.load(run.resume_dir)
+    report.say("info", f"resuming from checkpoint step-{step}")
+
+
+def train(run: TrainRun) -> object:
+    return run.trainer.train(resume_from_checkpoint=str(run.resume_dir) if run.resume_dir else None)
+
+
+def restore_best(run: TrainRun, has_val: bool, report, model) -> None:
+    """Evaluate the last step if it was not, then put back the best evaluation's weights."""
+    step, tracker = run.trainer.state.global_step, run.tracker
+    if has_val and tracker.last_eval_step != step:
+        run.trainer.evaluate()
+    if tracker.best_step >= 0 and tracker.best_step != step:
+        tracker.restore(model)
+        report.say("info", f"restored the best weights (step {tracker.best_step}, val_loss {tracker.best_loss:.4f})")
+    model.eval()
