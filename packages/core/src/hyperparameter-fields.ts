@@ -55,6 +55,13 @@ export const HYPERPARAMETER_FIELDS: { readonly [K in HyperparameterKey]: FieldFo
   loraAlpha: { kind: "number", label: "LoRA alpha", advanced: true, methods: ["lora", "qlora"] },
   loraDropout: { kind: "number", label: "LoRA dropout", decimal: true, advanced: true, methods: ["lora", "qlora"] },
   validationSplit: { kind: "number", label: "Validation split", help: "share held out", decimal: true, advanced: true },
+  testSplit: {
+    kind: "number",
+    label: "Test split",
+    help: "held out to evaluate against the base; 0 = no evaluation",
+    decimal: true,
+    advanced: true,
+  },
   earlyStoppingPatience: { kind: "number", label: "Early-stopping patience", help: "0 = off", advanced: true },
   evalEverySteps: { kind: "number", label: "Evaluate every (steps)", shortLabel: "Eval every", advanced: true },
   checkpointEverySteps: {

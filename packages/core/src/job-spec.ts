@@ -35,6 +35,9 @@ export const hyperparametersSchema = z.object({
   loraDropout: z.number().min(0).max(0.9).default(0.05),
   /** Fraction of every dataset held out for validation. */
   validationSplit: z.number().gt(0).max(0.5).default(0.1),
+  /** Fraction of every dataset held out as the test split the automatic evaluation against the base uses; carved
+   *  before the validation split and never trained on (decision 0007). 0 turns the automatic evaluation off. */
+  testSplit: z.number().min(0).max(0.5).default(0.1),
   /** Evaluations without improvement of validation loss before stopping; 0 turns early stopping off. */
   earlyStoppingPatience: z.number().int().min(0).max(100).default(3),
   evalEverySteps: z.number().int().min(1).max(1_000_000).default(50),
