@@ -1,4 +1,4 @@
-"""The typed training config, built from a validated job payload (packages/queue training-job schema)."""
+"""The typed training config, built from a validated `train` job payload (packages/queue job-train schema)."""
 
 from __future__ import annotations
 
