@@ -1,5 +1,5 @@
 """Effective tokens per second (padding excluded) of continued pre-training with and without packing,
-on raw text of mixed lengths, through the runner's own training path (run_job, tiny model). Prints the ratio.
+on raw text of mixed lengths, through the runner's own training path (jobs.run_job, tiny model). Prints the ratio.
 
     gpu-runner/.venv/bin/python bench/packing.py [--steps 40 --seq-len 128 --batch-size 8]
 """
@@ -32,17 +32,17 @@ def text_rows(n: int, seed: int = 0) -> list[dict]:
 
 def run(packing: bool, args, model_dir: Path, root: Path) -> dict:
     from whetstone_runner.storage import LocalStorage
-    from whetstone_runner.train import JobContext, run_job
+    from whetstone_runner.jobs import JobContext, run_job
 
     data = root / "storage" / "datasets" / "text.jsonl"
     data.parent.mkdir(parents=True, exist_ok=True)
     data.write_text("".join(json.dumps(r) + "\n" for r in text_rows(args.rows)))
     job = f"pack_{packing}"
     payload = {
-        "schemaVersion": 1, "jobId": job, "teamId": "bench", "technique": "continued_pretraining", "method": "lora",
+        "kind": "train", "schemaVersion": 1, "jobId": job, "teamId": "bench", "technique": "continued_pretraining", "method": "lora",
         "hyperparameters": {"epochs": 100, "learningRate": 2e-3, "batchSize": args.batch_size, "gradientAccumulationSteps": 1,
                             "maxSeqLength": args.seq_len, "warmupRatio": 0, "weightDecay": 0, "loraR": 16, "loraAlpha": 32,
-                            "loraDropout": 0.0, "validationSplit": 0.05, "earlyStoppingPatience": 0,
+                            "loraDropout": 0.0, "validationSplit": 0.05, "testSplit": 0, "earlyStoppingPatience": 0,
                             "evalEverySteps": 10**6, "checkpointEverySteps": 10**6, "logEverySteps": 10,
                             "maxSteps": args.steps, "seed": 42, "packing": packing, "mergeWeights": False},
         "baseModel": {"id": "bm", "name": "tiny", "source": "local", "ref": str(model_dir), "revision": None,

@@ -53,7 +53,7 @@ def rows(n: int, seed: int = 0) -> list[dict]:
 def hyper(args) -> dict:
     return {"epochs": 100, "learningRate": 2e-3, "batchSize": args.batch_size, "gradientAccumulationSteps": 1,
             "maxSeqLength": args.seq_len, "warmupRatio": 0, "weightDecay": 0, "loraR": 16, "loraAlpha": 32,
-            "loraDropout": 0.0, "validationSplit": 0.1, "earlyStoppingPatience": 0, "evalEverySteps": 10**6,
+            "loraDropout": 0.0, "validationSplit": 0.1, "testSplit": 0, "earlyStoppingPatience": 0, "evalEverySteps": 10**6,
             "checkpointEverySteps": 10**6, "logEverySteps": 10, "maxSteps": args.steps, "seed": 42, "packing": False,
             "mergeWeights": False}
 
@@ -68,7 +68,7 @@ def through_agent(args, model_dir: Path, data_file: Path, storage: Path, work: P
     (storage / key).write_bytes(data_file.read_bytes())
     import hashlib
 
-    payload = {"schemaVersion": 1, "jobId": f"bench_{tag}", "teamId": "bench", "technique": "sft", "method": "lora",
+    payload = {"kind": "train", "schemaVersion": 1, "jobId": f"bench_{tag}", "teamId": "bench", "technique": "sft", "method": "lora",
                "hyperparameters": hyper(args),
                "baseModel": {"id": "bm", "name": "bench-llama", "source": "local", "ref": str(model_dir), "revision": None,
                              "artifactKind": None, "parent": None},
