@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import chat_rows, classification_rows, text_rows, write_delimited, write_jsonl
 from whetstone_runner.config import JobError
-from whetstone_runner.data import IGNORE, mix, read_rows, split
+from whetstone_runner.data import IGNORE, carve_test, mix, read_rows, split
 from whetstone_runner.techniques.continued_pretraining import tokenize_texts
 from whetstone_runner.techniques.sft import to_messages, tokenize_sft
 
@@ -41,6 +41,34 @@ def test_split_is_seeded_and_holds_out_the_fraction():
     tr, va = split(rows, 0.2, seed=7)
     assert len(va) == 20 and sorted(tr + va) == rows
     assert split(rows, 0.2, seed=7) == (tr, va) and split(rows, 0.2, seed=8) != (tr, va)
+
+
+def test_test_split_is_carved_first_seeded_and_never_trained_on():
+    from tests.helpers import example_payload
+    from whetstone_runner.config import TrainingConfig
+    from whetstone_runner.techniques.technique import Technique
+    from whetstone_runner.training.datasets import prepare
+
+    rows = list(range(50))
+    test, rest = carve_test(rows, 0.1, seed=42)
+    assert len(test) == 5 and sorted(test + rest) == rows and rest == sorted(rest)  # the rest keeps its order
+    assert carve_test(rows, 0.1, seed=42) == (test, rest) and carve_test(rows, 0.1, seed=43)[0] != test
+    assert carve_test(rows, 0, seed=42) == ([], rows)
+    assert carve_test([1, 2], 0.5, seed=0)[0] in ([1], [2]) and len(carve_test([1], 0.5, seed=0)[1]) == 1  # >= 1 train row
+
+    # the train job's prepare: dataset i carved with seed + i; its test rows reach neither training nor validation
+    payload = example_payload(0)
+    payload["hyperparameters"] |= {"testSplit": 0.2, "validationSplit": 0.25, "seed": 7}
+    payload["datasets"] = [payload["datasets"][0] | {"name": n, "format": "text"} for n in ("a", "b")]
+    cfg = TrainingConfig.from_payload(payload)
+    raw = [[{"text": f"{n}{k}"} for k in range(40)] for n in ("a", "b")]
+    seen = Technique(name="continued_pretraining", tokenize=lambda tok, fmt, rs, hp, l2i: ([{"row": r} for r in rs], 0))
+    prep = prepare(cfg, seen, None, raw, None, lambda *a: None)
+    trained = {x["row"]["text"] for x in prep.train} | {x["row"]["text"] for v in prep.val.values() for x in v}
+    for i, rows_i in enumerate(raw):
+        held = {r["text"] for r in carve_test(rows_i, 0.2, seed=7 + i)[0]}
+        assert len(held) == 8 and not held & trained
+        assert {r["text"] for r in rows_i} - held <= trained
 
 
 def test_weighted_mix_matches_the_weights_within_tolerance():

@@ -22,6 +22,7 @@ class Hyperparameters:
     lora_alpha: int
     lora_dropout: float
     validation_split: float
+    test_split: float  # carved first, never trained on nor validated on (data.carve_test)
     early_stopping_patience: int
     eval_every_steps: int
     checkpoint_every_steps: int
@@ -38,6 +39,7 @@ class Hyperparameters:
             gradient_accumulation_steps=hp["gradientAccumulationSteps"], max_seq_length=hp["maxSeqLength"],
             warmup_ratio=hp["warmupRatio"], weight_decay=hp["weightDecay"], lora_r=hp["loraR"],
             lora_alpha=hp["loraAlpha"], lora_dropout=hp["loraDropout"], validation_split=hp["validationSplit"],
+            test_split=hp["testSplit"],
             early_stopping_patience=hp["earlyStoppingPatience"], eval_every_steps=hp["evalEverySteps"],
             checkpoint_every_steps=hp["checkpointEverySteps"], log_every_steps=hp["logEverySteps"],
             max_steps=hp["maxSteps"], seed=hp["seed"], packing=hp["packing"], merge_weights=hp["mergeWeights"],

@@ -69,6 +69,22 @@ def _check_messages(msgs, name: str, line_no: int) -> None:
         raise JobError(f"{where}: field 'messages' has no {must} turn")
 
 
+def carve_test(rows: list, fraction: float, seed: int) -> tuple[list, list]:
+    """The held-out test split of one dataset -> (test rows, the rest, in their original order).
+
+    The rows are shuffled with `seed` and the first round(n × fraction) are the test split, leaving at least one
+    row; no row when `fraction` is 0. The train job carves it before the validation split and the evaluate job
+    carves it again from the same immutable dataset version: both sides pick identical rows.
+    """
+    if fraction <= 0 or not rows:
+        return [], list(rows)
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    test = order[:min(round(len(rows) * fraction), len(rows) - 1)]
+    held = set(test)
+    return [rows[i] for i in test], [r for i, r in enumerate(rows) if i not in held]
+
+
 def split(rows: list, fraction: float, seed: int) -> tuple[list, list]:
     """Seeded hold-out of `fraction` of the rows (at least one row each side when there are two or more)."""
     order = list(range(len(rows)))

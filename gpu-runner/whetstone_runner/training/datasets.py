@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import JobError, TrainingConfig
-from ..data import mix, read_rows, split
+from ..data import carve_test, mix, read_rows, split
 from ..storage import sha256_file
 from ..techniques.technique import Technique
 
@@ -40,11 +40,14 @@ def read_datasets(cfg: TrainingConfig, technique: Technique, ctx, say) -> list[l
 
 
 def prepare(cfg: TrainingConfig, technique: Technique, tokenizer, raw: list[list[dict]], label2id, say) -> Prepared:
-    """Hold out validationSplit of each dataset, tokenize both sides, mix the training sides by weight."""
+    """Carve testSplit of each dataset first (never trained nor validated on; the evaluate job carves the same rows),
+    hold out validationSplit of the rest, tokenize both sides, mix the training sides by weight."""
     hp = cfg.hp
-    trains, vals, names, dropped = [], {}, [], 0
+    trains, vals, names, dropped, tested = [], {}, [], 0, {}
     for i, (d, rows) in enumerate(zip(cfg.datasets, raw, strict=False)):
-        tr_rows, va_rows = split(rows, hp.validation_split, hp.seed + i)
+        test_rows, rest = carve_test(rows, hp.test_split, hp.seed + i)
+        tested[d.name] = len(test_rows)
+        tr_rows, va_rows = split(rest, hp.validation_split, hp.seed + i)
         tr, tr_dropped = technique.tokenize(tokenizer, d.format, tr_rows, hp, label2id)
         va, va_dropped = technique.tokenize(tokenizer, d.format, va_rows, hp, label2id)
         dropped += tr_dropped + va_dropped
@@ -60,5 +63,6 @@ def prepare(cfg: TrainingConfig, technique: Technique, tokenizer, raw: list[list
                     dropped=dropped)
     if prep.dropped:
         say("warning", f"{prep.dropped} examples dropped: {technique.drop_reason} {hp.max_seq_length}")
-    say("info", f"{len(prep.train)} training examples, validation: " + ", ".join(f"{n}={len(v)}" for n, v in prep.val.items()))
+    say("info", f"{len(prep.train)} training examples, validation: " + ", ".join(f"{n}={len(v)}" for n, v in prep.val.items())
+        + ("; held out for testing: " + ", ".join(f"{n}={k}" for n, k in tested.items()) if any(tested.values()) else ""))
     return prep
