@@ -23,12 +23,14 @@ class AgentHarness:
         tag = uuid.uuid4().hex[:10]
         self.redis_url = redis_url
         self.queue = f"test-training-{tag}"
+        self.inference_queue = f"test-inference-{tag}"
         self.stream = f"test:whetstone:events:{tag}"
         self.key_prefix = f"test:whetstone:{tag}"
         self.runner = f"test-runner-{tag}"
         self.r = redis.Redis.from_url(redis_url, decode_responses=True)
         self.env = {**os.environ, "REDIS_URL": redis_url, "STORAGE_URL": f"file://{storage_root}",
                     "RUNNER_NAME": self.runner, "HEARTBEAT_SECONDS": "1", "WHETSTONE_QUEUE": self.queue,
+                    "WHETSTONE_INFERENCE_QUEUE": self.inference_queue,
                     "WHETSTONE_EVENTS_STREAM": self.stream, "WHETSTONE_KEY_PREFIX": self.key_prefix,
                     "RUNNER_WORKDIR": str(workdir), "WHETSTONE_TEST_FAULTS": faults, "HF_HUB_OFFLINE": "1",
                     "LOG_LEVEL": "INFO"}
@@ -44,26 +46,34 @@ class AgentHarness:
         self.procs.append(p)
         return p
 
-    def add_job(self, payload: dict, job_id: str | None = None, attempts: int = 1, name: str | None = None) -> str:
-        """Enqueue under the contract's BullMQ job name for the payload's kind, unless `name` says otherwise."""
+    def add_job(self, payload: dict, job_id: str | None = None, attempts: int = 1, name: str | None = None,
+                queue: str | None = None) -> str:
+        """Enqueue under the contract's BullMQ job name for the payload's kind, unless `name` says otherwise, on this
+        harness's queue for the kind's contract queue (training or inference), unless `queue` names one."""
         from bullmq import Queue
 
         job_id = job_id or payload["jobId"]
         name = name or contract.job_kind(payload["kind"])["jobName"]
+        if queue is None:
+            try:
+                on_inference = contract.job_kind(payload["kind"])["queue"] == contract.queue("inference")
+            except contract.ContractError:
+                on_inference = False
+            queue = self.inference_queue if on_inference else self.queue
 
         async def go():
-            q = Queue(self.queue, {"connection": self.redis_url})
+            q = Queue(queue, {"connection": self.redis_url})
             await q.add(name, payload, {"jobId": job_id, "attempts": attempts, "backoff": {"type": "fixed", "delay": 200}})
             await q.close()
 
         asyncio.run(go())
         return job_id
 
-    def job_state(self, job_id: str) -> str:
+    def job_state(self, job_id: str, queue: str | None = None) -> str:
         from bullmq import Queue
 
         async def go():
-            q = Queue(self.queue, {"connection": self.redis_url})
+            q = Queue(queue or self.queue, {"connection": self.redis_url})
             state = await q.getJobState(job_id)
             await q.close()
             return state
@@ -75,6 +85,16 @@ class AgentHarness:
 
     def job_events(self, job_id: str, type_: str | None = None) -> list[dict]:
         return [e for e in self.events() if e.get("jobId") == job_id and (type_ is None or e["type"] == type_)]
+
+    def generation(self, request_id: str) -> list[dict]:
+        """The entries of a generate request's token stream."""
+        key = contract.redis_key("generationStream", prefix=self.key_prefix, jobId=request_id)
+        return [json.loads(f["data"]) for _id, f in self.r.xrange(key)]
+
+    def wait_generation(self, request_id: str, timeout: float = 90) -> list[dict]:
+        """The stream once it has ended (its `done` or `error` entry)."""
+        return self.wait_for(lambda: (lambda es: es if es and es[-1]["type"] in ("done", "error") else None)(
+            self.generation(request_id)), timeout, f"the end of the token stream of {request_id}")
 
     def states(self, job_id: str) -> list[str]:
         return [e["state"] for e in self.job_events(job_id, "state")]
@@ -117,7 +137,9 @@ class AgentHarness:
 
     def cleanup(self) -> None:
         self.stop()
-        keys = list(self.r.scan_iter(f"{contract.bull_prefix()}:{self.queue}:*")) + list(self.r.scan_iter(f"{self.key_prefix}:*"))
+        bull = contract.bull_prefix()
+        keys = [*self.r.scan_iter(f"{bull}:{self.queue}:*"), *self.r.scan_iter(f"{bull}:{self.inference_queue}:*"),
+                *self.r.scan_iter(f"{self.key_prefix}:*")]
         keys.append(self.stream)
         if keys:
             self.r.delete(*keys)

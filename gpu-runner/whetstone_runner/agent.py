@@ -1,4 +1,6 @@
-"""The runner agent: a BullMQ worker that runs each job in a child process and reports events.
+"""The runner agent: a BullMQ worker that runs each training-queue job in a child process and reports events, and
+a second worker on the inference queue that hands `generate` requests to one long-lived inference process
+(inference/process.py; decision 0007).
 
     python -m whetstone_runner
 
@@ -29,6 +31,8 @@ from bullmq.custom_errors import DelayedError, UnrecoverableError
 
 from . import __version__, contract
 from .events import EventSink, make_event
+from .inference.process import InferenceProcess, InferenceSettings
+from .inference.stream import write_error_async
 from .jobs import HANDLERS, unhandled_kind_message
 from .schema import validate_payload
 from .storage import DEFAULT_STORAGE_URL
@@ -51,6 +55,10 @@ class Settings:
     handback_grace_seconds: float = 120.0
     handback_delay_ms: int = 1000
     vram_retry_delay_ms: int = 30_000
+    inference_queue: str = field(default_factory=lambda: contract.queue("inference"))
+    kinds: tuple[str, ...] = field(default_factory=lambda: tuple(HANDLERS))  # RUNNER_KINDS: the kinds this runner takes
+    inference_models: int = 2  # models the inference process keeps loaded (LRU)
+    inference_shutdown_grace_seconds: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,7 +71,14 @@ class Settings:
             key_prefix=e.get("WHETSTONE_KEY_PREFIX", d.key_prefix), bull_prefix=e.get("WHETSTONE_BULL_PREFIX", d.bull_prefix),
             workdir=e.get("RUNNER_WORKDIR", d.workdir),
             handback_grace_seconds=float(e.get("HANDBACK_GRACE_SECONDS", d.handback_grace_seconds)),
+            inference_queue=e.get("WHETSTONE_INFERENCE_QUEUE", d.inference_queue),
+            kinds=parse_kinds(e.get("RUNNER_KINDS")) or d.kinds,
+            inference_models=int(e.get("RUNNER_INFERENCE_MODELS", d.inference_models)),
         )
+
+    def takes_queue(self, queue: str) -> bool:
+        """Whether any kind this runner takes travels on the contract's queue `queue`."""
+        return any(contract.job_kind(k)["queue"] == contract.queue(queue) for k in self.kinds)
 
     def cancel_key(self, job_id: str) -> str:
         return contract.redis_key("cancel", prefix=self.key_prefix, jobId=job_id)
@@ -72,9 +87,20 @@ class Settings:
         return contract.redis_key("runnerControl", prefix=self.key_prefix, runnerName=self.runner_name)
 
 
-def refusal(job_name: str, payload: object) -> str | None:
-    """Why a job can never run here, or None: a kind this runner does not handle, or a BullMQ job name that is not
-    the contract's name for the kind. A payload that is not an object is left to validation."""
+def parse_kinds(value: str | None) -> tuple[str, ...]:
+    """RUNNER_KINDS ("train,generate"): the kinds this runner takes; empty means every kind it handles."""
+    kinds = tuple(k.strip() for k in (value or "").split(",") if k.strip())
+    unknown = [k for k in kinds if k not in HANDLERS]
+    if unknown:
+        raise ValueError(f"RUNNER_KINDS: {', '.join(map(repr, unknown))} not handled; "
+                         f"this runner handles {', '.join(repr(k) for k in HANDLERS)}")
+    return kinds
+
+
+def refusal(job_name: str, payload: object, queue: str | None = None) -> str | None:
+    """Why a job can never run here, or None: a kind this runner does not handle, a BullMQ job name that is not
+    the contract's name for the kind, or (when `queue`, a contract queue, is given) a kind that travels on another
+    queue. A payload that is not an object is left to validation."""
     if not isinstance(payload, dict):
         return None
     kind = payload.get("kind")
@@ -84,6 +110,9 @@ def refusal(job_name: str, payload: object) -> str | None:
     if job_name != expected:
         return (f"job name {job_name!r} does not match kind {kind!r} (expected {expected!r}); "
                 f"this runner handles {', '.join(repr(k) for k in HANDLERS)}")
+    expected_queue = contract.job_kind(kind)["queue"]
+    if queue is not None and expected_queue != contract.queue(queue):
+        return f"kind {kind!r} travels on queue {expected_queue!r}, not on {contract.queue(queue)!r}"
     return None
 
 
@@ -111,12 +140,20 @@ class Agent:
         self.shutting_down = False
         self.stopped = asyncio.Event()
         self._shutdown_event = asyncio.Event()
-        self.worker: Worker | None = None
+        self.worker: Worker | None = None  # the training queue's
+        self.inference_worker: Worker | None = None
         self.proc: multiprocessing.Process | None = None
         # Children fork from a fork server that has torch/transformers/peft imported already (it never touches
         # CUDA, so forking it is safe): a job starts in well under a second instead of paying the imports.
         self.mp = multiprocessing.get_context("forkserver")
-        self.mp.set_forkserver_preload(["torch", "transformers", "transformers.trainer", "peft", "whetstone_runner.jobs"])
+        self.mp.set_forkserver_preload(["torch", "transformers", "transformers.trainer", "peft", "whetstone_runner.jobs",
+                                        "whetstone_runner.inference.process", "whetstone_runner.inference.models"])
+        self.inference: InferenceProcess | None = None
+        if settings.takes_queue("inference"):
+            self.inference = InferenceProcess(self.mp, InferenceSettings(
+                redis_url=settings.redis_url, storage_url=settings.storage_url, runner_name=settings.runner_name,
+                key_prefix=settings.key_prefix, workdir=settings.workdir, models=settings.inference_models),
+                self.redis, settings.inference_shutdown_grace_seconds)
 
     # ---- reporting ---------------------------------------------------------------------------------
 
@@ -159,11 +196,12 @@ class Agent:
             if value != self.control:
                 previous, self.control = self.control, value
                 log.info("control changed: %s -> %s", previous, value)
-                if self.worker is not None:
-                    if value:
-                        await self.worker.pause(do_not_wait_active=True)
-                    elif not self.shutting_down:
-                        self.worker.resume()
+                for worker in (self.worker, self.inference_worker):
+                    if worker is not None:
+                        if value:
+                            await worker.pause(do_not_wait_active=True)
+                        elif not self.shutting_down:
+                            worker.resume()
                 if value == "disable" and self.proc is not None and self.proc.is_alive():
                     self.proc.terminate()  # SIGTERM: the child checkpoints and the job is handed back
                 self.heartbeat()
@@ -182,7 +220,7 @@ class Agent:
         attempt = int(job.attemptsMade) + 1
         attempts = int(job.opts.get("attempts") or 1)
         payload = job.data
-        refused = refusal(job.name, payload)
+        refused = refusal(job.name, payload, "training")
         if refused:
             self.job_state(job_id, attempt, "failed", refused)
             raise UnrecoverableError(refused)
@@ -191,6 +229,12 @@ class Agent:
             message = "invalid payload: " + "; ".join(errors[:5])
             self.job_state(job_id, attempt, "failed", message)
             raise UnrecoverableError(message)
+        if payload["kind"] not in self.s.kinds:
+            # RUNNER_KINDS leaves this kind to other runners (no attempt used, no state change)
+            self.job_event("log", job_id, attempt, level="info", message=(
+                f"runner {self.s.runner_name} does not take {payload['kind']!r} jobs (RUNNER_KINDS); left for another runner"))
+            await job.moveToDelayed(int(time.time() * 1000) + self.s.vram_retry_delay_ms, token)
+            raise DelayedError()
         if payload["jobId"] != job_id:
             log.warning("BullMQ job id %s differs from payload jobId %s", job_id, payload["jobId"])
         if await self.redis.get(self.s.cancel_key(job_id)):
@@ -315,6 +359,30 @@ class Agent:
             self.job_state(job_id, attempt, "failed", f"{message}{suffix}")
         raise RuntimeError(message)
 
+    # ---- one inference request --------------------------------------------------------------------------------
+
+    async def process_inference(self, job, token: str):
+        """A `generate` request: checked here, answered by the inference process on the request's token stream.
+        Every failure is final (the stream has its `error` entry already; a retry would start a second answer)."""
+        payload = job.data
+        job_id = payload.get("jobId") if isinstance(payload, dict) and isinstance(payload.get("jobId"), str) else str(job.id)
+        refused = refusal(job.name, payload, "inference")
+        errors = [] if refused else validate_payload(payload)
+        if refused or errors:
+            message = refused or "invalid payload: " + "; ".join(errors[:5])
+            await self._generation_error(job_id, message)
+            raise UnrecoverableError(message)
+        result = await self.inference.submit(payload)
+        if result.get("status") != "done":
+            raise UnrecoverableError(result.get("message") or "generation failed")
+        return result
+
+    async def _generation_error(self, job_id: str, message: str) -> None:
+        try:
+            await write_error_async(self.redis, job_id, message, self.s.key_prefix)
+        except Exception as err:  # noqa: BLE001 - the stream expires on its own
+            log.warning("could not write the error entry of request %s: %s", job_id, err)
+
     # ---- life cycle -------------------------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -324,17 +392,30 @@ class Agent:
         await self.redis.ping()  # fail fast when Redis is not there
         Path(self.s.workdir).mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(self._warm_fork_server)
-        log.info("runner %s (%s) serving queue %r", self.s.runner_name, self.device["gpuName"] or "CPU", self.s.queue_name)
+        if self.inference is not None:
+            await asyncio.to_thread(self.inference.start)  # loads no model yet: that happens on the first request
+        queues = [q for q, on in ((self.s.queue_name, self.s.takes_queue("training")),
+                                  (self.s.inference_queue, self.inference is not None)) if on]
+        log.info("runner %s (%s) serving queues %s (kinds %s)", self.s.runner_name, self.device["gpuName"] or "CPU",
+                 ", ".join(map(repr, queues)), ", ".join(self.s.kinds))
         tasks = [asyncio.create_task(self._heartbeat_loop()), asyncio.create_task(self._control_loop())]
-        self.worker = Worker(self.s.queue_name, self.process, {
-            "connection": self.s.redis_url, "prefix": self.s.bull_prefix, "concurrency": 1,
-            "name": self.s.runner_name, "autorun": False,
-        })
-        self.worker.on("error", lambda err, *a: log.error("worker error: %s", err))
-        worker_task = asyncio.create_task(self.worker.run())
+        options = {"connection": self.s.redis_url, "prefix": self.s.bull_prefix, "concurrency": 1,
+                   "name": self.s.runner_name, "autorun": False}
+        if self.s.takes_queue("training"):
+            self.worker = Worker(self.s.queue_name, self.process, dict(options))
+        if self.inference is not None:
+            self.inference_worker = Worker(self.s.inference_queue, self.process_inference, dict(options))
+        workers = [w for w in (self.worker, self.inference_worker) if w is not None]
+        for w in workers:
+            w.on("error", lambda err, *a: log.error("worker error: %s", err))
+        worker_tasks = [asyncio.create_task(w.run()) for w in workers]
         await self._shutdown_event.wait()
-        await self.worker.close()  # waits for the current job to finish or be handed back
-        worker_task.cancel()
+        # waits for the current job to finish or be handed back, and for the request in flight (or its grace)
+        await asyncio.gather(*(w.close() for w in workers))
+        for t in worker_tasks:
+            t.cancel()
+        if self.inference is not None:
+            await self.inference.close()
         self.stopped.set()
         self.heartbeat()
         for t in tasks:
@@ -350,6 +431,8 @@ class Agent:
         self.shutting_down = True
         if self.proc is not None and self.proc.is_alive():
             self.proc.terminate()
+        if self.inference is not None:
+            self.inference.closing = True  # the request in flight gets a grace, then is stopped
         self._shutdown_event.set()
 
 
