@@ -1,4 +1,5 @@
-"""The typed training config, built from a validated `train` job payload (packages/queue job-train schema)."""
+"""The typed job configs, built from validated payloads: `TrainingConfig` (job-train schema) and `EvaluationConfig`
+(job-evaluate schema)."""
 
 from __future__ import annotations
 
@@ -100,3 +101,46 @@ class TrainingConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class EvaluatedModel:
+    model_id: str
+    label: str  # the model's name in the report
+    ref: BaseModelRef
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """An `evaluate` job: the first model is the reference (the base); every other one is compared with it."""
+
+    evaluation_id: str
+    team_id: str
+    technique: str
+    models: tuple[EvaluatedModel, ...]
+    datasets: tuple[DatasetRef, ...]
+    split_kind: str  # test: the split a train job with testSplit = split_fraction held out | all: every row
+    split_fraction: float
+    split_seed: int
+    max_examples: int  # per dataset
+    max_seq_length: int
+    max_new_tokens: int
+    bootstrap_resamples: int
+    seed: int
+    output_prefix: str
+
+    @classmethod
+    def from_payload(cls, p: dict) -> EvaluationConfig:
+        split = p["split"]
+        return cls(
+            evaluation_id=p["jobId"], team_id=p["teamId"], technique=p["technique"],
+            models=tuple(EvaluatedModel(model_id=m["modelId"], label=m["label"], ref=BaseModelRef.from_payload(m["ref"]))
+                         for m in p["models"]),
+            datasets=tuple(DatasetRef(name=d["name"], key=d["key"], format=d["format"], container=d["container"],
+                                      weight=float(d["weight"]), rows=d["rows"], sha256=d["sha256"])
+                           for d in p["datasets"]),
+            split_kind=split["kind"], split_fraction=split.get("fraction", 0.0), split_seed=split.get("seed", 42),
+            max_examples=p.get("maxExamples", 300), max_seq_length=p.get("maxSeqLength", 512),
+            max_new_tokens=p.get("maxNewTokens", 64), bootstrap_resamples=p.get("bootstrapResamples", 1000),
+            seed=p.get("seed", 42), output_prefix=p["outputPrefix"],
+        )

@@ -1,5 +1,5 @@
-"""Job kinds this runner handles: one handler module per kind behind this dispatch table. Adding a kind (evaluate,
-score next) is a new module with a `run_<kind>_job(payload, ctx) -> dict` and one entry here; the kind
+"""Job kinds this runner handles: one handler module per kind behind this dispatch table. Adding a kind (score
+next) is a new module with a `run_<kind>_job(payload, ctx) -> dict` and one entry here; the kind
 must be in the queue contract (a test checks)."""
 
 from __future__ import annotations
@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..config import JobError
-from . import generate, train
+from . import evaluate, generate, train
 from .context import JobContext, Reporter
 
 HANDLERS: dict[str, Callable[[dict, JobContext], dict]] = {
     train.KIND: train.run_train_job,
+    evaluate.KIND: evaluate.run_evaluate_job,
     generate.KIND: generate.run_generate_job,
 }
 

@@ -24,13 +24,16 @@ class JobContext:
 
 @dataclass
 class Reporter:
-    """Events of one job: every one carries the runner, the job id and the attempt."""
+    """Events of one job: every one carries the runner, the job id, the attempt and, when set, the job kind (the events
+    schema reads a missing kind as `train`, so train events may leave it out)."""
 
     ctx: JobContext
     job_id: str
+    kind: str | None = None
 
     def event(self, type_: str, **fields) -> dict:
-        return make_event(type_, self.ctx.runner, jobId=self.job_id, attempt=self.ctx.attempt, **fields)
+        kind = {"kind": self.kind} if self.kind is not None else {}
+        return make_event(type_, self.ctx.runner, jobId=self.job_id, attempt=self.ctx.attempt, **kind, **fields)
 
     def emit(self, type_: str, **fields) -> None:
         self.ctx.emit(self.event(type_, **fields))

@@ -47,4 +47,5 @@ TECHNIQUE = Technique(
     name="classification", tokenize=tokenize, model_class="transformers.AutoModelForSequenceClassification",
     peft_task_type="SEQ_CLS", labels=label_ids, model_kwargs=model_kwargs, compute_metrics=compute_metrics,
     metric_names=("accuracy", "f1_macro"),
+    evaluator="whetstone_runner.evaluation.classification.EVALUATOR",
 )

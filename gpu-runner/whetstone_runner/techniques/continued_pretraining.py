@@ -21,4 +21,5 @@ def tokenize(tokenizer, fmt: str, rows: list[dict], hp: Hyperparameters, label2i
     return tokenize_texts(tokenizer, [str(r["text"]) for r in rows], hp.max_seq_length, hp.packing), 0
 
 
-TECHNIQUE = Technique(name="continued_pretraining", tokenize=tokenize)
+TECHNIQUE = Technique(name="continued_pretraining", tokenize=tokenize,
+                      evaluator="whetstone_runner.evaluation.pretraining.EVALUATOR")

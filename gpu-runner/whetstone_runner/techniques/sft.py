@@ -70,4 +70,5 @@ def tokenize(tokenizer, fmt: str, rows: list[dict], hp: Hyperparameters, label2i
     return kept, len(items) - len(kept)
 
 
-TECHNIQUE = Technique(name="sft", tokenize=tokenize, drop_reason="no answer token left within maxSeqLength")
+TECHNIQUE = Technique(name="sft", tokenize=tokenize, drop_reason="no answer token left within maxSeqLength",
+                      evaluator="whetstone_runner.evaluation.sft.EVALUATOR")

@@ -1,5 +1,6 @@
 """The one small interface every technique fills in: what it trains on, how rows become examples, which model
-head and PEFT task it needs, what it scores and which trainer runs it. The training job calls only these."""
+head and PEFT task it needs, what it scores, which trainer runs it and which evaluator scores a model on it. The
+training and evaluate jobs call only these."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class Technique:
     metric_names: tuple[str, ...] = ()
     trainer_class: str = "transformers.Trainer"
     drop_reason: str = "rows dropped"  # how a warning names the rows `tokenize` dropped
+    evaluator: str | None = None  # the evaluate job's `evaluation.predict.Evaluator` for this technique (dotted name)
 
     @property
     def formats(self) -> frozenset[str]:
