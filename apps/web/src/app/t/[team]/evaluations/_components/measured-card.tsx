@@ -21,11 +21,14 @@ export function MeasuredCard({
   evaluation: e,
   tasks,
   bootstrap,
+  methods = {},
 }: {
   team: string;
   evaluation: MeasuredEvaluation;
   tasks?: TaskScores[];
   bootstrap?: Record<string, unknown>;
+  /** How each model (by label) was scored, where the report says. */
+  methods?: Record<string, string>;
 }) {
   const examples = tasks?.reduce((n, t) => n + t.examples, 0);
   const resamples = typeof bootstrap?.resamples === "number" ? bootstrap.resamples : null;
@@ -91,6 +94,7 @@ export function MeasuredCard({
                     m.label
                   )}
                   {m.reference && <span className="text-zinc-500"> · reference</span>}
+                  {methods[m.label] && <span className="text-zinc-500"> · {methods[m.label]}</span>}
                 </li>
               ))}
             </ol>

@@ -146,3 +146,14 @@ export function text(v: unknown): string {
   if (v == null) return "";
   return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
 }
+
+/** How each model was scored ("classifier head", "zero-shot label likelihood"), from the runner's `evaluation` block. */
+export function methodsOf(report: { [key: string]: unknown } | null | undefined): Record<string, string> {
+  const byTask = isRecord(report?.evaluation) && isRecord(report.evaluation.methods) ? report.evaluation.methods : {};
+  const out: Record<string, string> = {};
+  for (const models of Object.values(byTask)) {
+    if (!isRecord(models)) continue;
+    for (const [label, method] of Object.entries(models)) if (typeof method === "string") out[label] ??= method;
+  }
+  return out;
+}
