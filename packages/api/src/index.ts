@@ -32,3 +32,19 @@ export { promotePendingJobs, sweepScheduling } from "./scheduling/promote-pendin
 export { rebalanceQueue } from "./scheduling/rebalance-queue";
 export { startSchedulingSweep, onJobStateApplied, type SchedulingSweep } from "./scheduling/scheduling-sweep";
 export { usageCsv, getTeamUsage } from "./usage/get-team-usage";
+// inference, for the generate routes of apps/web (REST and the playground)
+export { startGeneration, GENERATION_TTL_MS, type StartedGeneration } from "./inference/start-generation";
+export {
+  readGenerationStream,
+  generationStreamKey,
+  GenerationTimeoutError,
+  GenerationFailedError,
+} from "./inference/read-generation-stream";
+export { collectGeneration } from "./inference/collect-generation";
+export { cancelGeneration } from "./inference/cancel-generation";
+export {
+  generateRequestSchema,
+  type GenerateRequestInput,
+  type GenerationEntry,
+  type GenerationResult,
+} from "./inference/generate-request";
