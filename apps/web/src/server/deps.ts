@@ -6,11 +6,11 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import type { ApiDeps } from "@whetstone/api";
 import { createPrismaClient } from "@whetstone/db";
-import { TRAINING_QUEUE } from "@whetstone/queue";
+import { INFERENCE_QUEUE, TRAINING_QUEUE } from "@whetstone/queue";
 import { createStorage } from "@whetstone/storage";
 import { env } from "../env";
 
-const globalForDeps = globalThis as unknown as { whetstoneDeps?: Promise<ApiDeps> };
+const globalForDeps = globalThis as unknown as { whetstoneDeps?: Promise<ApiDeps>; whetstoneInference?: Queue };
 
 async function buildDeps(): Promise<ApiDeps> {
   const e = env();
@@ -42,7 +42,18 @@ export function getDeps(): Promise<ApiDeps> {
   return globalForDeps.whetstoneDeps;
 }
 
-/** A dedicated subscriber connection (one per SSE stream); the caller must quit it. */
+/** The BullMQ "inference" queue (generate requests: the playground and the REST generate route), on the producer connection. */
+export async function getInferenceQueue(): Promise<Queue> {
+  const { redis } = await getDeps();
+  if (!globalForDeps.whetstoneInference) {
+    const q = new Queue(INFERENCE_QUEUE, { connection: redis });
+    q.on("error", (err) => console.error("[web] inference queue:", err.message));
+    globalForDeps.whetstoneInference = q;
+  }
+  return globalForDeps.whetstoneInference;
+}
+
+/** A dedicated subscriber connection (one per SSE stream, or per blocking XREAD); the caller must quit it. */
 export function createSubscriber(): Redis {
   const sub = new Redis(env().REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
   sub.on("error", (err) => console.error("[web] redis subscriber:", err.message));

@@ -1,8 +1,9 @@
 import { buildOpenApiDocument } from "@whetstone/api";
+import { generateOpenApiPath } from "./generate";
 
 /**
- * The generated document plus the one hand-written REST route (the streamed dataset upload), which is not a
- * tRPC procedure because its body is the raw file.
+ * The generated document plus the hand-written REST routes, which are not tRPC procedures: the streamed dataset
+ * upload (its body is the raw file) and generate (its answer may be a stream of server-sent events).
  */
 export function openApiDocument(baseUrl: string) {
   const doc = buildOpenApiDocument(baseUrl) as { paths?: Record<string, Record<string, unknown>> };
@@ -44,5 +45,6 @@ export function openApiDocument(baseUrl: string) {
       },
     },
   };
+  doc.paths["/models/{id}/generate"] = generateOpenApiPath();
   return doc;
 }

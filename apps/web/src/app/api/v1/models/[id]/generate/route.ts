@@ -1,0 +1,16 @@
+import { callerFromApiKey } from "@/server/caller";
+import { createSubscriber, getDeps, getInferenceQueue } from "@/server/deps";
+import { handleGenerate } from "@/server/routes/generate";
+
+export const dynamic = "force-dynamic";
+
+/** Generate from model {id}: JSON body {messages, system?, task?, sampling?, stream?}. API key only. */
+export async function POST(req: Request, ctx: { params: Promise<{ id: string }> }) {
+  const { id } = await ctx.params;
+  const deps = await getDeps();
+  const caller = await callerFromApiKey(req, deps);
+  return handleGenerate(req, deps, caller, decodeURIComponent(id), null, {
+    inferenceQueue: await getInferenceQueue(),
+    createReader: createSubscriber,
+  });
+}
