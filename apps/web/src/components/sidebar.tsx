@@ -7,6 +7,7 @@ import {
   FlaskConical,
   LayoutDashboard,
   LogOut,
+  MessagesSquare,
   Plus,
   Settings,
   Shield,
@@ -40,6 +41,7 @@ export function Sidebar({
     { href: `${base}/datasets`, label: "Datasets", icon: Database, testId: "nav-datasets" },
     { href: `${base}/jobs`, label: "Jobs", icon: FlaskConical, testId: "nav-jobs" },
     { href: `${base}/models`, label: "Models", icon: Boxes, testId: "nav-models" },
+    { href: `${base}/playground`, label: "Playground", icon: MessagesSquare, testId: "nav-playground" },
     { href: `${base}/settings`, label: "Settings", icon: Settings, testId: "nav-settings" },
   ];
   return (

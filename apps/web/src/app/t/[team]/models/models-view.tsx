@@ -1,6 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { Boxes, Cpu, GitBranch, Globe, HardDrive, Sparkles } from "lucide-react";
+import { Boxes, Cpu, GitBranch, Globe, HardDrive, MessagesSquare, Sparkles } from "lucide-react";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
 import { Alert, Badge, ButtonLink, Card, CardHeader, EmptyState, PageHeader, TD, TR } from "@/components/ui";
@@ -70,6 +70,14 @@ export function ModelsView({ team }: { team: string }) {
                     )}
                     <div>{formatRelative(m.createdAt)}</div>
                   </div>
+                  <ButtonLink
+                    href={`/t/${team}/playground?model=${m.id}`}
+                    variant="secondary"
+                    size="sm"
+                    data-testid="try-in-playground"
+                  >
+                    <MessagesSquare className="size-3.5" aria-hidden /> Try in playground
+                  </ButtonLink>
                   <ButtonLink href={`/t/${team}/jobs/new?base=${m.id}`} variant="secondary" size="sm">
                     Train on top
                   </ButtonLink>

@@ -1,8 +1,8 @@
 import { canCancel, METHOD_LABELS, TECHNIQUE_LABELS } from "@whetstone/core";
-import { ChevronLeft, Radio, XCircle } from "lucide-react";
+import { ChevronLeft, MessagesSquare, Radio, XCircle } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
-import { Alert, Button, ConfirmDialog, PageHeader, Skeleton, StateBadge, cn } from "@/components/ui";
+import { Alert, Button, ButtonLink, ConfirmDialog, PageHeader, Skeleton, StateBadge, cn } from "@/components/ui";
 import { errorInfo } from "@/lib/trpc";
 import type { Job } from "./use-job";
 import type { LiveStatus } from "./use-job-live";
@@ -44,7 +44,7 @@ export function JobHeader({
         }
         actions={
           j &&
-          canCancel(j.state) && (
+          (canCancel(j.state) ? (
             <Button
               variant="danger"
               onClick={() => setConfirmCancel(true)}
@@ -53,7 +53,18 @@ export function JobHeader({
             >
               <XCircle className="size-4" aria-hidden /> {j.cancelling ? "Cancelling…" : "Cancel job"}
             </Button>
-          )
+          ) : (
+            j.state === "succeeded" &&
+            j.producedModel && (
+              <ButtonLink
+                href={`/t/${team}/playground?model=${j.producedModel.id}`}
+                variant="secondary"
+                data-testid="try-in-playground"
+              >
+                <MessagesSquare className="size-4" aria-hidden /> Try in playground
+              </ButtonLink>
+            )
+          ))
         }
       />
       <ConfirmDialog
