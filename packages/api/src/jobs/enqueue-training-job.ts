@@ -10,16 +10,16 @@
  * calls this function again. Calling it any number of times is safe.
  */
 import type { JobsOptions } from "bullmq";
-import type { Prisma } from "@whetstone/db";
+import { DEFAULT_HYPERPARAMETERS } from "@whetstone/core";
 import {
   JOB_KINDS,
   STORAGE_LAYOUT,
   storageKey,
   trainingJobPayloadSchema,
-  type BaseModelRef,
   type TrainingJobPayload,
 } from "@whetstone/queue";
 import type { ApiDeps } from "../trpc";
+import { buildBaseModelRef } from "./base-model-ref";
 
 /** Frozen production settings of a training BullMQ job. */
 export const TRAINING_JOB_OPTIONS = Object.freeze({
@@ -32,46 +32,18 @@ export const TRAINING_JOB_OPTIONS = Object.freeze({
   priority: 2_097_151,
 } satisfies JobsOptions);
 
-/** Longest lineage followed (artifact of an artifact of …) before giving up: guards against a cycle. */
-const MAX_LINEAGE_DEPTH = 16;
-
 type EnqueueDeps = Pick<ApiDeps, "prisma" | "trainingQueue">;
 
+/** A payload that can never be built (a lineage that no longer resolves…): the job or evaluation is failed, not retried. */
 export class EnqueueError extends Error {
   constructor(
     readonly jobId: string,
     message: string,
+    what: "job" | "evaluation" = "job",
   ) {
-    super(`cannot enqueue job ${jobId}: ${message}`);
+    super(`cannot enqueue ${what} ${jobId}: ${message}`);
     this.name = "EnqueueError";
   }
-}
-
-async function baseModelRef(prisma: EnqueueDeps["prisma"], baseModelId: string, jobId: string): Promise<BaseModelRef> {
-  const chain: Prisma.BaseModelGetPayload<object>[] = [];
-  let nextId: string | null = baseModelId;
-  while (nextId) {
-    if (chain.length >= MAX_LINEAGE_DEPTH)
-      throw new EnqueueError(jobId, `base model lineage deeper than ${MAX_LINEAGE_DEPTH}`);
-    const m: Prisma.BaseModelGetPayload<object> | null = await prisma.baseModel.findUnique({ where: { id: nextId } });
-    if (!m) throw new EnqueueError(jobId, `base model ${nextId} not found`);
-    chain.push(m);
-    // Only an artifact is loaded on top of its parent; other sources are complete in themselves.
-    nextId = m.source === "artifact" ? m.parentId : null;
-  }
-  let ref: BaseModelRef | null = null;
-  for (const m of chain.reverse()) {
-    ref = {
-      id: m.id,
-      name: m.name,
-      source: m.source,
-      ref: m.ref,
-      revision: m.revision,
-      artifactKind: m.artifactKind === "adapter" || m.artifactKind === "merged" ? m.artifactKind : null,
-      parent: ref,
-    };
-  }
-  return ref!;
 }
 
 /** Builds the queue payload of a job from the database, validated against the shared contract. */
@@ -84,6 +56,8 @@ export async function buildTrainingJobPayload(
     include: { datasets: { include: { datasetVersion: { include: { dataset: { select: { name: true } } } } } } },
   });
   if (!job) throw new EnqueueError(jobId, "job not found");
+  // A job stored before testSplit existed (decision 0007) gets its default, as the API resolves it today.
+  const hyperparameters = { testSplit: DEFAULT_HYPERPARAMETERS.testSplit, ...(job.hyperparameters as object) };
   const payload = {
     kind: "train",
     schemaVersion: 1,
@@ -91,8 +65,8 @@ export async function buildTrainingJobPayload(
     teamId: job.teamId,
     technique: job.technique,
     method: job.method,
-    hyperparameters: job.hyperparameters,
-    baseModel: await baseModelRef(prisma, job.baseModelId, job.id),
+    hyperparameters,
+    baseModel: await buildBaseModelRef(prisma, job.baseModelId, (m) => new EnqueueError(job.id, m)),
     datasets: job.datasets
       .slice()
       .sort((a, b) => a.datasetVersionId.localeCompare(b.datasetVersionId))
