@@ -20,7 +20,17 @@ export {
 export { stateEventMessage, parseStateEventMessage } from "./jobs/job-events";
 // runner events and reconciliation, for apps/worker (its events consumer and reconcile timer)
 export { applyRunnerEvent } from "./runner-events/apply-runner-event";
-export type { ApplyOptions, ApplyResult, JobUpdate } from "./runner-events/runner-event.types";
+export type { ApplyEffect, ApplyOptions, ApplyResult, JobUpdate } from "./runner-events/runner-event.types";
+export { performApplyEffects } from "./runner-events/perform-apply-effects";
+// evaluations, for apps/worker (the automatic evaluation after training) and apps/web
+export { enqueueEvaluation, EVALUATION_JOB_OPTIONS } from "./evaluations/enqueue-evaluation";
+export { buildEvaluationPayload } from "./evaluations/build-evaluation-payload";
+export {
+  evaluationReportSchema,
+  evaluationSummarySchema,
+  type EvaluationReport,
+  type EvaluationSummary,
+} from "./evaluations/evaluation-report";
 export { reconcileOnce } from "./reconcile/reconcile-once";
 export type { ReconcileLog, ReconcileOptions, ReconcileReport } from "./reconcile/reconcile.types";
 // datasets, for the upload routes of apps/web

@@ -11,7 +11,7 @@ export function buildOpenApiDocument(baseUrl: string) {
       "Fine-tune LLMs on your domain data. Authenticate with `Authorization: Bearer wst_…` (an API key made on the team's settings page); the key's team is the scope of every call.",
     version: API_VERSION,
     baseUrl,
-    tags: ["Jobs", "Datasets", "Base models", "Usage", "Teams", "API keys", "Admin", "Auth", "Health"],
+    tags: ["Jobs", "Evaluations", "Datasets", "Base models", "Usage", "Teams", "API keys", "Admin", "Auth", "Health"],
     securitySchemes: {
       bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "wst_<key>" },
     },

@@ -4,6 +4,7 @@ import { apiKeysRouter } from "./routers/api-keys";
 import { authRouter } from "./routers/auth";
 import { baseModelsRouter } from "./routers/base-models";
 import { datasetsRouter } from "./routers/datasets";
+import { evaluationsRouter } from "./routers/evaluations";
 import { healthRouter } from "./routers/health";
 import { jobsRouter } from "./routers/jobs";
 import { teamsRouter } from "./routers/teams";
@@ -17,6 +18,7 @@ export const appRouter = router({
   baseModels: baseModelsRouter,
   datasets: datasetsRouter,
   jobs: jobsRouter,
+  evaluations: evaluationsRouter,
   usage: usageRouter,
   admin: adminRouter,
 });

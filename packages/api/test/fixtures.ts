@@ -198,7 +198,8 @@ export async function seedApiKey(
 
 /**
  * Two teams. A: owner, member, viewer, with a private local model, an artifact model (lineage), chat + text
- * datasets, a running job with events, metrics, a checkpoint and artifacts, and an API key. B: one owner, its own
+ * datasets, a running job with events, metrics, a checkpoint and artifacts, a queued evaluation of the done job's
+ * test split, and an API key. B: one owner, its own
  * chat dataset. One instance-wide Hugging Face model. An instance admin who belongs to no team.
  */
 export async function seedWorld(prisma: PrismaClient) {
@@ -270,6 +271,27 @@ export async function seedWorld(prisma: PrismaClient) {
     data: { jobId: runningJobA.id, step: 20, key: `jobs/${runningJobA.id}/checkpoints/step-20/`, bytes: 1000n },
   });
   const apiKeyA = await seedApiKey(prisma, { teamId: teamA.id, userId: ownerA.id, name: "ci" });
+  // Queued, never enqueued (nothing on a queue): the walk reads and cancels it.
+  const evaluationA = await prisma.evaluation.create({
+    data: {
+      teamId: teamA.id,
+      createdById: ownerA.id,
+      name: "support-v1 vs shared",
+      technique: "sft",
+      sourceJobId: doneJobA.id,
+      splitKind: "test",
+      splitFraction: 0.1,
+      seed: 42,
+      settings: {},
+      models: {
+        create: [
+          { position: 0, baseModelId: sharedModel.id, label: sharedModel.name },
+          { position: 1, baseModelId: artifactModelA.id, label: artifactModelA.name },
+        ],
+      },
+      datasets: { create: [{ datasetVersionId: chatA.id }] },
+    },
+  });
 
   return {
     admin,
@@ -289,6 +311,7 @@ export async function seedWorld(prisma: PrismaClient) {
     doneJobA,
     runningJobA,
     apiKeyA,
+    evaluationA,
   };
 }
 export type World = Awaited<ReturnType<typeof seedWorld>>;

@@ -49,8 +49,11 @@ export async function createTestEnv(): Promise<TestEnv> {
       await trainingQueue.obliterate({ force: true }).catch(() => undefined);
       await trainingQueue.close();
       const keys = await redis.keys("whetstone:cancel:*");
-      // Only the cancel flags of this database's jobs (cuid ids are unique across test files).
-      const mine = await db.prisma.fineTuneJob.findMany({ select: { id: true } });
+      // Only the cancel flags of this database's jobs and evaluations (cuid ids are unique across test files).
+      const mine = [
+        ...(await db.prisma.fineTuneJob.findMany({ select: { id: true } })),
+        ...(await db.prisma.evaluation.findMany({ select: { id: true } })),
+      ];
       const ids = new Set(mine.map((j) => `whetstone:cancel:${j.id}`));
       const own = keys.filter((k) => ids.has(k));
       if (own.length) await redis.del(...own);

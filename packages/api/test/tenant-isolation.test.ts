@@ -91,6 +91,23 @@ const WALK: Record<string, Walk> = {
     alsoAllowed: "BAD_REQUEST",
   },
 
+  "evaluations.create": {
+    kind: "object",
+    input: (w) => ({
+      models: [{ modelId: w.sharedModel.id }, { modelId: w.localModelA.id }],
+      datasetVersionIds: [w.chatA.id],
+      technique: "sft",
+    }),
+    alsoAllowed: "BAD_REQUEST",
+  },
+  "evaluations.list": {
+    kind: "list",
+    input: () => ({ limit: 200 }),
+    leaks: (r, w) => ids(items(r)).includes(w.evaluationA.id),
+  },
+  "evaluations.get": { kind: "object", input: (w) => ({ id: w.evaluationA.id }) },
+  "evaluations.cancel": { kind: "object", input: (w) => ({ id: w.evaluationA.id }) },
+
   "usage.get": {
     kind: "list",
     input: () => ({}),
@@ -192,6 +209,9 @@ describe("tenant isolation walk", () => {
       expect((await env.db.prisma.apiKey.findUniqueOrThrow({ where: { id: w.apiKeyA.id } })).revokedAt).toBeNull();
       expect(await env.db.prisma.dataset.count({ where: { id: w.textA.datasetId } })).toBe(1);
       expect(await env.db.prisma.membership.count({ where: { teamId: w.teamA.id } })).toBe(3);
+      expect((await env.db.prisma.evaluation.findUniqueOrThrow({ where: { id: w.evaluationA.id } })).state).toBe(
+        "queued",
+      );
     });
   }
 

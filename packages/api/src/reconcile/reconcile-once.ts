@@ -7,12 +7,19 @@
  * (c) a runner silent for `runnerOfflineAfterMs` is marked `offline`, and a job `running` on it goes back to
  *     `queued` and to the queue.
  *
+ * Evaluations get (a), (b) and (c) too (repair-queued-evaluations.ts).
+ *
  * Every step is idempotent (BullMQ job id = job id; conditional updates), so two workers may run it at once.
  * See docs/decisions/0002-events-persistence.md.
  */
 import { RUNNER_OFFLINE_AFTER_MS } from "@whetstone/queue";
 import { enqueueMissingJobs, repairQueuedJobs } from "./repair-queued-jobs";
 import { handBackJobsOfOfflineRunners } from "./hand-back-jobs-of-offline-runners";
+import {
+  enqueueMissingEvaluations,
+  handBackEvaluationsOfOfflineRunners,
+  repairQueuedEvaluations,
+} from "./repair-queued-evaluations";
 import { markSilentRunnersOffline } from "./mark-silent-runners-offline";
 import type { ReconcileDeps, ReconcileOptions, ReconcilePass, ReconcileReport } from "./reconcile.types";
 
@@ -27,12 +34,25 @@ export async function reconcileOnce(deps: ReconcileDeps, opts: ReconcileOptions 
     now: opts.now ?? (() => new Date()),
     log: opts.log ?? quiet,
     notify: opts.notify ?? (async () => undefined),
-    report: { enqueued: [], reEnqueued: [], failed: [], runnersOffline: [], requeued: [] },
+    report: {
+      enqueued: [],
+      reEnqueued: [],
+      failed: [],
+      runnersOffline: [],
+      requeued: [],
+      evaluationsEnqueued: [],
+      evaluationsReEnqueued: [],
+      evaluationsFailed: [],
+      evaluationsRequeued: [],
+    },
   };
   const cutoff = new Date(pass.now().getTime() - pass.runnerOfflineAfterMs);
   await markSilentRunnersOffline(pass, cutoff);
   await handBackJobsOfOfflineRunners(pass, cutoff);
   await enqueueMissingJobs(pass);
   await repairQueuedJobs(pass);
+  await handBackEvaluationsOfOfflineRunners(pass, cutoff);
+  await enqueueMissingEvaluations(pass);
+  await repairQueuedEvaluations(pass);
   return pass.report;
 }

@@ -26,6 +26,11 @@ export interface ReconcileReport {
   failed: string[];
   runnersOffline: string[];
   requeued: string[];
+  /** The same four for evaluations (decision 0007). */
+  evaluationsEnqueued: string[];
+  evaluationsReEnqueued: string[];
+  evaluationsFailed: string[];
+  evaluationsRequeued: string[];
 }
 
 /** One pass: its dependencies, its options with defaults filled in, and the report it fills. */

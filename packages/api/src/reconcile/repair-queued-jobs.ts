@@ -39,15 +39,21 @@ export async function repairQueuedJobs(pass: ReconcilePass): Promise<void> {
  *   then add it again. While the lock is held, leave it: the runner is alive or its lock expires soon;
  * - completed / failed while the database says `queued`: once `settled` (no change for the grace period, so
  *   these are not merely events still in flight), remove and add again.
+ * `enqueue` adds it (a training job by default; an evaluation passes its own).
  */
-export async function repairBullJob(pass: ReconcilePass, jobId: string, settled: boolean): Promise<boolean> {
+export async function repairBullJob(
+  pass: ReconcilePass,
+  jobId: string,
+  settled: boolean,
+  enqueue: (pass: ReconcilePass, id: string) => Promise<boolean> = enqueueOrFail,
+): Promise<boolean> {
   const state = await pass.trainingQueue.getJobState(jobId);
-  if (state === "unknown") return enqueueOrFail(pass, jobId);
+  if (state === "unknown") return enqueue(pass, jobId);
   if (state === "active" || ((state === "completed" || state === "failed") && settled)) {
     const removed = await pass.trainingQueue.remove(jobId);
     if (removed !== 1) return false; // locked: a runner holds it
     pass.log.warn("removed a stale BullMQ job to add it again", { jobId, bullState: state });
-    return enqueueOrFail(pass, jobId);
+    return enqueue(pass, jobId);
   }
   return false;
 }

@@ -4,16 +4,20 @@
  */
 import { canTransition } from "@whetstone/core";
 import type { JobState, Prisma } from "@whetstone/db";
+import { createTestSplitEvaluation } from "../evaluations/create-test-split-evaluation";
 import { stateEventMessage } from "../jobs/job-events";
 import { recordProducedModel } from "./record-produced-model";
-import { applied, ignored, type ApplyResult, type EventOf, type Tx } from "./runner-event.types";
+import { applied, ignored, type ApplyEffect, type ApplyResult, type EventOf, type Tx } from "./runner-event.types";
 
 export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<ApplyResult> {
   // Lock the job row: the reconciler (and the API's cancel) move states too.
   const locked = await tx.$queryRaw<Array<{ state: JobState }>>`
     SELECT "state" FROM "FineTuneJob" WHERE "id" = ${e.jobId} FOR UPDATE`;
   if (locked.length === 0) return ignored(`unknown job ${e.jobId}`);
-  const job = await tx.fineTuneJob.findUniqueOrThrow({ where: { id: e.jobId }, include: { baseModel: true } });
+  const job = await tx.fineTuneJob.findUniqueOrThrow({
+    where: { id: e.jobId },
+    include: { baseModel: true, datasets: { select: { datasetVersionId: true } } },
+  });
 
   if (!canTransition(job.state, e.state)) {
     return ignored(`a job in state "${job.state}" cannot move to "${e.state}"`);
@@ -65,9 +69,15 @@ export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<Appl
     data: { jobId: job.id, eventId: e.eventId, kind: "state", level, message, createdAt: ts },
   });
 
-  if (e.state === "succeeded") await recordProducedModel(tx, job, e.artifacts);
+  const effects: ApplyEffect[] = [];
+  if (e.state === "succeeded") {
+    const produced = await recordProducedModel(tx, job, e.artifacts);
+    // The automatic evaluation against the base on the held-out test split (decision 0007), enqueued after commit.
+    const evaluationId = await createTestSplitEvaluation(tx, job, produced.id);
+    if (evaluationId) effects.push({ type: "enqueueEvaluation", evaluationId });
+  }
   if (e.state === "succeeded" || e.state === "failed" || e.state === "cancelled") {
     await tx.runner.updateMany({ where: { name: e.runner }, data: { jobsDone: { increment: 1 } } });
   }
-  return applied([{ jobId: job.id, message: { type: "state", state: e.state } }]);
+  return applied([{ jobId: job.id, message: { type: "state", state: e.state } }], effects);
 }

@@ -23,7 +23,7 @@ export async function recordProducedModel(
   tx: Tx,
   job: SucceededJob,
   artifacts: EventOf<"state">["artifacts"],
-): Promise<void> {
+): Promise<{ id: string }> {
   if (artifacts.length > 0) {
     await tx.artifact.createMany({
       data: artifacts.map((a) => ({
@@ -47,9 +47,10 @@ export async function recordProducedModel(
     parameterCount: job.baseModel.parameterCount,
     contextLength: job.baseModel.contextLength,
   };
-  await tx.baseModel.upsert({
+  return tx.baseModel.upsert({
     where: { sourceJobId: job.id },
     create: { ...model, sourceJobId: job.id },
     update: model,
+    select: { id: true },
   });
 }
