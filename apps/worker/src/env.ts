@@ -18,6 +18,11 @@ export const envSchema = z.object({
     .default("redis://127.0.0.1:6379"),
   /** Blob storage shared with web and runners (file:///dir or s3://bucket/prefix). */
   STORAGE_URL: z.string().regex(/^(file|s3):\/\//, "must be a file:// or s3:// URL"),
+  /** S3-compatible storage (STORAGE_URL s3://…): endpoint (MinIO…), region and credentials, as for the web app. */
+  S3_ENDPOINT_URL: z.string().url().optional(),
+  S3_REGION: z.string().optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
   /** Consumer name in the events group; stable across restarts so a restarted worker re-reads what it had in hand. */
   WORKER_NAME: z.string().min(1).default(hostname()),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

@@ -1,12 +1,14 @@
 /**
  * Wires the worker's services from its configuration: the events consumer and the reconciler, with their
- * connections. `main.ts` starts it and closes it on SIGTERM/SIGINT.
+ * connections and blob storage (an evaluation's report is read when its success is applied). `main.ts` starts it and
+ * closes it on SIGTERM/SIGINT.
  */
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { onJobStateApplied, startSchedulingSweep } from "@whetstone/api";
+import { onJobStateApplied, performApplyEffects, startSchedulingSweep } from "@whetstone/api";
 import { createPrismaClient } from "@whetstone/db";
 import { EVENTS_GROUP, EVENTS_STREAM, jobUpdatesChannel, TRAINING_QUEUE } from "@whetstone/queue";
+import { createStorage, type BlobStorage } from "@whetstone/storage";
 import type { Env } from "./env";
 import { EventsConsumer } from "./events/events-consumer";
 import type { Logger } from "./logger";
@@ -18,6 +20,7 @@ export interface WorkerOverrides {
   group?: string;
   channel?: (jobId: string) => string;
   bullPrefix?: string;
+  storage?: BlobStorage;
 }
 
 export interface RunningWorker {
@@ -45,7 +48,22 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
   });
   trainingQueue.on("error", (err: Error) => logger.error("training queue error", { err: err.message }));
 
+  const storage =
+    overrides.storage ??
+    lazyStorage(
+      createStorage(env.STORAGE_URL, {
+        endpoint: env.S3_ENDPOINT_URL,
+        region: env.S3_REGION,
+        accessKeyId: env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      }),
+    );
+
   const channel = overrides.channel ?? jobUpdatesChannel;
+  const publish = (id: string, message: Record<string, unknown>) =>
+    redis.publish(channel(id), JSON.stringify(message)).catch((err: unknown) => {
+      logger.warn("could not publish a job update", { jobId: id, err });
+    });
   const consumer = new EventsConsumer({
     prisma,
     redis: eventsRedis,
@@ -58,9 +76,18 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
     blockMs: env.EVENTS_BLOCK_MS,
     claimMinIdleMs: env.EVENTS_CLAIM_IDLE_MS,
     maxMeteredGapMs: 2 * env.HEARTBEAT_SECONDS * 1000,
-    // A job that reached a final state frees its team's quota: start the team's waiting jobs (docs/decisions/0004).
-    onCommitted: async (_entryId, event) => {
-      if (event.type !== "state") return;
+    storage,
+    onCommitted: async (_entryId, event, result) => {
+      // After commit: enqueue the automatic evaluation a training success created (decision 0007). A failure here
+      // leaves it `queued` with enqueuedAt null, and the reconciler enqueues it.
+      if (result?.effects?.length) {
+        const updates = await performApplyEffects({ prisma, trainingQueue }, result.effects, logger).catch(
+          (err: unknown) => (logger.error("could not enqueue an evaluation", { err }), []),
+        );
+        for (const u of updates) await publish(u.jobId, u.message);
+      }
+      // A job that reached a final state frees its team's quota: start the team's waiting jobs (docs/decisions/0004).
+      if (event.type !== "state" || event.kind !== "train") return;
       await onJobStateApplied({ prisma, trainingQueue }, event.jobId, event.state).catch((err: unknown) =>
         logger.error("could not start pending jobs", { jobId: event.jobId, err }),
       );
@@ -94,4 +121,16 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
       logger.info("worker stopped");
     })());
   return { consumer, reconciler, close };
+}
+
+/** Storage whose creation (an import for S3) finishes in the background; each call waits for it. */
+function lazyStorage(created: Promise<BlobStorage>): BlobStorage {
+  created.catch(() => undefined); // reported by the first call that needs it
+  return {
+    put: async (key, body) => (await created).put(key, body),
+    get: async (key) => (await created).get(key),
+    stat: async (key) => (await created).stat(key),
+    delete: async (key) => (await created).delete(key),
+    list: async (prefix) => (await created).list(prefix),
+  };
 }

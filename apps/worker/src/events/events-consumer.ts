@@ -8,7 +8,7 @@
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { applyRunnerEvent, type ApplyResult } from "@whetstone/api";
+import { applyRunnerEvent, type ApplyOptions, type ApplyResult } from "@whetstone/api";
 import type { PrismaClient } from "@whetstone/db";
 import { EVENTS_GROUP, EVENTS_STREAM, jobUpdatesChannel, runnerEventSchema, type RunnerEvent } from "@whetstone/queue";
 import type { Logger } from "../logger";
@@ -44,8 +44,14 @@ export interface EventsConsumerOptions {
   retentionMs?: number;
   /** A consumer of the group idle this long with nothing pending is deleted from the group. */
   forgetConsumerAfterMs?: number;
-  /** Test hook: runs after an entry's transaction committed, before its batch is acknowledged. */
-  onCommitted?: (entryId: string, event: RunnerEvent) => void | Promise<void>;
+  /** Where a succeeded evaluation's report is read from (an evaluation's success cannot be applied without it). */
+  storage?: ApplyOptions["storage"];
+  /**
+   * Runs after an entry's transaction committed, before its batch is acknowledged, with what applying it produced
+   * (null: a duplicate). apps/worker performs the result's effects here (enqueue an automatic evaluation) and starts
+   * waiting jobs; tests hook crashes here.
+   */
+  onCommitted?: (entryId: string, event: RunnerEvent, result: ApplyResult | null) => void | Promise<void>;
 }
 
 export type EntryOutcome = "applied" | "ignored" | "duplicate" | "malformed" | "deleted";
@@ -56,7 +62,8 @@ export class EventsConsumer {
   readonly stream: string;
   readonly group: string;
   readonly consumer: string;
-  private readonly o: Required<Omit<EventsConsumerOptions, "onCommitted">> & Pick<EventsConsumerOptions, "onCommitted">;
+  private readonly o: Required<Omit<EventsConsumerOptions, "onCommitted" | "storage">> &
+    Pick<EventsConsumerOptions, "onCommitted" | "storage">;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private killed = false;
@@ -318,7 +325,7 @@ export class EventsConsumer {
           skipDuplicates: true,
         });
         if (inserted.count === 0) return null;
-        return applyRunnerEvent(tx, event, { maxMeteredGapMs: this.o.maxMeteredGapMs });
+        return applyRunnerEvent(tx, event, { maxMeteredGapMs: this.o.maxMeteredGapMs, storage: this.o.storage });
       },
       { timeout: 30_000 },
     );
@@ -346,7 +353,7 @@ export class EventsConsumer {
         this.log.warn("could not publish a job update", { jobId: u.jobId, err });
       });
     }
-    await this.o.onCommitted?.(id, event);
+    await this.o.onCommitted?.(id, event, result);
     return outcome;
   }
 }
