@@ -112,6 +112,35 @@ async function demoJob(models: { id: string; name: string }[]) {
   };
 }
 
+type EvaluationItem = {
+  id: string;
+  state: string;
+  examplesDone: number;
+  examplesTotal: number | null;
+  error: string | null;
+  summary: { headline: string; warnings: { message: string }[] } | null;
+};
+
+/** The automatic evaluation of the job (base vs fine-tuned on the held-out test split), followed to its end. */
+async function showEvaluation(jobId: string) {
+  console.log("evaluating the fine-tuned model against its base on the held-out test split…");
+  for (let i = 0; i < 900; i++) {
+    const { items } = await api<{ items: EvaluationItem[] }>(key, "GET", `/evaluations?jobId=${jobId}&limit=1`);
+    const e = items[0];
+    if (e) {
+      process.stdout.write(`\r${e.state.padEnd(10)} ${bar(e.examplesDone, e.examplesTotal ?? 1)} examples`);
+      if (["succeeded", "failed", "cancelled"].includes(e.state)) {
+        console.log(e.state === "succeeded" ? `\n${e.summary?.headline ?? ""}` : `\n${e.state}: ${e.error ?? ""}`);
+        for (const w of e.summary?.warnings ?? []) console.log(`warning: ${w.message}`);
+        console.log(`report: ${base}/t/${team.slug}/evaluations/${e.id}`);
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  console.log("\nthe evaluation did not finish in 30 minutes; see the job page");
+}
+
 try {
   const models = await api<{ id: string; name: string }[]>(key, "GET", "/base-models");
   const spec = await demoJob(models);
@@ -134,6 +163,7 @@ try {
     }
     await new Promise((r) => setTimeout(r, 2000));
   }
+  if (process.exitCode !== 1) await showEvaluation(job.id);
 } finally {
   await revokeApiKey(prisma, actor, keyId);
   await prisma.$disconnect();
