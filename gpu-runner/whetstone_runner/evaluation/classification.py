@@ -4,6 +4,7 @@ LM) is scored zero-shot: each label's log-likelihood as the continuation of a sh
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,34 +80,42 @@ def zero_shot_prompt(tokenizer, text: str, labels: list[str]) -> str:
 
 
 def _zero_shot(loaded, items: list[Example], labels: list[str], options: Options, progress: Progress) -> np.ndarray:
-    """Per example, log P(label | prompt) summed over the label's tokens for every label, softmaxed over the labels."""
+    """Per example, log P(label | prompt) summed over the label's tokens for every label, softmaxed over the labels.
+
+    The prompt runs once per example (left-padded, its KV cache kept); each label's tokens after the first then run on
+    a copy of that cache, so k labels cost one prompt pass plus k short continuations."""
     model, tok = loaded.model, loaded.tokenizer
     chat = bool(getattr(tok, "chat_template", None))
     conts = [tok(lab if chat else " " + lab, add_special_tokens=False)["input_ids"] for lab in labels]
     budget = max(8, options.max_seq_length - max(len(c) for c in conts))
     out = []
-    per_batch = max(1, options.batch_size // len(labels)) if len(labels) < options.batch_size else 1
-    for batch in batches(items, per_batch):
-        seqs, starts = [], []
-        for x in batch:
-            prompt = tok(zero_shot_prompt(tok, x.text, labels), add_special_tokens=False)["input_ids"]
-            prompt = prompt[-budget:] if len(prompt) > budget else prompt  # keep the question's end and the cue
-            for c in conts:
-                seqs.append(prompt + c)
-                starts.append(len(prompt))
-        ids, mask = pad(seqs, tok.pad_token_id)
+    for batch in batches(items, options.batch_size):
+        prompts = [tok(zero_shot_prompt(tok, x.text, labels), add_special_tokens=False)["input_ids"][-budget:]
+                   for x in batch]  # an over-long prompt keeps its end: the question and the answer cue
+        ids, mask = (t.to(loaded.device) for t in pad(prompts, tok.pad_token_id, left=True))
         with torch.inference_mode():
-            logp = torch.log_softmax(
-                model(input_ids=ids.to(loaded.device), attention_mask=mask.to(loaded.device)).logits.float(), -1)
-        scores = []
-        for row, (seq, start) in enumerate(zip(seqs, starts, strict=True)):
-            positions = torch.arange(start - 1, len(seq) - 1, device=logp.device)
-            targets = torch.tensor(seq[start:], device=logp.device)
-            scores.append(logp[row, positions, targets].sum().item())
-        scores = torch.tensor(scores).view(len(batch), len(labels))
-        out.append(torch.softmax(scores, -1).numpy())
+            first = model(input_ids=ids, attention_mask=mask, position_ids=(mask.cumsum(-1) - 1).clamp(min=0),
+                          use_cache=True)
+            last = torch.log_softmax(first.logits[:, -1].float(), -1)
+            scores = torch.stack([_continuation(model, first.past_key_values, last, mask, c) for c in conts], 1)
+        out.append(torch.softmax(scores, -1).cpu().numpy())
         progress(len(batch))
     return np.concatenate(out)
+
+
+def _continuation(model, cache, last: torch.Tensor, mask: torch.Tensor, cont: list[int]) -> torch.Tensor:
+    """Summed log-probability of the tokens `cont` after each prompt of the batch (batch-sized vector)."""
+    score = last[:, cont[0]]
+    if len(cont) == 1:
+        return score
+    n, rows = len(cont) - 1, mask.shape[0]
+    ids = torch.tensor([cont[:-1]] * rows, device=mask.device)
+    positions = mask.sum(1, keepdim=True) + torch.arange(n, device=mask.device)
+    step = model(input_ids=ids, attention_mask=torch.cat([mask, torch.ones_like(ids)], 1), position_ids=positions,
+                 past_key_values=copy.deepcopy(cache), use_cache=True)
+    logp = torch.log_softmax(step.logits.float(), -1)
+    targets = torch.tensor(cont[1:], device=mask.device).expand(rows, n)
+    return score + logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1).sum(1)
 
 
 EVALUATOR = Evaluator(examples=examples, predict=predict, task=task)
