@@ -48,10 +48,10 @@ export function EvaluationProgress({
       {!compact && (
         <div className="mb-2 flex items-baseline justify-between gap-3 text-[13px] text-zinc-500">
           <span>
-            {state === "queued"
-              ? "Waiting for a runner…"
-              : examplesTotal
-                ? `${formatNumber(examplesDone)} of ${formatNumber(examplesTotal)} examples scored`
+            {examplesTotal
+              ? `${formatNumber(examplesDone)} of ${formatNumber(examplesTotal)} examples scored`
+              : state === "queued"
+                ? "Waiting for a runner…"
                 : "Loading the models…"}
           </span>
           {value != null && <span className="tabular font-medium text-zinc-700">{Math.round(value * 100)}%</span>}

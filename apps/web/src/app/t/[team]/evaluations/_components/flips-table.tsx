@@ -57,7 +57,7 @@ export function FlipsTable({
           <THead>
             <tr>
               <TH className="w-14">#</TH>
-              {hasInput && <TH>Input</TH>}
+              {hasInput && <TH className="w-[32%]">Input</TH>}
               <TH>Reference</TH>
               <TH>
                 <span className="block truncate" title={baseLabel}>
@@ -120,7 +120,7 @@ const Count = ({ n }: { n: number }) => (
   <span className="tabular rounded-full bg-zinc-500/15 px-1.5 text-[11px]">{n.toLocaleString("en-US")}</span>
 );
 
-const CLAMP_AT = 180;
+const CLAMP_AT = 140;
 
 /** Text cut at a few lines, with a toggle when it is long. An empty output shows as such, not as a blank. */
 function Clamp({ value }: { value: string }) {

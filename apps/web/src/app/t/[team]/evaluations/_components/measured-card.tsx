@@ -39,7 +39,7 @@ export function MeasuredCard({
     <Card data-testid="evaluation-measured">
       <CardHeader title="How it was measured" />
       <CardBody>
-        <dl className="space-y-3 text-[13px]">
+        <dl className="grid gap-x-8 gap-y-4 text-[13px] sm:grid-cols-2 lg:grid-cols-4">
           <Item label="Evaluation set">
             {e.splitKind === "test" ? (
               <>

@@ -39,7 +39,7 @@ export function MetricTable({
           <TR key={`${r.task}/${r.metric}`} data-testid="metric-row" data-metric={r.metric} data-verdict={r.verdict}>
             <TD>
               <div className="flex items-center gap-2">
-                <span className="font-medium text-zinc-900">{r.label}</span>
+                <span className="font-medium whitespace-nowrap text-zinc-900">{r.label}</span>
                 {r.metric === primary && (
                   <span className="rounded bg-accent-50 px-1.5 py-px text-[10px] font-semibold tracking-wide text-accent-700 uppercase">
                     primary

@@ -110,9 +110,9 @@ function VerdictCard({
   const primaries = report.tasks.map((t) => ({ task: t, row: primaryRow(comparison.metrics, t) }));
   const verdict = overallVerdict(primaries.flatMap((p) => (p.row ? [p.row.verdict] : [])));
   return (
-    <section className="space-y-3" data-testid="verdict">
-      <Headline text={comparison.headline} verdict={verdict} />
-      <div className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3">
+    <section className="grid items-stretch gap-3 lg:grid-cols-[1fr_24rem]" data-testid="verdict">
+      <Headline text={comparison.headline} verdict={verdict} className="flex items-center" />
+      <div className="space-y-3">
         {primaries.map(({ task, row }) =>
           row ? (
             <Card key={task.name} className="px-5 py-4" data-testid="primary-metric">
@@ -143,7 +143,7 @@ function VerdictCard({
                 </span>
               </div>
               <div className="mt-2 flex items-center gap-3">
-                <CiBar row={row} width={160} />
+                <CiBar row={row} width={180} />
                 <span className="tabular text-xs text-zinc-500">
                   {confidence} CI {fmtCi(row)}
                 </span>

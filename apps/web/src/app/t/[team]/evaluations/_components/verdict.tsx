@@ -46,8 +46,9 @@ export function CiBar({ row, width = 120, height = 22 }: { row: MetricRow; width
       height={height}
       role="img"
       aria-label={`delta ${fmt(delta, true)}, interval ${fmtCi(row)}`}
+      viewBox={`0 0 ${width} ${height}`}
       data-testid="ci-bar"
-      className="block"
+      className="block shrink-0"
     >
       <title>{`Δ ${fmt(delta, true)}  CI ${fmtCi(row)}${row.higherIsBetter ? "" : " (lower is better)"}`}</title>
       <rect
