@@ -9,6 +9,7 @@ import {
   LogOut,
   MessagesSquare,
   Plus,
+  Scale,
   Settings,
   Shield,
 } from "lucide-react";
@@ -42,6 +43,7 @@ export function Sidebar({
     { href: `${base}/jobs`, label: "Jobs", icon: FlaskConical, testId: "nav-jobs" },
     { href: `${base}/models`, label: "Models", icon: Boxes, testId: "nav-models" },
     { href: `${base}/playground`, label: "Playground", icon: MessagesSquare, testId: "nav-playground" },
+    { href: `${base}/evaluations`, label: "Evaluations", icon: Scale, testId: "nav-evaluations" },
     { href: `${base}/settings`, label: "Settings", icon: Settings, testId: "nav-settings" },
   ];
   return (
