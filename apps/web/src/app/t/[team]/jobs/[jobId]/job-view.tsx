@@ -7,6 +7,7 @@ import Link from "next/link";
 import { Alert, Card, CardBody, CardHeader, Skeleton } from "@/components/ui";
 import { errorInfo } from "@/lib/trpc";
 import { ArtifactsCard } from "./artifacts-card";
+import { EvaluationCard } from "./evaluation-card";
 import { DatasetsCard, LineageCard } from "./job-details";
 import { JobAlerts, JobHeader } from "./job-header";
 import { ProgressCard, Timeline } from "./job-summary";
@@ -45,6 +46,7 @@ export function JobView({ team, jobId }: { team: string; jobId: string }) {
         <ProgressCard job={j} eta={latestValue(series, "eta_seconds")} tps={latestValue(series, "tokens_per_second")} />
       )}
       <JobAlerts job={j} cancelError={cancel.error} />
+      <EvaluationCard team={team} job={j} />
 
       <Card className="mt-6">
         <CardHeader title="Timeline" />
