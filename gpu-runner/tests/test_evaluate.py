@@ -155,20 +155,20 @@ def test_bad_inputs_fail_with_a_message_naming_the_problem(trained, tmp_path):
 
 
 def test_smollm2_lora_fine_tune_beats_its_zero_shot_base_on_held_out_bbc(smollm2_dir, tmp_path):  # noqa: F811
-    """SmolLM2-135M-Instruct, a LoRA classification fine-tune of ~24 steps on BBC topics, then base (zero-shot) vs
-    fine-tune on 80 held-out articles: the fine-tune wins on macro-F1 with the 95% CI above zero."""
+    """SmolLM2-135M-Instruct: a LoRA classification fine-tune of 20 steps (batch 8, 48 tokens) on BBC topics, then the
+    base (zero-shot) vs the fine-tune on 60 held-out articles: the fine-tune wins on macro-F1, 95% CI above zero."""
     from whetstone_runner import sample_data
 
     data = tmp_path / "data"
-    sample_data.write(data, rows=300, test_rows=1, max_chars=200)
+    sample_data.write(data, rows=240, test_rows=1, max_chars=150)
     rows = [json.loads(line) for line in (data / "bbc-news-topics.train.jsonl").read_text().splitlines()]
     storage = tmp_path / "storage"
     storage.mkdir()
     t0 = time.monotonic()
     train_payload = make_payload(storage, smollm2_dir, [("bbc", "classification", "jsonl", rows)],
-                                 technique="classification", testSplit=80 / len(rows), validationSplit=0.02,
-                                 maxSteps=24, batchSize=8, maxSeqLength=64, learningRate=1e-3, loraR=8, loraAlpha=16,
-                                 evalEverySteps=1000, logEverySteps=8, epochs=1)
+                                 technique="classification", testSplit=60 / len(rows), validationSplit=0.01,
+                                 maxSteps=20, batchSize=8, maxSeqLength=48, learningRate=2e-3, loraR=8, loraAlpha=16,
+                                 evalEverySteps=1000, logEverySteps=10, epochs=1)
     result, _ = run_direct(train_payload, storage, tmp_path / "train")
     assert result["status"] == "succeeded"
     trained_s = time.monotonic() - t0
@@ -180,9 +180,9 @@ def test_smollm2_lora_fine_tune_beats_its_zero_shot_base_on_held_out_bbc(smollm2
     evaluated_s = time.monotonic() - t0 - trained_s
     report = json.loads((storage / result["artifacts"][0]["key"]).read_text())
     row = next(r for r in report["comparisons"][0]["metrics"] if r["metric"] == "macro_f1")
-    accuracy = {m: report["tasks"][0]["models"][m]["scores"]["accuracy"] for m in report["models"]}
+    accuracy = {m: round(report["tasks"][0]["models"][m]["scores"]["accuracy"], 3) for m in report["models"]}
     print(f"\nSmolLM2 BBC: {report['tasks'][0]['examples']} held-out rows; accuracy {accuracy}; macro-F1 "
           f"{row['base']:.3f} -> {row['candidate']:.3f}, delta {row['delta']:+.3f} CI [{row['ciLow']:.3f}, "
           f"{row['ciHigh']:.3f}]; train {trained_s:.0f}s, evaluate {evaluated_s:.0f}s")
-    assert report["tasks"][0]["examples"] == 80
+    assert report["tasks"][0]["examples"] == 60
     assert row["verdict"] == "better" and row["ciLow"] > 0, report["headline"]
