@@ -50,13 +50,18 @@ export function MetricTable({
             </TD>
             <TD className="tabular text-right text-zinc-500">{fmt(r.base)}</TD>
             <TD className="tabular text-right font-medium text-zinc-900">{fmt(r.candidate)}</TD>
-            <TD
-              className={cn(
-                "tabular text-right font-medium",
-                r.verdict === "better" ? "text-emerald-700" : r.verdict === "significantly_worse" ? "text-red-700" : "",
-              )}
-            >
-              {fmt(r.delta, true)}
+            <TD className="tabular text-right font-medium">
+              <span
+                className={cn(
+                  r.verdict === "better"
+                    ? "text-emerald-700"
+                    : r.verdict === "significantly_worse"
+                      ? "text-red-700"
+                      : "text-zinc-500",
+                )}
+              >
+                {fmt(r.delta, true)}
+              </span>
             </TD>
             <TD>
               <CiBar row={r} />

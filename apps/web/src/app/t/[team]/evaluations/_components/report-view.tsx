@@ -124,7 +124,9 @@ function VerdictCard({
                 <VerdictBadge verdict={row.verdict} />
               </div>
               <div className="mt-2 flex items-baseline gap-2">
-                <span className="tabular text-sm text-zinc-400 line-through decoration-zinc-300">{fmt(row.base)}</span>
+                <span className="tabular text-sm text-zinc-400" title={report.base}>
+                  {fmt(row.base)}
+                </span>
                 <span className="text-zinc-300">→</span>
                 <span className="tabular text-2xl font-semibold tracking-tight text-zinc-900">
                   {fmt(row.candidate)}
@@ -142,11 +144,11 @@ function VerdictCard({
                   {fmt(row.delta, true)}
                 </span>
               </div>
-              <div className="mt-2 flex items-center gap-3">
-                <CiBar row={row} width={180} />
-                <span className="tabular text-xs text-zinc-500">
+              <div className="mt-2">
+                <CiBar row={row} width={220} />
+                <div className="tabular mt-0.5 text-xs text-zinc-500">
                   {confidence} CI {fmtCi(row)}
-                </span>
+                </div>
               </div>
               {!row.higherIsBetter && <div className="mt-1 text-xs text-zinc-400">lower is better</div>}
             </Card>

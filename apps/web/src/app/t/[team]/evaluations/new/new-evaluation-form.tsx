@@ -252,8 +252,13 @@ function DatasetRow(p: {
   const versions = [...(detail.data?.versions ?? [])].sort((a, b) => b.version - a.version);
   const latest = p.datasets.find((d) => d.id === entry.datasetId)?.latestVersion;
   return (
-    <div className="grid items-start gap-3 sm:grid-cols-[1fr_7rem_auto]" data-testid="evaluation-dataset-row">
-      <Field label={p.index === 0 ? "Dataset" : `Dataset ${p.index + 1}`} htmlFor={`eds-${entry.key}`} error={p.error}>
+    <div className="flex items-start gap-3" data-testid="evaluation-dataset-row">
+      <Field
+        className="min-w-0 flex-1"
+        label={p.index === 0 ? "Dataset" : `Dataset ${p.index + 1}`}
+        htmlFor={`eds-${entry.key}`}
+        error={p.error}
+      >
         <Select
           id={`eds-${entry.key}`}
           value={entry.datasetId}
@@ -271,7 +276,7 @@ function DatasetRow(p: {
           ))}
         </Select>
       </Field>
-      <Field label="Version" htmlFor={`ev-${entry.key}`}>
+      <Field className="w-40" label="Version" htmlFor={`ev-${entry.key}`}>
         <Select
           id={`ev-${entry.key}`}
           value={entry.datasetVersionId}
@@ -287,13 +292,11 @@ function DatasetRow(p: {
             : latest && <option value={latest.id}>v{latest.version}</option>}
         </Select>
       </Field>
-      <div className="pt-6">
-        {p.onRemove && (
-          <Button type="button" variant="ghost" aria-label="Remove dataset" onClick={p.onRemove}>
-            <Trash2 className="size-4" aria-hidden />
-          </Button>
-        )}
-      </div>
+      {p.onRemove && (
+        <Button type="button" variant="ghost" aria-label="Remove dataset" onClick={p.onRemove} className="mt-6">
+          <Trash2 className="size-4" aria-hidden />
+        </Button>
+      )}
     </div>
   );
 }
