@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 
@@ -10,6 +11,7 @@ from tests.agent_harness import AgentHarness
 from tests.helpers import alpaca_rows, chat_rows, example_payload, make_payload, prompt_completion_rows
 from whetstone_runner import contract
 from whetstone_runner.jobs import HANDLERS
+from whetstone_runner.schema import load_schema
 
 
 @pytest.fixture
@@ -126,6 +128,20 @@ def test_unknown_kind_and_mismatched_job_name_are_refused_as_final(harness, tmp_
         h.wait_for(lambda j=job_id: h.job_state(j) == "failed", 10, "BullMQ failed")  # UnrecoverableError
     time.sleep(1)
     assert h.states(unknown["jobId"]) == ["failed"] and h.states(misnamed["jobId"]) == ["failed"]  # no retry
+    h.assert_events_valid()
+
+
+def test_state_events_name_the_kind_of_their_job(harness, tmp_path, tiny_model):
+    """The worker applies an event to a training job or an evaluation by its kind: the agent's own state events
+    (running, failed, ...) must carry it, not only the events the job's handler emits."""
+    h = harness()
+    evaluation = load_schema("job-evaluate.schema.json")["examples"][0] | {"jobId": f"eval-{uuid.uuid4().hex[:8]}"}
+    h.start()
+    h.add_job(evaluation, attempts=1, name=contract.job_kind("evaluate")["jobName"])
+    h.wait_state(evaluation["jobId"], "failed", timeout=90)  # the example's dataset is not in this storage
+    states = [e for e in h.events() if e["type"] == "state" and e["jobId"] == evaluation["jobId"]]
+    assert [e["state"] for e in states] == ["running", "failed"]
+    assert {e.get("kind") for e in states} == {"evaluate"}
     h.assert_events_valid()
 
 

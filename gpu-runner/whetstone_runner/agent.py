@@ -136,6 +136,7 @@ class Agent:
         self.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
         self.device = device_info()
         self.current_job: str | None = None
+        self.job_kinds: dict[str, str | None] = {}  # job id -> the kind of the job being processed
         self.control: str | None = None  # None | "drain" | "disable"
         self.shutting_down = False
         self.stopped = asyncio.Event()
@@ -169,7 +170,10 @@ class Agent:
                                   currentJobId=self.current_job, version=__version__))
 
     def job_event(self, type_: str, job_id: str, attempt: int, **fields) -> None:
-        self.sink.emit(make_event(type_, self.s.runner_name, jobId=job_id, attempt=attempt, **fields))
+        # Every event about a job names its kind, so the worker applies it to a training job or an evaluation.
+        kind = self.job_kinds.get(job_id)
+        self.sink.emit(make_event(type_, self.s.runner_name, jobId=job_id, attempt=attempt,
+                                  **({"kind": kind} if kind else {}), **fields))
 
     def job_state(self, job_id: str, attempt: int, state: str, message: str | None = None, **fields) -> None:
         self.job_event("state", job_id, attempt, state=state, message=message, **fields)
@@ -216,6 +220,14 @@ class Agent:
     # ---- one job --------------------------------------------------------------------------------------------
 
     async def process(self, job, token: str):
+        kind = job.data.get("kind") if isinstance(job.data, dict) else None
+        self.job_kinds[str(job.id)] = kind if kind in contract.job_kinds() else None
+        try:
+            return await self._process(job, token)
+        finally:
+            self.job_kinds.pop(str(job.id), None)
+
+    async def _process(self, job, token: str):
         job_id = str(job.id)
         attempt = int(job.attemptsMade) + 1
         attempts = int(job.opts.get("attempts") or 1)
