@@ -9,6 +9,7 @@ import { buildBaseModelRef } from "../jobs/base-model-ref";
 import { EnqueueError } from "../jobs/enqueue-training-job";
 import type { ApiDeps } from "../trpc";
 import { readEvaluationSettings } from "./evaluation-settings";
+import { payloadDatasets } from "../jobs/payload-datasets";
 
 /** Where an evaluation's files live in blob storage: `evaluations/{evaluationId}/`. */
 export const evaluationOutputPrefix = (evaluationId: string) =>
@@ -43,19 +44,7 @@ export async function buildEvaluationPayload(
     teamId: e.teamId,
     technique: e.technique,
     models,
-    datasets: e.datasets
-      .slice()
-      .sort((a, b) => a.datasetVersionId.localeCompare(b.datasetVersionId))
-      .map((d) => ({
-        datasetVersionId: d.datasetVersionId,
-        name: d.datasetVersion.dataset.name,
-        key: d.datasetVersion.blobKey,
-        format: d.datasetVersion.format,
-        container: d.datasetVersion.container,
-        weight: 1,
-        rows: d.datasetVersion.rowCount,
-        sha256: d.datasetVersion.sha256,
-      })),
+    datasets: payloadDatasets(e.datasets),
     split: { kind: e.splitKind, fraction: e.splitKind === "test" ? e.splitFraction : 0, seed: e.seed },
     ...settings,
     seed: e.seed,

@@ -20,6 +20,7 @@ import {
 } from "@whetstone/queue";
 import type { ApiDeps } from "../trpc";
 import { buildBaseModelRef } from "./base-model-ref";
+import { payloadDatasets } from "./payload-datasets";
 
 /** Frozen production settings of a training BullMQ job. */
 export const TRAINING_JOB_OPTIONS = Object.freeze({
@@ -67,19 +68,7 @@ export async function buildTrainingJobPayload(
     method: job.method,
     hyperparameters,
     baseModel: await buildBaseModelRef(prisma, job.baseModelId, (m) => new EnqueueError(job.id, m)),
-    datasets: job.datasets
-      .slice()
-      .sort((a, b) => a.datasetVersionId.localeCompare(b.datasetVersionId))
-      .map((d) => ({
-        datasetVersionId: d.datasetVersionId,
-        name: d.datasetVersion.dataset.name,
-        key: d.datasetVersion.blobKey,
-        format: d.datasetVersion.format,
-        container: d.datasetVersion.container,
-        weight: d.weight,
-        rows: d.datasetVersion.rowCount,
-        sha256: d.datasetVersion.sha256,
-      })),
+    datasets: payloadDatasets(job.datasets),
     outputPrefix: storageKey(STORAGE_LAYOUT.jobOutput, { jobId: job.id }),
     requiredVramMb: job.requiredVramMb,
   };
