@@ -114,7 +114,7 @@ class EvaluatedModel:
 class EvaluationConfig:
     """An `evaluate` job: the first model is the reference (the base); every other one is compared with it."""
 
-    evaluation_id: str
+    job_id: str  # the evaluation's id
     team_id: str
     technique: str
     models: tuple[EvaluatedModel, ...]
@@ -133,7 +133,7 @@ class EvaluationConfig:
     def from_payload(cls, p: dict) -> EvaluationConfig:
         split = p["split"]
         return cls(
-            evaluation_id=p["jobId"], team_id=p["teamId"], technique=p["technique"],
+            job_id=p["jobId"], team_id=p["teamId"], technique=p["technique"],
             models=tuple(EvaluatedModel(model_id=m["modelId"], label=m["label"], ref=BaseModelRef.from_payload(m["ref"]))
                          for m in p["models"]),
             datasets=tuple(DatasetRef(name=d["name"], key=d["key"], format=d["format"], container=d["container"],

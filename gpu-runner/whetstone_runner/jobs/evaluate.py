@@ -33,7 +33,7 @@ PROGRESS_EVERY_BATCHES = 4
 
 def run_evaluate_job(payload: dict, ctx: JobContext) -> dict:
     cfg = parse_config(payload)
-    technique, report = techniques.get(cfg.technique), Reporter(ctx, cfg.evaluation_id, kind=KIND)
+    technique, report = techniques.get(cfg.technique), Reporter(ctx, cfg.job_id, kind=KIND)
     evaluator: Evaluator = load_class(technique.evaluator)
     ctx.workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
@@ -66,7 +66,7 @@ def run_evaluate_job(payload: dict, ctx: JobContext) -> dict:
     tasks = [evaluator.task(name, items, outputs[name], options) for name, items in sets.items()]
     result = build_report(tasks, base=labels_of[0], n_resamples=cfg.bootstrap_resamples, seed=cfg.seed)
     result["evaluation"] = {
-        "id": cfg.evaluation_id,
+        "id": cfg.job_id,
         "split": {"kind": cfg.split_kind, "fraction": cfg.split_fraction, "seed": cfg.split_seed},
         "datasets": [{"name": d.name, "rows": len(rows), "examples": len(sets[d.name])}
                      for d, rows in zip(cfg.datasets, raw, strict=True)],
