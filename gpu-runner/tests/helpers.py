@@ -101,7 +101,8 @@ def classification_rows(n: int, seed: int = 4) -> list[dict]:
 def make_payload(storage_root: Path, model_dir: Path, datasets: list[tuple[str, str, str, list[dict]]], *,
                  technique: str = "sft", method: str = "lora", index: int = 0, job_id: str | None = None,
                  **hp) -> dict:
-    """The schema example `index`, pointed at the tiny model and at datasets written under storage_root.
+    """The schema example `index`, pointed at the tiny model and at datasets written under storage_root (no test
+    split unless `testSplit` is given: these runs train on every row, as before testSplit existed).
 
     datasets: (name, format, container, rows) tuples.
     """
@@ -112,7 +113,7 @@ def make_payload(storage_root: Path, model_dir: Path, datasets: list[tuple[str, 
                       "revision": None, "artifactKind": None, "parent": None}
     p["hyperparameters"].update(epochs=3, learningRate=2e-3, batchSize=4, gradientAccumulationSteps=1,
                                 maxSeqLength=96, warmupRatio=0, loraR=8, loraAlpha=16, loraDropout=0.0,
-                                validationSplit=0.2, earlyStoppingPatience=0, evalEverySteps=10,
+                                validationSplit=0.2, testSplit=0, earlyStoppingPatience=0, evalEverySteps=10,
                                 checkpointEverySteps=1000, logEverySteps=5, maxSteps=30, seed=42, packing=False,
                                 mergeWeights=False)
     p["hyperparameters"].update(hp)
