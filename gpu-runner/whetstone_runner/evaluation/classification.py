@@ -1,5 +1,6 @@
 """Classification: a classifier with the dataset's label set answers with its head; any other model (a base causal
-LM) is scored zero-shot: each label's log-likelihood as the continuation of a short prompt, softmaxed over the labels.
+LM) is scored zero-shot: each label's mean per-token log-likelihood as the continuation of a short prompt, softmaxed
+over the labels. Both read the same part of a long text: its first maxSeqLength tokens.
 """
 
 from __future__ import annotations
@@ -80,27 +81,32 @@ def zero_shot_prompt(tokenizer, text: str, labels: list[str]) -> str:
 
 
 def _zero_shot(loaded, items: list[Example], labels: list[str], options: Options, progress: Progress) -> np.ndarray:
-    """Per example, log P(label | prompt) summed over the label's tokens for every label, softmaxed over the labels.
+    """Per example, log P(label | prompt) per label token (a sum would favour labels of fewer tokens), for every
+    label, softmaxed over the labels. The text is cut to its first maxSeqLength tokens, as the classifier head reads it.
 
     The prompt runs once per example (left-padded, its KV cache kept); each label's tokens after the first then run on
     a copy of that cache, so k labels cost one prompt pass plus k short continuations."""
     model, tok = loaded.model, loaded.tokenizer
     chat = bool(getattr(tok, "chat_template", None))
     conts = [tok(lab if chat else " " + lab, add_special_tokens=False)["input_ids"] for lab in labels]
-    budget = max(8, options.max_seq_length - max(len(c) for c in conts))
     out = []
     for batch in batches(items, options.batch_size):
-        prompts = [tok(zero_shot_prompt(tok, x.text, labels), add_special_tokens=False)["input_ids"][-budget:]
-                   for x in batch]  # an over-long prompt keeps its end: the question and the answer cue
+        prompts = [tok(zero_shot_prompt(tok, _first_tokens(tok, x.text, options.max_seq_length), labels),
+                       add_special_tokens=False)["input_ids"] for x in batch]
         ids, mask = (t.to(loaded.device) for t in pad(prompts, tok.pad_token_id, left=True))
         with torch.inference_mode():
             first = model(input_ids=ids, attention_mask=mask, position_ids=(mask.cumsum(-1) - 1).clamp(min=0),
                           use_cache=True)
             last = torch.log_softmax(first.logits[:, -1].float(), -1)
-            scores = torch.stack([_continuation(model, first.past_key_values, last, mask, c) for c in conts], 1)
+            scores = torch.stack([_continuation(model, first.past_key_values, last, mask, c) / len(c) for c in conts], 1)
         out.append(torch.softmax(scores, -1).cpu().numpy())
         progress(len(batch))
     return np.concatenate(out)
+
+
+def _first_tokens(tok, text: str, n: int) -> str:
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    return text if len(ids) <= n else tok.decode(ids[:n])
 
 
 def _continuation(model, cache, last: torch.Tensor, mask: torch.Tensor, cont: list[int]) -> torch.Tensor:
