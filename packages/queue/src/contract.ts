@@ -5,6 +5,7 @@
  * and a runner test fails when the runner uses a name that is not here. See docs/decisions/0005-job-kinds-and-contract.md.
  */
 import { DATASET_FORMATS, FORMATS_FOR_TECHNIQUE, TECHNIQUES } from "@whetstone/core";
+import { SELECTION_STRATEGIES } from "./active-learning-job";
 
 /** Prefix of every Redis key and channel of Whetstone's own (BullMQ keeps its own `bull:` prefix). */
 export const KEY_PREFIX = "whetstone";
@@ -25,6 +26,8 @@ export const JOB_KINDS = {
   train: { jobName: "training.run", queue: QUEUES.training, schema: "job-train.schema.json" },
   evaluate: { jobName: "evaluation.run", queue: QUEUES.training, schema: "job-evaluate.schema.json" },
   generate: { jobName: "inference.generate", queue: QUEUES.inference, schema: "job-generate.schema.json" },
+  score: { jobName: "active-learning.score", queue: QUEUES.training, schema: "job-score.schema.json" },
+  simulate: { jobName: "active-learning.simulate", queue: QUEUES.training, schema: "job-simulate.schema.json" },
 } as const;
 export type JobKind = keyof typeof JOB_KINDS;
 export const JOB_KIND_NAMES = Object.keys(JOB_KINDS) as [JobKind, ...JobKind[]];
@@ -90,6 +93,10 @@ export const ARTIFACT_KINDS = {
   config: { dir: null },
   metrics: { dir: null },
   eval_report: { dir: null },
+  /** The rows a `score` job picked (JSONL). */
+  selection: { dir: null },
+  /** An active-learning simulation's curves (JSON). */
+  simulation_report: { dir: null },
 } as const;
 export type ArtifactKind = keyof typeof ARTIFACT_KINDS;
 export const ARTIFACT_KIND_NAMES = Object.keys(ARTIFACT_KINDS) as [ArtifactKind, ...ArtifactKind[]];
@@ -104,6 +111,10 @@ export const STORAGE_LAYOUT = {
   evaluationOutput: "evaluations/{evaluationId}/",
   /** The evaluation report (JSON, `reportVersion` 1) under an evaluation's output prefix. */
   evaluationReport: "{outputPrefix}report.json",
+  /** Files of one active-learning round (`score`) or simulation (`simulate`). */
+  activeLearningOutput: "active-learning/{projectId}/{runId}/",
+  selection: "{outputPrefix}selection.jsonl",
+  simulationReport: "{outputPrefix}simulation.json",
 } as const;
 
 export function storageKey(template: string, parts: Record<string, string | number>): string {
@@ -131,5 +142,6 @@ export function contractDocument() {
     rowRules: ROW_RULES,
     artifactKinds: ARTIFACT_KINDS,
     storageLayout: STORAGE_LAYOUT,
+    selectionStrategies: SELECTION_STRATEGIES,
   };
 }

@@ -2,6 +2,8 @@ import type {
   EvaluationJobPayloadInput,
   GenerationJobPayloadInput,
   RunnerEventInput,
+  ScoreJobPayloadInput,
+  SimulationJobPayloadInput,
   TrainingJobPayloadInput,
 } from "./index";
 
@@ -277,5 +279,55 @@ export const runnerEventExamples: RunnerEventInput[] = [
     state: "busy",
     currentJobId: "job_example_sft",
     version: "0.1.0",
+  },
+];
+
+const bbcPool = {
+  datasetVersionId: "dsv_pool",
+  name: "news-pool",
+  key: "datasets/team_example/dsv_pool/news-pool.jsonl",
+  format: "text" as const,
+  container: "jsonl" as const,
+  weight: 1,
+  rows: 2000,
+  sha256: "d".repeat(64),
+};
+
+export const scoreJobPayloadExamples: ScoreJobPayloadInput[] = [
+  {
+    kind: "score",
+    schemaVersion: 1,
+    jobId: "alr_example",
+    teamId: "team_example",
+    task: "classification",
+    labels: ["business", "politics", "sport", "tech"],
+    model: { modelId: "bm_job_a", label: "news-topics round 1", ref: tinyAdapter },
+    pool: bbcPool,
+    excludeRows: [3, 17, 256],
+    strategy: "margin",
+    batchSize: 20,
+    maxCandidates: 20000,
+    maxSeqLength: 256,
+    seed: 42,
+    outputPrefix: "active-learning/alp_example/alr_example/",
+  },
+];
+
+export const simulationJobPayloadExamples: SimulationJobPayloadInput[] = [
+  {
+    kind: "simulate",
+    schemaVersion: 1,
+    jobId: "als_example",
+    teamId: "team_example",
+    model: { modelId: "bm_tiny", label: "tiny-llama", ref: tinyBase },
+    dataset: { ...bbcPool, datasetVersionId: "dsv_news", name: "news-labelled", format: "classification" },
+    labels: ["business", "politics", "sport", "tech"],
+    strategies: ["margin"],
+    initialSize: 20,
+    batchSize: 20,
+    rounds: 10,
+    seeds: 3,
+    heldOutFraction: 0.2,
+    outputPrefix: "active-learning/alp_example/als_example/",
   },
 ];

@@ -3,6 +3,7 @@
  * file (training-job.ts, evaluation-job.ts, generation-job.ts); add the next kind there and to JOB_KINDS in contract.ts.
  */
 import { z } from "zod";
+import { scoreJobPayloadSchema, simulationJobPayloadSchema } from "./active-learning-job";
 import { evaluationJobPayloadSchema } from "./evaluation-job";
 import { generationJobPayloadSchema } from "./generation-job";
 import { trainingJobPayloadSchema } from "./training-job";
@@ -11,11 +12,15 @@ export const jobPayloadSchemas = {
   train: trainingJobPayloadSchema,
   evaluate: evaluationJobPayloadSchema,
   generate: generationJobPayloadSchema,
+  score: scoreJobPayloadSchema,
+  simulate: simulationJobPayloadSchema,
 } as const;
 
 export const jobPayloadSchema = z.discriminatedUnion("kind", [
   trainingJobPayloadSchema,
   evaluationJobPayloadSchema,
   generationJobPayloadSchema,
+  scoreJobPayloadSchema,
+  simulationJobPayloadSchema,
 ]);
 export type JobPayload = z.infer<typeof jobPayloadSchema>;

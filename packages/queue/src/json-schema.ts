@@ -5,6 +5,8 @@ import {
   evaluationJobPayloadExamples,
   generationJobPayloadExamples,
   runnerEventExamples,
+  scoreJobPayloadExamples,
+  simulationJobPayloadExamples,
   trainingJobPayloadExamples,
 } from "./examples";
 import { jobPayloadSchemas } from "./job-payload";
@@ -18,6 +20,8 @@ const payloadExamples: Record<keyof typeof JOB_KINDS, unknown[]> = {
   train: trainingJobPayloadExamples,
   evaluate: evaluationJobPayloadExamples,
   generate: generationJobPayloadExamples,
+  score: scoreJobPayloadExamples,
+  simulate: simulationJobPayloadExamples,
 };
 
 /** File name → JSON text of every export the runner loads: the contract, one schema per job kind, the events. */

@@ -43,6 +43,9 @@ export const trainingJobPayloadSchema = z.object({
   hyperparameters: hyperparametersSchema.required(),
   baseModel: baseModelRefSchema,
   datasets: z.array(payloadDatasetSchema).min(1),
+  /** Classification: the declared label set (the head gets one class per entry, in this order, even for labels the
+   *  data does not hold yet, as in an early active-learning round); null: the sorted distinct labels of the data. */
+  labels: z.array(z.string().min(1).max(200)).min(2).max(1000).nullable().default(null),
   /** Storage prefix under which the runner writes checkpoints (`<prefix>checkpoints/step-N/`) and artifacts
    *  (`<prefix>artifacts/`). Ends with "/". */
   outputPrefix: z.string().regex(/\/$/),
