@@ -77,8 +77,17 @@ export const jobSpecSchema = z
     hyperparameters: hyperparametersSchema.default(DEFAULT_HYPERPARAMETERS),
     /** Higher runs first within the team's own queue. */
     priority: z.number().int().min(0).max(10).default(5),
+    /** Classification: the declared label set, in order (the head gets exactly these classes, also those the data
+     *  does not hold yet); left out: the distinct labels of the data. */
+    labels: z.array(z.string().trim().min(1).max(200)).min(2).max(1000).optional(),
   })
   .superRefine((spec, ctx) => {
+    if (spec.labels && spec.technique !== "classification") {
+      ctx.addIssue({ code: "custom", path: ["labels"], message: "labels are declared for classification only" });
+    }
+    if (spec.labels && new Set(spec.labels).size !== spec.labels.length) {
+      ctx.addIssue({ code: "custom", path: ["labels"], message: "each label may appear once" });
+    }
     const ids = spec.datasets.map((d) => d.datasetVersionId);
     if (new Set(ids).size !== ids.length) {
       ctx.addIssue({ code: "custom", path: ["datasets"], message: "each dataset version may appear once in a mix" });

@@ -40,7 +40,7 @@ export class EnqueueError extends Error {
   constructor(
     readonly jobId: string,
     message: string,
-    what: "job" | "evaluation" = "job",
+    what: string = "job",
   ) {
     super(`cannot enqueue ${what} ${jobId}: ${message}`);
     this.name = "EnqueueError";
@@ -69,6 +69,7 @@ export async function buildTrainingJobPayload(
     hyperparameters,
     baseModel: await buildBaseModelRef(prisma, job.baseModelId, (m) => new EnqueueError(job.id, m)),
     datasets: payloadDatasets(job.datasets),
+    labels: job.labels.length > 0 ? job.labels : null,
     outputPrefix: storageKey(STORAGE_LAYOUT.jobOutput, { jobId: job.id }),
     requiredVramMb: job.requiredVramMb,
   };

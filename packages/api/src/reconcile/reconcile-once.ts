@@ -7,7 +7,8 @@
  * (c) a runner silent for `runnerOfflineAfterMs` is marked `offline`, and a job `running` on it goes back to
  *     `queued` and to the queue.
  *
- * Evaluations get (a), (b) and (c) too (repair-queued-evaluations.ts).
+ * Evaluations get (a), (b) and (c) too (repair-queued-evaluations.ts), and so does active-learning work
+ * (repair-queued-work.ts).
  *
  * Every step is idempotent (BullMQ job id = job id; conditional updates), so two workers may run it at once.
  * See docs/decisions/0002-events-persistence.md.
@@ -20,6 +21,7 @@ import {
   handBackEvaluationsOfOfflineRunners,
   repairQueuedEvaluations,
 } from "./repair-queued-evaluations";
+import { reconcileWork } from "./repair-queued-work";
 import { markSilentRunnersOffline } from "./mark-silent-runners-offline";
 import type { ReconcileDeps, ReconcileOptions, ReconcilePass, ReconcileReport } from "./reconcile.types";
 
@@ -44,6 +46,10 @@ export async function reconcileOnce(deps: ReconcileDeps, opts: ReconcileOptions 
       evaluationsReEnqueued: [],
       evaluationsFailed: [],
       evaluationsRequeued: [],
+      workEnqueued: [],
+      workReEnqueued: [],
+      workFailed: [],
+      workRequeued: [],
     },
   };
   const cutoff = new Date(pass.now().getTime() - pass.runnerOfflineAfterMs);
@@ -54,5 +60,6 @@ export async function reconcileOnce(deps: ReconcileDeps, opts: ReconcileOptions 
   await handBackEvaluationsOfOfflineRunners(pass, cutoff);
   await enqueueMissingEvaluations(pass);
   await repairQueuedEvaluations(pass);
+  await reconcileWork(pass, cutoff);
   return pass.report;
 }

@@ -31,6 +31,11 @@ export interface ReconcileReport {
   evaluationsReEnqueued: string[];
   evaluationsFailed: string[];
   evaluationsRequeued: string[];
+  /** The same four for active-learning work (score rounds and simulations). */
+  workEnqueued: string[];
+  workReEnqueued: string[];
+  workFailed: string[];
+  workRequeued: string[];
 }
 
 /** One pass: its dependencies, its options with defaults filled in, and the report it fills. */

@@ -4,6 +4,7 @@
  * everything here either commits together with that record or not at all. See docs/decisions/0002-events-persistence.md.
  */
 import type { RunnerEvent } from "@whetstone/queue";
+import { applyWorkEvent } from "../active-learning/work/apply-work-event";
 import { applyEvaluationEvent } from "./apply-evaluation-event";
 import { applyHeartbeat } from "./apply-heartbeat";
 import { applyStateEvent } from "./apply-state-event";
@@ -11,6 +12,8 @@ import { applied, ignored, type ApplyOptions, type ApplyResult, type EventOf, ty
 
 export async function applyRunnerEvent(tx: Tx, event: RunnerEvent, opts: ApplyOptions): Promise<ApplyResult> {
   if (event.type !== "heartbeat" && event.kind === "evaluate") return applyEvaluationEvent(tx, event, opts);
+  if (event.type !== "heartbeat" && (event.kind === "score" || event.kind === "simulate"))
+    return applyWorkEvent(tx, event.kind, event, opts);
   // A generation streams its tokens to its own Redis stream (decision 0007); nothing of it is persisted.
   if (event.type !== "heartbeat" && event.kind === "generate")
     return ignored("events of generate jobs are not persisted");

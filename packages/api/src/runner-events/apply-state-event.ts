@@ -4,6 +4,7 @@
  */
 import { canTransition } from "@whetstone/core";
 import type { JobState, Prisma } from "@whetstone/db";
+import { createRoundEvaluation } from "../active-learning/round-evaluation";
 import { createTestSplitEvaluation } from "../evaluations/create-test-split-evaluation";
 import { stateEventMessage } from "../jobs/job-events";
 import { recordProducedModel } from "./record-produced-model";
@@ -75,6 +76,9 @@ export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<Appl
     // The automatic evaluation against the base on the held-out test split (decision 0007), enqueued after commit.
     const evaluationId = await createTestSplitEvaluation(tx, job, produced.id);
     if (evaluationId) effects.push({ type: "enqueueEvaluation", evaluationId });
+    // An active-learning round's model: evaluated on the project's fixed held-out set (decision 0008).
+    const roundEvaluationId = await createRoundEvaluation(tx, job.id, produced.id);
+    if (roundEvaluationId) effects.push({ type: "enqueueEvaluation", evaluationId: roundEvaluationId });
   }
   if (e.state === "succeeded" || e.state === "failed" || e.state === "cancelled") {
     await tx.runner.updateMany({ where: { name: e.runner }, data: { jobsDone: { increment: 1 } } });

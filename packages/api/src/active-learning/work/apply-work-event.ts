@@ -1,0 +1,132 @@
+/**
+ * Runner events of active-learning work (`kind` "score" or "simulate", `jobId` = the round's or simulation's id),
+ * applied with the rules of evaluations (decision 0002): the state machine decides, only the runner holding running
+ * work moves it, final states are final.
+ *
+ * - state `succeeded`: the kind reads what the runner wrote (the selection, the simulation report) from blob storage;
+ *   a file that is missing or does not match what was reported fails the work with the reason. Storage being
+ *   unreachable throws: the event is retried.
+ * - metric: `rows_done`/`rows_total` (score) or `steps_done`/`steps_total` (simulate) are the progress.
+ * - log: level `error` is kept as `error`, the reason shown when `failed` carries no message.
+ * - checkpoint: this work has none; ignored.
+ */
+import { canTransition } from "@whetstone/core";
+import type { JobState } from "@whetstone/db";
+import type { RunnerEvent } from "@whetstone/queue";
+import {
+  applied,
+  ignored,
+  type ApplyOptions,
+  type ApplyResult,
+  type EventOf,
+  type Tx,
+} from "../../runner-events/runner-event.types";
+import { workKind } from "./registry";
+import type { WorkKind } from "./work-kinds";
+
+type JobEvent = Exclude<RunnerEvent, { type: "heartbeat" }>;
+
+const PROGRESS_KEYS: Record<WorkKind, [done: string, total: string]> = {
+  score: ["rows_done", "rows_total"],
+  simulate: ["steps_done", "steps_total"],
+};
+
+export async function applyWorkEvent(tx: Tx, kind: WorkKind, e: JobEvent, opts: ApplyOptions): Promise<ApplyResult> {
+  switch (e.type) {
+    case "state":
+      return applyState(tx, kind, e, opts);
+    case "metric":
+      return applyProgress(tx, kind, e);
+    case "log":
+      return applyLog(tx, kind, e);
+    case "checkpoint":
+      return ignored(`${workKind(kind).noun} ${e.jobId}: no checkpoints`);
+  }
+}
+
+async function applyState(tx: Tx, kind: WorkKind, e: EventOf<"state">, opts: ApplyOptions): Promise<ApplyResult> {
+  const spec = workKind(kind);
+  const locked = await tx.$queryRawUnsafe<Array<{ state: JobState; runnerName: string | null; error: string | null }>>(
+    `SELECT "state", "runnerName", "error" FROM "${spec.table}" WHERE "id" = $1 FOR UPDATE`,
+    e.jobId,
+  );
+  const row = locked[0];
+  if (!row) return ignored(`unknown ${spec.noun} ${e.jobId}`);
+  if (!canTransition(row.state, e.state)) {
+    return ignored(`a ${spec.noun} in state "${row.state}" cannot move to "${e.state}"`);
+  }
+  if (row.state === "running" && row.runnerName !== null && row.runnerName !== e.runner) {
+    return ignored(`${spec.noun} runs on "${row.runnerName}", not on "${e.runner}"`);
+  }
+  const ts = new Date(e.ts);
+  let data: Record<string, unknown>;
+  switch (e.state) {
+    case "running": {
+      const current = await spec.delegate(tx).findUnique({ where: { id: e.jobId }, select: { startedAt: true } });
+      data = {
+        state: "running",
+        runnerName: e.runner,
+        attempt: e.attempt,
+        startedAt: (current?.startedAt as Date | null) ?? ts,
+        error: null,
+      };
+      break;
+    }
+    case "queued":
+      data = { state: "queued", runnerName: null };
+      break;
+    case "succeeded": {
+      if (!opts.storage) throw new Error(`applying a ${spec.noun}'s success needs blob storage (ApplyOptions.storage)`);
+      const outcome = await spec.succeeded({ tx, id: e.jobId, event: e, storage: opts.storage });
+      data = outcome.ok
+        ? { ...outcome.data, state: "succeeded", finishedAt: ts, error: null }
+        : { state: "failed", finishedAt: ts, error: `the runner reported success, but ${outcome.reason}` };
+      break;
+    }
+    case "failed":
+      data = {
+        state: "failed",
+        finishedAt: ts,
+        error: e.message ?? row.error ?? "the runner reported a failure without a message",
+      };
+      break;
+    case "cancelled":
+      data = { state: "cancelled", finishedAt: ts };
+      break;
+  }
+  await spec.delegate(tx).update({ where: { id: e.jobId }, data });
+  if (data.state === "succeeded" || data.state === "failed" || data.state === "cancelled") {
+    await tx.runner.updateMany({ where: { name: e.runner }, data: { jobsDone: { increment: 1 } } });
+  }
+  return applied([{ jobId: e.jobId, message: { type: "state", kind, state: data.state } }]);
+}
+
+async function applyProgress(tx: Tx, kind: WorkKind, e: EventOf<"metric">): Promise<ApplyResult> {
+  const spec = workKind(kind);
+  const [doneKey, totalKey] = PROGRESS_KEYS[kind];
+  const done = e.values[doneKey];
+  const total = e.values[totalKey];
+  const row = await spec.delegate(tx).findUnique({ where: { id: e.jobId }, select: { id: true } });
+  if (!row) return ignored(`unknown ${spec.noun} ${e.jobId}`);
+  if (done === undefined && total === undefined) return ignored(`no ${doneKey} / ${totalKey} in the metric`);
+  const data: Record<string, number> = {};
+  if (total !== undefined) data.progressTotal = Math.max(0, Math.round(total));
+  if (done !== undefined) data.progressDone = Math.max(0, Math.round(done));
+  // Progress of final work is history; a retry may start lower (the runner resumes from what it saved).
+  await spec.delegate(tx).updateMany({ where: { id: e.jobId, state: { in: ["queued", "running"] } }, data });
+  const now = await spec
+    .delegate(tx)
+    .findUnique({ where: { id: e.jobId }, select: { progressDone: true, progressTotal: true } });
+  return applied([{ jobId: e.jobId, message: { type: "progress", kind, ...now } }]);
+}
+
+async function applyLog(tx: Tx, kind: WorkKind, e: EventOf<"log">): Promise<ApplyResult> {
+  const spec = workKind(kind);
+  const row = await spec.delegate(tx).findUnique({ where: { id: e.jobId }, select: { id: true } });
+  if (!row) return ignored(`unknown ${spec.noun} ${e.jobId}`);
+  if (e.level !== "error") return applied();
+  await spec
+    .delegate(tx)
+    .updateMany({ where: { id: e.jobId, state: { in: ["queued", "running"] } }, data: { error: e.message } });
+  return applied([{ jobId: e.jobId, message: { type: "log", kind } }]);
+}

@@ -1,0 +1,96 @@
+/**
+ * The reconciler's rules for active-learning work (a round's `score` job, a simulation), the same as for evaluations:
+ * (a) `queued` work never enqueued is enqueued, (b) work whose BullMQ job is gone or stale gets a fresh one, (c) work
+ * `running` on a runner gone offline goes back to `queued` and to the queue. A payload that can never be built fails it.
+ */
+import { enqueueWorkOrFail } from "../active-learning/work/enqueue-work";
+import { workKind } from "../active-learning/work/registry";
+import { WORK_KINDS, type WorkKind } from "../active-learning/work/work-kinds";
+import { repairBullJob } from "./repair-queued-jobs";
+import type { ReconcilePass } from "./reconcile.types";
+
+export async function reconcileWork(pass: ReconcilePass, cutoff: Date): Promise<void> {
+  for (const kind of WORK_KINDS) {
+    await handBackWorkOfOfflineRunners(pass, kind, cutoff);
+    await enqueueMissingWork(pass, kind);
+    await repairQueuedWork(pass, kind);
+  }
+}
+
+async function enqueueMissingWork(pass: ReconcilePass, kind: WorkKind): Promise<void> {
+  const rows = await workKind(kind)
+    .delegate(pass.prisma)
+    .findMany({
+      where: { state: "queued", enqueuedAt: null },
+      select: { id: true },
+      orderBy: { createdAt: "asc" },
+      take: 500,
+    });
+  for (const { id } of rows)
+    if (await enqueueOrFail(pass, kind, id as string)) pass.report.workEnqueued.push(id as string);
+}
+
+async function repairQueuedWork(pass: ReconcilePass, kind: WorkKind): Promise<void> {
+  // Work rows have no updatedAt: the grace counts from when it was enqueued (or started, for handed-back work).
+  const rows = await workKind(kind)
+    .delegate(pass.prisma)
+    .findMany({
+      where: { state: "queued", enqueuedAt: { not: null } },
+      select: { id: true, enqueuedAt: true },
+      take: 1000,
+    });
+  for (const r of rows) {
+    const id = r.id as string;
+    if (pass.report.workEnqueued.includes(id)) continue;
+    const settled = pass.now().getTime() - (r.enqueuedAt as Date).getTime() >= pass.requeueGraceMs;
+    if (await repairBullJob(pass, id, settled, (p, i) => enqueueOrFail(p, kind, i)))
+      pass.report.workReEnqueued.push(id);
+  }
+}
+
+async function handBackWorkOfOfflineRunners(pass: ReconcilePass, kind: WorkKind, cutoff: Date): Promise<void> {
+  const { prisma } = pass;
+  const offline = (await prisma.runner.findMany({ where: { state: "offline" }, select: { name: true } })).map(
+    (r) => r.name,
+  );
+  const known = (await prisma.runner.findMany({ select: { name: true } })).map((r) => r.name);
+  const delegate = workKind(kind).delegate(prisma);
+  const rows = await delegate.findMany({
+    where: {
+      state: "running",
+      OR: [
+        { runnerName: { in: offline } },
+        { runnerName: { notIn: known }, startedAt: { lt: cutoff } },
+        { runnerName: null, startedAt: { lt: cutoff } },
+      ],
+    },
+    select: { id: true, runnerName: true },
+  });
+  for (const r of rows) {
+    const id = r.id as string;
+    const { count } = await delegate.updateMany({
+      where: { id, state: "running", runnerName: r.runnerName },
+      data: { state: "queued", runnerName: null, enqueuedAt: null },
+    });
+    if (count !== 1) continue;
+    pass.report.workRequeued.push(id);
+    pass.log.warn(`${workKind(kind).noun} re-queued: its runner stopped sending heartbeats`, {
+      id,
+      runner: r.runnerName,
+    });
+    await pass.notify(id, { type: "state", kind, state: "queued" });
+    await repairBullJob(pass, id, true, (p, i) => enqueueOrFail(p, kind, i));
+  }
+}
+
+async function enqueueOrFail(pass: ReconcilePass, kind: WorkKind, id: string): Promise<boolean> {
+  const r = await enqueueWorkOrFail({ prisma: pass.prisma, trainingQueue: pass.trainingQueue }, kind, id);
+  if (r.outcome === "retry")
+    pass.log.error(`${kind} enqueue failed; will retry on the next pass`, { id, reason: r.reason });
+  if (r.outcome === "failed") {
+    pass.report.workFailed.push(id);
+    pass.log.error(`${kind} can never be enqueued; marked failed`, { id, reason: r.reason });
+    await pass.notify(id, { type: "state", kind, state: "failed" });
+  }
+  return r.outcome === "enqueued";
+}
