@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = [
   "member.role_changed",
   "job.cancelled",
   "dataset.deleted",
+  "active_learning.project_deleted",
   "base_model.registered",
   "runner.drained",
   "runner.disabled",
