@@ -86,6 +86,7 @@ class TrainingConfig:
     datasets: tuple[DatasetRef, ...]
     output_prefix: str
     required_vram_mb: int = 0
+    labels: tuple[str, ...] | None = None  # classification: the declared label set, in order (None: the data's)
 
     @classmethod
     def from_payload(cls, p: dict) -> TrainingConfig:
@@ -97,6 +98,7 @@ class TrainingConfig:
                                       weight=float(d["weight"]), rows=d["rows"], sha256=d["sha256"])
                            for d in p["datasets"]),
             output_prefix=p["outputPrefix"], required_vram_mb=p.get("requiredVramMb", 0),
+            labels=tuple(p["labels"]) if p.get("labels") is not None else None,
         )
 
     def to_dict(self) -> dict:

@@ -32,7 +32,7 @@ def run_train_job(payload: dict, ctx: JobContext) -> dict:
     ctx.workdir.mkdir(parents=True, exist_ok=True)
 
     raw = read_datasets(cfg, technique, ctx, report.say)
-    label2id = technique.labels(raw)
+    label2id = technique.labels(raw, cfg.labels)
     model, tokenizer, loaded = _load_model(cfg, technique, label2id, ctx, report)
     prep = prepare(cfg, technique, tokenizer, raw, label2id, report.say)
     run = build_trainer(cfg, ctx, report, technique, model, tokenizer, prep)

@@ -1,4 +1,5 @@
-"""Classification: a sequence-classification head with one class per distinct label (sorted); accuracy and macro-F1."""
+"""Classification: a sequence-classification head with one class per declared label (the payload's `labels`, in that
+order) or, without declared labels, per distinct label of the data (sorted); accuracy and macro-F1."""
 
 from __future__ import annotations
 
@@ -8,11 +9,23 @@ from ..config import Hyperparameters, JobError
 from .technique import Technique
 
 
-def label_ids(raw: list[list[dict]]) -> dict[str, int]:
-    labels = sorted({str(r["label"]) for rows in raw for r in rows})
-    if len(labels) < 2:
-        raise JobError("datasets: classification needs at least two distinct labels")
-    return {lab: i for i, lab in enumerate(labels)}
+def label_ids(raw: list[list[dict]], declared: tuple[str, ...] | None = None) -> dict[str, int]:
+    """label -> class id: the declared labels in their order (every data label must be one of them; a declared label
+    the data lacks still gets its class, as in an early active-learning round), else the data's labels sorted."""
+    if declared is None:
+        labels = sorted({str(r["label"]) for rows in raw for r in rows})
+        if len(labels) < 2:
+            raise JobError("datasets: classification needs at least two distinct labels")
+        return {lab: i for i, lab in enumerate(labels)}
+    if len(set(declared)) != len(declared):
+        raise JobError(f"labels: declared twice: {sorted({x for x in declared if declared.count(x) > 1})}")
+    label2id = {lab: i for i, lab in enumerate(declared)}
+    for i, rows in enumerate(raw):
+        for j, r in enumerate(rows):
+            if str(r["label"]) not in label2id:
+                raise JobError(f"datasets.{i}: row {j} has label {str(r['label'])!r}, which is not one of the declared "
+                               f"labels ({', '.join(declared)})")
+    return label2id
 
 
 def model_kwargs(label2id: dict[str, int], tokenizer) -> dict:

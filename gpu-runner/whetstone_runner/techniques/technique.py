@@ -16,7 +16,7 @@ from ..data import Collator
 Tokenize = Callable[[object, str, list[dict], Hyperparameters, "dict[str, int] | None"], "tuple[list[dict], int]"]
 
 
-def no_labels(raw: list[list[dict]]) -> None:
+def no_labels(raw: list[list[dict]], declared: tuple[str, ...] | None = None) -> None:
     return None
 
 
@@ -40,7 +40,8 @@ class Technique:
     tokenize: Tokenize
     model_class: str = "transformers.AutoModelForCausalLM"
     peft_task_type: str = "CAUSAL_LM"  # a member of peft.TaskType
-    labels: Callable[[list[list[dict]]], dict[str, int] | None] = no_labels  # label2id from the raw rows
+    # label2id from the raw rows and the payload's declared labels (None: none declared)
+    labels: Callable[[list[list[dict]], tuple[str, ...] | None], dict[str, int] | None] = no_labels
     model_kwargs: Callable[[dict[str, int] | None, object], dict] = no_model_kwargs  # extra from_pretrained kwargs
     collator: Callable[[object], Callable] = pad_collator
     compute_metrics: Callable | None = None  # Trainer's compute_metrics; its keys become val_<name>
