@@ -12,14 +12,15 @@ import pytest
 from tests.helpers import chat_rows, example_payload, make_payload
 from whetstone_runner import contract
 from whetstone_runner.config import JobError
-from whetstone_runner.jobs import HANDLERS, evaluate, generate, train
+from whetstone_runner.jobs import HANDLERS, evaluate, generate, score, simulate, train
 from whetstone_runner.schema import errors, load_schema, validate_event, validate_payload
 from whetstone_runner.techniques import TECHNIQUES, sft
 
 KINDS = contract.job_kinds()
 SOURCE = Path(__file__).resolve().parents[1] / "whetstone_runner"
 # each handled kind's payload -> its typed config (a new kind adds its parser here)
-CONFIG_PARSERS = {"train": train.parse_config, "evaluate": evaluate.parse_config, "generate": generate.parse_request}
+CONFIG_PARSERS = {"train": train.parse_config, "evaluate": evaluate.parse_config, "generate": generate.parse_request,
+                  "score": score.parse_config, "simulate": simulate.parse_config}
 
 
 def handled() -> str:

@@ -1,4 +1,4 @@
-"""Job kinds this runner handles: one handler module per kind behind this dispatch table. Adding a kind (score
+"""Job kinds this runner handles: one handler module per kind behind this dispatch table. Adding a kind (augment
 next) is a new module with a `run_<kind>_job(payload, ctx) -> dict` and one entry here; the kind
 must be in the queue contract (a test checks)."""
 
@@ -7,13 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..config import JobError
-from . import evaluate, generate, train
+from . import evaluate, generate, score, simulate, train
 from .context import JobContext, Reporter
 
 HANDLERS: dict[str, Callable[[dict, JobContext], dict]] = {
     train.KIND: train.run_train_job,
     evaluate.KIND: evaluate.run_evaluate_job,
     generate.KIND: generate.run_generate_job,
+    score.KIND: score.run_score_job,
+    simulate.KIND: simulate.run_simulate_job,
 }
 
 __all__ = ["HANDLERS", "JobContext", "Reporter", "run_job", "unhandled_kind_message"]
