@@ -5,6 +5,7 @@ import { authRouter } from "./routers/auth";
 import { baseModelsRouter } from "./routers/base-models";
 import { datasetsRouter } from "./routers/datasets";
 import { evaluationsRouter } from "./routers/evaluations";
+import { activeLearningRouter } from "./routers/active-learning";
 import { healthRouter } from "./routers/health";
 import { jobsRouter } from "./routers/jobs";
 import { teamsRouter } from "./routers/teams";
@@ -19,6 +20,7 @@ export const appRouter = router({
   datasets: datasetsRouter,
   jobs: jobsRouter,
   evaluations: evaluationsRouter,
+  activeLearning: activeLearningRouter,
   usage: usageRouter,
   admin: adminRouter,
 });

@@ -144,7 +144,7 @@ export async function getProjectView(prisma: PrismaClient, teamId: string, id: s
   const last = rounds[rounds.length - 1];
   const open = counts.pending + counts.assigned + counts.conflict;
   const training = last?.trainJob && !["succeeded", "failed", "cancelled"].includes(last.trainJob.state);
-  const next =
+  const next: "start_round" | "label" | "retrain" | "wait_for_scoring" | "wait_for_training" =
     last && (last.state === "queued" || last.state === "running")
       ? "wait_for_scoring"
       : training

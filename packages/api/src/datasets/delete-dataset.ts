@@ -34,6 +34,26 @@ export async function deleteDataset(
         { jobId: active.job.id, state: active.job.state },
       );
     }
+    const versionIds = d.versions.map((v) => v.id);
+    const project = await tx.activeLearningProject.findFirst({
+      where: {
+        OR: [
+          { poolVersionId: { in: versionIds } },
+          { seedVersionId: { in: versionIds } },
+          { heldOutVersionId: { in: versionIds } },
+          { rounds: { some: { labelledVersionId: { in: versionIds } } } },
+          { simulations: { some: { datasetVersionId: { in: versionIds } } } },
+        ],
+      },
+      select: { id: true, name: true },
+    });
+    if (project) {
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `dataset "${d.name}" is used by the active-learning project "${project.name}"; delete the project first`,
+        { projectId: project.id },
+      );
+    }
     const finishedJobIds = [...new Set(links.map((l) => l.job.id))];
     if (finishedJobIds.length > 0) {
       await tx.jobDataset.deleteMany({ where: { datasetVersionId: { in: d.versions.map((v) => v.id) } } });
