@@ -16,7 +16,7 @@ from tests.helpers import (
     text_rows,
 )
 from whetstone_runner.config import JobError
-from whetstone_runner.storage import LocalStorage, download_prefix
+from whetstone_runner.storage import LocalStorage, download_prefix, sha256_file
 
 
 def falls(events, name="train_loss") -> tuple[float, float]:
@@ -71,6 +71,13 @@ def test_sft_chat_lora_learns_and_leaves_base_weights_untouched(tmp_path, storag
     reloaded = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model), adapter).eval()
     torch.testing.assert_close(probe_logits(reloaded, tok), captured["logits"], rtol=1e-5, atol=1e-5)
     assert [c["step"] for c in events.of("checkpoint")][:3] == [12, 24, 36]
+    # every checkpoint file with size and sha256, like artifacts, matching what storage holds
+    ckpt = events.of("checkpoint")[0]
+    assert "adapter_model.safetensors" in {f["name"] for f in ckpt["files"]}
+    assert ckpt["bytes"] == sum(f["bytes"] for f in ckpt["files"])
+    for f in ckpt["files"]:
+        got = storage.download(ckpt["key"] + f["name"], tmp_path / "ckpt" / f["name"])
+        assert sha256_file(got) == f["sha256"] and got.stat().st_size == f["bytes"], f["name"]
 
 
 @pytest.mark.parametrize("fmt,container,rows", [

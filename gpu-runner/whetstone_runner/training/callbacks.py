@@ -125,7 +125,7 @@ def make_callback(cfg, ctx, report, tracker: BestTracker, val_weights: dict[str,
             if not local.is_dir():
                 return
             tracker.save(local)
-            prefix, size = save_checkpoint(ctx.storage, local, cfg.output_prefix, state.global_step)
-            report.emit("checkpoint", step=state.global_step, key=prefix, bytes=size)
+            prefix, size, files = save_checkpoint(ctx.storage, local, cfg.output_prefix, state.global_step)
+            report.emit("checkpoint", step=state.global_step, key=prefix, bytes=size, files=files)
 
     return ProgressCallback()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from .. import contract
-from ..storage import Storage, upload_dir
+from ..storage import Storage, sha256_file, upload_dir
 
 
 def checkpoint_prefix(output_prefix: str, step: int) -> str:
@@ -35,11 +35,13 @@ def fetch_checkpoint(storage: Storage, output_prefix: str, step: int, dest: Path
     return dest
 
 
-def save_checkpoint(storage: Storage, local: Path, output_prefix: str, step: int) -> tuple[str, int]:
-    """Upload a local checkpoint folder, then its marker; -> (storage prefix, bytes uploaded)."""
+def save_checkpoint(storage: Storage, local: Path, output_prefix: str, step: int) -> tuple[str, int, list[dict]]:
+    """Upload a local checkpoint folder, then its marker; -> (storage prefix, bytes uploaded, the files with name
+    relative to the prefix, size and sha256 — the `files` of the checkpoint event, like artifacts')."""
     prefix = checkpoint_prefix(output_prefix, step)
-    files = upload_dir(storage, local, prefix)
+    uploaded = upload_dir(storage, local, prefix)
     marker = local / _complete_marker()
     marker.write_text(str(step))
     storage.upload(marker, prefix + _complete_marker())
-    return prefix, sum(p.stat().st_size for _, p in files)
+    files = [{"name": key[len(prefix):], "bytes": p.stat().st_size, "sha256": sha256_file(p)} for key, p in uploaded]
+    return prefix, sum(f["bytes"] for f in files), files

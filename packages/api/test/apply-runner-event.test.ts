@@ -155,6 +155,18 @@ describe("state events", () => {
       [10, `jobs/${job.id}/checkpoints/step-10/`, 4096n],
       [20, `jobs/${job.id}/checkpoints/step-20/`, 4096n],
     ]);
+    expect(rows[0]?.files).toBeNull(); // a runner that does not report files
+  });
+
+  it("keeps a checkpoint's files with size and sha256", async () => {
+    const { job } = await createFixture(db.prisma, { state: "running", runnerName: "gpu-1" });
+    const files = [
+      { name: "adapter_model.safetensors", bytes: 4000, sha256: "a".repeat(64) },
+      { name: "optimizer.pt", bytes: 96, sha256: "b".repeat(64) },
+    ];
+    await send({ ...ev.checkpoint(job.id, 10), files } as RunnerEventInput);
+    const row = await db.prisma.checkpoint.findFirstOrThrow({ where: { jobId: job.id, step: 10 } });
+    expect(row.files).toEqual(files);
   });
 });
 

@@ -56,12 +56,23 @@ export const metricEventSchema = z.object({
   values: z.record(z.string().min(1), z.number()),
 });
 
+/** One file of a checkpoint folder: its name relative to the folder (`key`), size and checksum. */
+export const checkpointFileSchema = z.object({
+  name: z.string().min(1),
+  bytes: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type CheckpointFile = z.infer<typeof checkpointFileSchema>;
+
 export const checkpointEventSchema = z.object({
   ...jobBase,
   type: z.literal("checkpoint"),
   step: z.number().int().min(0),
   key: z.string().min(1),
   bytes: z.number().int().min(0),
+  /** Every file written under `key` (not the completion marker), with size and sha256 like artifacts; runners
+   *  before this field leave it out. */
+  files: z.array(checkpointFileSchema).optional(),
 });
 
 export const heartbeatEventSchema = z.object({

@@ -247,6 +247,10 @@ export const runnerEventExamples: RunnerEventInput[] = [
     step: 10,
     key: "jobs/job_example_sft/checkpoints/step-10/",
     bytes: 123456,
+    files: [
+      { name: "adapter_model.safetensors", bytes: 52000, sha256: "a".repeat(64) },
+      { name: "optimizer.pt", bytes: 71456, sha256: "b".repeat(64) },
+    ],
   },
   {
     type: "state",

@@ -69,7 +69,8 @@ async function applyMetric(tx: Tx, e: EventOf<"metric">): Promise<ApplyResult> {
 
 async function applyCheckpoint(tx: Tx, e: EventOf<"checkpoint">): Promise<ApplyResult> {
   if (!(await jobExists(tx, e.jobId))) return ignored(`unknown job ${e.jobId}`);
-  const data = { key: e.key, bytes: BigInt(e.bytes) };
+  // The files with size and sha256 when the runner reports them (older runners do not).
+  const data = { key: e.key, bytes: BigInt(e.bytes), ...(e.files ? { files: e.files } : {}) };
   await tx.checkpoint.upsert({
     where: { jobId_step: { jobId: e.jobId, step: e.step } },
     create: { jobId: e.jobId, step: e.step, ...data },
