@@ -15,3 +15,4 @@ export {
 } from "./profile";
 export { DatasetParser, parseDatasetStream, type DatasetParserOptions, type DatasetParseResult } from "./parser";
 export type { DatasetProfile } from "./profile-types";
+export * from "./readiness";

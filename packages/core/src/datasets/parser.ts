@@ -5,6 +5,8 @@ import { DatasetError, typeName } from "./errors";
 import { detectFormat, FORMAT_FIELDS_HELP, KEY_FIELD, validateRecord, type DatasetRecord } from "./formats";
 import { ProfileAccumulator } from "./profile";
 import type { DatasetProfile } from "./profile-types";
+import type { DuplicateSketch, ReadinessAccumulator, ReadinessAccumulatorOptions } from "./readiness/readiness";
+import type { DatasetReadiness } from "./readiness/readiness-types";
 
 export interface DatasetParserOptions {
   /** The uploaded file's name: its extension picks the container (content sniffing decides when it does not). */
@@ -13,6 +15,10 @@ export interface DatasetParserOptions {
   declaredFormat?: DatasetFormat;
   /** Longest line accepted (default 16 MiB): bounds the memory one line can take. */
   maxLineBytes?: number;
+  /** Readiness settings (near-duplicate threshold, examples), or false to profile only. */
+  readiness?: ReadinessAccumulatorOptions | false;
+  /** Called with every valid record and its line, after the profile has seen it (the cleaner's second pass). */
+  onRecord?: (record: DatasetRecord, line: number) => void;
 }
 
 export interface DatasetParseResult {
@@ -20,6 +26,12 @@ export interface DatasetParseResult {
   format: DatasetFormat;
   rows: number;
   profile: DatasetProfile;
+  /** The readiness report (null when turned off). */
+  readiness: DatasetReadiness | null;
+  /** The near-duplicate sketch of the remembered rows, for checks between datasets (null when turned off). */
+  sketch: DuplicateSketch | null;
+  /** The accumulator itself (per-row drop decisions of the cleaner). */
+  readinessAccumulator: ReadinessAccumulator | null;
 }
 
 const LF = 0x0a;
@@ -142,7 +154,16 @@ export class DatasetParser {
       );
     }
     const result = profile.finish();
-    return { container: result.container, format: result.format, rows: result.rows, profile: result };
+    const acc = profile.readiness;
+    return {
+      container: result.container,
+      format: result.format,
+      rows: result.rows,
+      profile: result,
+      readiness: acc ? acc.finish(result) : null,
+      sketch: acc ? acc.sketch() : null,
+      readinessAccumulator: acc,
+    };
   }
 
   private isBom(b: Uint8Array): boolean {
@@ -352,7 +373,7 @@ export class DatasetParser {
         this.format = seen;
       }
       this.formatLine = lineNo;
-      this.profile = new ProfileAccumulator(this.format, this.container!);
+      this.profile = new ProfileAccumulator(this.format, this.container!, this.opts.readiness ?? {});
     } else if (seen && seen !== this.format && !(this.format === "classification" && seen === "text")) {
       throw new DatasetError(
         "mixed_formats",
@@ -368,7 +389,8 @@ export class DatasetParser {
       const { kind, field, message, ...rest } = problem;
       throw new DatasetError(kind, `line ${lineNo}: ${message}`, lineNo, field, rest);
     }
-    this.profile!.add(r);
+    this.profile!.add(r, lineNo);
+    this.opts.onRecord?.(r, lineNo);
   }
 }
 

@@ -2,6 +2,8 @@ import type { DatasetContainer, DatasetFormat } from "../dataset-format";
 import type { DatasetProfile } from "./profile-types";
 import type { DatasetRecord } from "./formats";
 import { Hash64, Hash64Set } from "./hash-set";
+import { ReadinessAccumulator, type ReadinessAccumulatorOptions } from "./readiness/readiness";
+import { redactPii } from "./readiness/pii";
 
 /**
  * Bucket edges of the length histogram, in characters; the last bucket is open-ended. A 1–1.5–2–3–5–7.5 series:
@@ -27,7 +29,11 @@ export const OTHER_LABELS = "(other)";
 
 /** Copies a value for the preview: strings over SAMPLE_STRING_CHARS cut with "…", arrays to 20 items, depth 6. */
 export function truncateForSample(v: unknown, depth = 0): unknown {
-  if (typeof v === "string") return v.length > SAMPLE_STRING_CHARS ? `${v.slice(0, SAMPLE_STRING_CHARS)}…` : v;
+  // Personal data in the preview is replaced by placeholders ([EMAIL]…): the profile is stored and shown.
+  if (typeof v === "string") {
+    const s = redactPii(v.length > SAMPLE_STRING_CHARS ? v.slice(0, SAMPLE_STRING_CHARS) : v);
+    return v.length > SAMPLE_STRING_CHARS ? `${s}…` : s;
+  }
   if (v === null || typeof v !== "object") return v;
   if (depth >= 6) return Array.isArray(v) ? "[…]" : "{…}";
   if (Array.isArray(v)) return v.slice(0, 20).map((x) => truncateForSample(x, depth + 1));
@@ -76,10 +82,16 @@ export class ProfileAccumulator {
   private nonEmpty = false;
   private hash = new Hash64();
 
+  /** The readiness checks that ride on this pass (null when turned off). */
+  readonly readiness: ReadinessAccumulator | null;
+
   constructor(
     readonly format: DatasetFormat,
     readonly container: DatasetContainer,
-  ) {}
+    readiness: ReadinessAccumulatorOptions | false = {},
+  ) {
+    this.readiness = readiness === false ? null : new ReadinessAccumulator(format, readiness);
+  }
 
   private piece(s: string): void {
     this.len += s.length;
@@ -88,7 +100,8 @@ export class ProfileAccumulator {
     this.hash.update(t);
   }
 
-  add(r: DatasetRecord): void {
+  /** One valid record; `line` (1-based, in the file) names it in the readiness examples. */
+  add(r: DatasetRecord, line = this.rows + 1): void {
     this.len = 0;
     this.nonEmpty = false;
     this.hash = new Hash64();
@@ -122,7 +135,9 @@ export class ProfileAccumulator {
       }
     }
     const [h1, h2] = this.hash.digest();
-    if (this.seen.add(h1, h2)) this.duplicateRows++;
+    const duplicate = this.seen.add(h1, h2);
+    if (duplicate) this.duplicateRows++;
+    this.readiness?.add(r, line, duplicate);
     if (!this.nonEmpty) this.emptyRows++;
 
     if (this.fields.size < MAX_FIELDS) for (const k in r) this.fields.add(k);
