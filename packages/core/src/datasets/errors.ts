@@ -17,7 +17,8 @@ export type DatasetErrorKind =
   | "missing_header"
   | "bad_header"
   | "wrong_column_count"
-  | "bad_quoting";
+  | "bad_quoting"
+  | "invalid_character";
 
 /**
  * A dataset file that cannot be accepted. `line` is 1-based (physical lines of the file, counting the CSV header),

@@ -4,6 +4,7 @@ import { CsvReader } from "./csv";
 import { DatasetError, typeName } from "./errors";
 import { detectFormat, FORMAT_FIELDS_HELP, KEY_FIELD, validateRecord, type DatasetRecord } from "./formats";
 import { ProfileAccumulator } from "./profile";
+import { describeTextProblem, findUnencodableText } from "./text-check";
 import type { DatasetProfile } from "./profile-types";
 import type { DuplicateSketch, ReadinessAccumulator, ReadinessAccumulatorOptions } from "./readiness/readiness";
 import type { DatasetReadiness } from "./readiness/readiness-types";
@@ -343,6 +344,13 @@ export class DatasetParser {
   }
 
   private onRecord(lineNo: number, r: DatasetRecord): void {
+    const bad = findUnencodableText(r);
+    if (bad) {
+      throw new DatasetError("invalid_character", `line ${lineNo}: ${describeTextProblem(bad)}`, lineNo, bad.field, {
+        character: bad.escape,
+        position: bad.at,
+      });
+    }
     const seen = detectFormat(r);
     if (this.format === null) {
       const declared = this.opts.declaredFormat;
