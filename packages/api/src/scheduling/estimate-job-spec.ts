@@ -4,6 +4,7 @@
  * tokens from the versions' profiles. Used by `jobs.estimate` (the job form) and by admission (requiredVramMb).
  */
 import {
+  MIN_ESTIMATED_PARAMETERS,
   estimateJob,
   MODEL_PRESET_IDS,
   requiredVramMb,
@@ -101,6 +102,13 @@ export async function estimateJobSpec(prisma: PrismaClient, teamId: string, spec
   if (!preset && parameters === null) {
     assumptions.push(
       `The size of "${base.name}" is unknown (no parameter count, no known model in its name): no estimate.`,
+    );
+    return { estimate: null, requiredVramMb: 0, model: modelInfo, datasetTokens, assumptions };
+  }
+  if (!preset && parameters! < MIN_ESTIMATED_PARAMETERS) {
+    // A test-sized model (registered counts are only required to be positive): its memory is negligible.
+    assumptions.push(
+      `"${base.name}" has ${parameters} parameters, below the estimator's range (${MIN_ESTIMATED_PARAMETERS / 1e6} M): no estimate; it needs next to no memory.`,
     );
     return { estimate: null, requiredVramMb: 0, model: modelInfo, datasetTokens, assumptions };
   }

@@ -42,8 +42,11 @@ const modelPresetIdSchema = z.enum(Object.keys(MODEL_PRESETS) as [ModelPresetId,
 const gpuPresetIdSchema = z.enum(Object.keys(GPU_PRESETS) as [GpuPresetId, ...GpuPresetId[]]);
 const positiveInt = z.number().int().min(1);
 
+/** The smallest model the estimator's derived architecture covers. */
+export const MIN_ESTIMATED_PARAMETERS = 1_000_000;
+
 export const modelSpecSchema = z.object({
-  parameters: z.number().int().min(1_000_000).max(10_000_000_000_000),
+  parameters: z.number().int().min(MIN_ESTIMATED_PARAMETERS).max(10_000_000_000_000),
   hiddenSize: positiveInt.optional(),
   numLayers: positiveInt.optional(),
   numAttentionHeads: positiveInt.optional(),
