@@ -12,6 +12,7 @@ import {
   Scale,
   Settings,
   Shield,
+  Target,
 } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
@@ -44,6 +45,7 @@ export function Sidebar({
     { href: `${base}/models`, label: "Models", icon: Boxes, testId: "nav-models" },
     { href: `${base}/playground`, label: "Playground", icon: MessagesSquare, testId: "nav-playground" },
     { href: `${base}/evaluations`, label: "Evaluations", icon: Scale, testId: "nav-evaluations" },
+    { href: `${base}/active-learning`, label: "Active learning", icon: Target, testId: "nav-active-learning" },
     { href: `${base}/settings`, label: "Settings", icon: Settings, testId: "nav-settings" },
   ];
   return (
