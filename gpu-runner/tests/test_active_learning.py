@@ -184,7 +184,7 @@ def test_score_hands_back_between_batches_and_a_retry_continues(tmp_path, storag
     pool = pool_texts(20, seed=12)
     payload = score_payload(storage_root, local_ref(tiny_model), pool)
     result, _ = run_direct(payload, storage_root, tmp_path / "a1", handback_requested=lambda: True)
-    assert result == {"status": "handed_back"}
+    assert result == {"status": "handed_back", "message": "8 of 20 rows saved; the retry continues from them"}
     result, events = run_direct(payload, storage_root, tmp_path / "a2")
     assert result["status"] == "succeeded"
     assert any("resuming: 8 of 20 candidates rows" in e["message"] for e in events.of("log"))

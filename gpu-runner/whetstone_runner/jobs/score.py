@@ -120,7 +120,8 @@ def run_score_job(payload: dict, ctx: JobContext) -> dict:
         out = run_rows("candidates", rows.candidates, texts(rows.candidates), _scorer(cfg, loaded, embeddings),
                        store, progress, ctx, report.say)
     except HandBack:
-        return {"status": "handed_back"}
+        return {"status": "handed_back", "message": f"{progress.done} of {progress.total} rows saved; the retry continues "
+                                                    "from them"}
     progress.flush()
 
     scored = Scored(probs=out.get("probs"), labels=list(cfg.labels), token_entropy=out.get("token_entropy"),

@@ -90,7 +90,8 @@ def run_simulate_job(payload: dict, ctx: JobContext) -> dict:
                        lambda batch: {"emb": scoring.embed(loaded, batch, cfg.max_seq_length)},
                        store, progress, ctx, report.say)
     except HandBack:
-        return {"status": "handed_back"}
+        return {"status": "handed_back",
+                "message": f"{progress.done} of {len(y)} rows embedded and saved; the retry continues from them"}
 
     result = simulate(out["emb"], y, list(cfg.labels), cfg.plan, on_step=lambda: progress.add(1))
     progress.flush()
