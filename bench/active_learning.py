@@ -101,6 +101,7 @@ def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
     import torch
+
     from whetstone_runner import pretrained
 
     torch.set_num_threads(args.threads)
@@ -121,7 +122,8 @@ def main() -> None:
             r = run_one(name, args, Path(model_dir), Path(tmp) / name)
             results.append(r)
             rep = r["report"]
-            print(f"\n== {name}: {r['rows']} of {r['of']} rows (a seeded sample{', subsampled for CPU time' if r['rows'] < r['of'] else ''}); "
+            cut = ", subsampled for CPU time" if r["rows"] < r["of"] else ""
+            print(f"\n== {name}: {r['rows']} of {r['of']} rows (a seeded sample{cut}); "
                   f"pool {rep['poolSize']}, held out {rep['heldOutSize']}; labels {', '.join(r['labels'])}; "
                   f"{r['seconds']:.0f} s")
             curves = {c["strategy"]: c["points"] for c in rep["curves"]}

@@ -201,6 +201,31 @@ def test_score_samples_max_candidates_with_its_seed(tmp_path, storage_root, tiny
     assert "most typical row" in lines[0]["reason"] and "least like those" in lines[1]["reason"]  # nothing labelled yet
 
 
+def test_a_large_pool_is_streamed_not_read_whole(tmp_path):
+    """50,000 rows (~3 MB of JSONL): planning a round of 100 candidates and fetching their texts holds the candidate
+    arrays, not the pool."""
+    import tracemalloc
+
+    from whetstone_runner.active import pool as pool_io
+    from whetstone_runner.jobs.score import parse_config, plan_rows
+
+    path = tmp_path / "pool.jsonl"
+    with path.open("w") as f:
+        for i in range(50_000):
+            f.write(json.dumps({"text": f"ticket {i}: my parcel has not arrived, tracking says it left the depot"}) + "\n")
+    p = score_payload(tmp_path, local_ref(tmp_path), [{"text": "x"}], maxCandidates=100, excludeRows=list(range(0, 50, 2)))
+    cfg = parse_config(p | {"pool": p["pool"] | {"container": "jsonl"}})
+    report = type("R", (), {"say": staticmethod(lambda *a: None)})()
+    tracemalloc.start()
+    rows = plan_rows(cfg, path, "text", report)
+    texts = list(pool_io.iter_texts(path, "jsonl", "text", "pool", "text", rows.candidates))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert (rows.pool_rows, rows.excluded, len(rows.candidates)) == (50_000, 25, 100) and len(texts) == 100
+    assert not set(rows.candidates.tolist()) & set(range(0, 50, 2))
+    assert peak < 1_000_000, f"peak {peak:,} bytes for a {path.stat().st_size:,}-byte pool"
+
+
 def test_score_refuses_what_cannot_work(tmp_path, storage_root, tiny_model):
     base = local_ref(tiny_model)
     pool = pool_texts(6)

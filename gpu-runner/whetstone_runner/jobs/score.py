@@ -180,20 +180,22 @@ def plan_rows(cfg: ScoreConfig, path, field: str, report: Reporter) -> Rows:
         raise JobError(f"pool {cfg.pool.name!r}: no row left to score ({n_rows} rows, {n_excluded} excluded, "
                        f"{n_empty} empty)")
     m = min(cfg.k, n_eligible) if cfg.strategy == RANDOM else cfg.max_candidates
-    chosen = set(pool_io.sample(n_eligible, m, cfg.seed).tolist())
-    chosen_centres = (set(pool_io.sample(n_excluded, MAX_CENTRES, cfg.seed + 1).tolist())
-                      if needs_embeddings(cfg.strategy) else set())
+    chosen = np.zeros(n_eligible, dtype=bool)  # by position among the eligible rows
+    chosen[pool_io.sample(n_eligible, m, cfg.seed)] = True
+    chosen_centres = np.zeros(n_excluded, dtype=bool)
+    if needs_embeddings(cfg.strategy):
+        chosen_centres[pool_io.sample(n_excluded, MAX_CENTRES, cfg.seed + 1)] = True
     candidates, centres = [], []
     e = x = 0
     for index, row in pool_io.iter_rows(path, cfg.pool.container, POOL_FORMAT, cfg.pool.name):
         if not str(row[field]).strip():
             continue
         if index in cfg.exclude_rows:
-            if x in chosen_centres:
+            if chosen_centres[x]:
                 centres.append(index)
             x += 1
         else:
-            if e in chosen:
+            if chosen[e]:
                 candidates.append(index)
             e += 1
     sampled = len(candidates) < n_eligible
