@@ -77,6 +77,10 @@ export const jobSpecSchema = z
     hyperparameters: hyperparametersSchema.default(DEFAULT_HYPERPARAMETERS),
     /** Higher runs first within the team's own queue. */
     priority: z.number().int().min(0).max(10).default(5),
+    /** Train although a readiness check blocks the data: why (kept in the audit log). */
+    readinessOverride: z
+      .object({ reason: z.string().trim().min(10, "give a reason of at least 10 characters").max(1000) })
+      .optional(),
     /** Classification: the declared label set, in order (the head gets exactly these classes, also those the data
      *  does not hold yet); left out: the distinct labels of the data. */
     labels: z.array(z.string().trim().min(1).max(200)).min(2).max(1000).optional(),

@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   "member.role_changed",
   "job.cancelled",
   "dataset.deleted",
+  "dataset.cleaned",
+  "job.readiness_override",
   "active_learning.project_deleted",
   "base_model.registered",
   "runner.drained",

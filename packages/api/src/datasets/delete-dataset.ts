@@ -17,7 +17,7 @@ export async function deleteDataset(
   const blobKeys = await prisma.$transaction(async (tx) => {
     const d = await tx.dataset.findFirst({
       where: { id, teamId: actor.teamId },
-      select: { id: true, name: true, versions: { select: { id: true, blobKey: true } } },
+      select: { id: true, name: true, versions: { select: { id: true, blobKey: true, sketchKey: true } } },
     });
     if (!d) throw notFound(`dataset "${id}"`);
     // Lock the versions so no job can start using them while we decide.
@@ -75,9 +75,9 @@ export async function deleteDataset(
       targetId: d.id,
       details: { name: d.name, versions: d.versions.length },
     });
-    return d.versions.map((v) => v.blobKey);
+    return d.versions.flatMap((v) => (v.sketchKey ? [v.blobKey, v.sketchKey] : [v.blobKey]));
   });
   // Files go after the commit: a failure here leaves an orphan blob, never a row without its file.
   await Promise.all(blobKeys.map((k) => deps.storage.delete(k).catch(() => undefined)));
-  return { id, deletedVersions: blobKeys.length };
+  return { id, deletedVersions: blobKeys.filter((k) => !k.endsWith("/.readiness-sketch.bin")).length };
 }

@@ -6,11 +6,24 @@ import { asProfile, toVersionSummary, versionSummarySelect } from "./dataset-ver
 export async function getDatasetVersion(prisma: PrismaClient, teamId: string, id: string) {
   const v = await prisma.datasetVersion.findFirst({
     where: { id, dataset: { teamId } },
-    select: { ...versionSummarySelect, profile: true, dataset: { select: { id: true, name: true } } },
+    select: {
+      ...versionSummarySelect,
+      profile: true,
+      readiness: true,
+      derivation: true,
+      dataset: { select: { id: true, name: true } },
+    },
   });
   if (!v) throw notFound(`dataset version "${id}"`);
-  const { profile, dataset, ...rest } = v;
+  const { profile, dataset, readiness, derivation, ...rest } = v;
   const p = asProfile(profile);
   const sample = Array.isArray(p.sample) ? (p.sample as Record<string, unknown>[]) : [];
-  return { ...toVersionSummary(rest), dataset, profile: p, sampleRows: sample };
+  return {
+    ...toVersionSummary(rest),
+    dataset,
+    profile: p,
+    sampleRows: sample,
+    readiness: readiness ? asProfile(readiness) : null,
+    derivation: derivation ? asProfile(derivation) : null,
+  };
 }

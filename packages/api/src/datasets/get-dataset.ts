@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@whetstone/db";
 import { notFound } from "../errors";
-import { asProfile, toVersionSummary, versionSummarySelect } from "./dataset-version-summary";
+import { asProfile, readinessSummary, toVersionSummary, versionSummarySelect } from "./dataset-version-summary";
 
 /** A dataset of the team with its versions (newest first) and the profile of the latest one. */
 export async function getDataset(prisma: PrismaClient, teamId: string, id: string) {
@@ -12,14 +12,17 @@ export async function getDataset(prisma: PrismaClient, teamId: string, id: strin
       description: true,
       createdAt: true,
       updatedAt: true,
-      versions: { orderBy: { version: "desc" }, select: { ...versionSummarySelect, profile: true } },
+      versions: { orderBy: { version: "desc" }, select: { ...versionSummarySelect, profile: true, readiness: true } },
     },
   });
   if (!d) throw notFound(`dataset "${id}"`);
   const { versions, ...rest } = d;
   return {
     ...rest,
-    versions: versions.map(({ profile: _, ...v }) => toVersionSummary(v)),
+    versions: versions.map(({ profile: _, readiness, ...v }) => ({
+      ...toVersionSummary(v),
+      readiness: readinessSummary(readiness),
+    })),
     latestProfile: versions[0] ? asProfile(versions[0].profile) : null,
   };
 }

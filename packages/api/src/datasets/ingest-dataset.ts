@@ -24,8 +24,13 @@ import {
   DATASET_FORMATS,
   DatasetError,
   DatasetParser,
+  encodeSketch,
+  ReadinessSettingsError,
+  resolveReadinessSettings,
+  type DatasetDerivation,
   type DatasetFormat,
   type DatasetParseResult,
+  type ReadinessSettings,
 } from "@whetstone/core";
 import type { Prisma, PrismaClient } from "@whetstone/db";
 import type { BlobStorage } from "@whetstone/storage";
@@ -51,10 +56,18 @@ export interface IngestDatasetInput {
   body: Readable | AsyncIterable<Uint8Array>;
   /** When given, the file must be in this format. */
   declaredFormat?: DatasetFormat;
+  /** Readiness settings (near-duplicate threshold, examples per check); defaults when absent. */
+  readiness?: Partial<ReadinessSettings>;
+  /** A version made from another one (a cleaned version): the source and what was done. */
+  derivedFrom?: { parentVersionId: string; derivation: DatasetDerivation };
 }
 
 export const MAX_DATASET_NAME_LENGTH = 200;
 const MAX_ATTEMPTS = 20;
+
+async function* oneChunk(b: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield b;
+}
 
 function isUniqueViolation(e: unknown): boolean {
   return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
@@ -83,10 +96,20 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
     );
   }
 
+  let readiness: ReadinessSettings;
+  try {
+    readiness = resolveReadinessSettings(input.readiness);
+  } catch (e) {
+    if (e instanceof ReadinessSettingsError) throw new AppError("BAD_REQUEST", e.message, { field: e.field });
+    throw e;
+  }
+
   const limit = deps.config.maxUploadBytes;
   const dir = `datasets/${input.teamId}/${randomUUID()}`;
   const blobKey = `${dir}/${sanitizeFilename(input.filename)}`;
-  const parser = new DatasetParser({ filename: input.filename, declaredFormat: input.declaredFormat });
+  // The duplicate sketch beside the file; the name cannot collide with the sanitized file name's extension rules.
+  const sketchKey = `${dir}/.readiness-sketch.bin`;
+  const parser = new DatasetParser({ filename: input.filename, declaredFormat: input.declaredFormat, readiness });
   const sha256 = createHash("sha256");
   let bytes = 0;
   let parsed: DatasetParseResult | null = null;
@@ -119,6 +142,8 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
     await deps.storage.put(blobKey, checkedBody());
     const result = parsed as DatasetParseResult | null;
     if (!result) throw new Error("storage.put returned before the upload was read to its end");
+    // Sketch of the rows (band keys + 8-bit fingerprints, ≤ ~17 MB): duplicates between the datasets of a job.
+    if (result.sketch) await deps.storage.put(sketchKey, oneChunk(encodeSketch(result.sketch)));
     return await createVersionRow(deps.prisma, {
       teamId: input.teamId,
       userId: input.userId,
@@ -129,6 +154,8 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
       bytes,
       sha256: sha256.digest("hex"),
       result,
+      sketchKey: result.sketch ? sketchKey : null,
+      derivedFrom: input.derivedFrom,
     });
   } catch (err) {
     // The whole per-upload prefix: the blob if put completed, nothing otherwise (put removes its temp file).
@@ -151,6 +178,8 @@ async function createVersionRow(
     bytes: number;
     sha256: string;
     result: DatasetParseResult;
+    sketchKey: string | null;
+    derivedFrom?: { parentVersionId: string; derivation: DatasetDerivation };
   },
 ) {
   for (let attempt = 1; ; attempt++) {
@@ -180,6 +209,10 @@ async function createVersionRow(
             bytes: BigInt(v.bytes),
             sha256: v.sha256,
             profile: v.result.profile as unknown as Prisma.InputJsonValue,
+            readiness: (v.result.readiness ?? undefined) as unknown as Prisma.InputJsonValue | undefined,
+            sketchKey: v.sketchKey,
+            parentVersionId: v.derivedFrom?.parentVersionId ?? null,
+            derivation: (v.derivedFrom?.derivation ?? undefined) as unknown as Prisma.InputJsonValue | undefined,
             createdById: v.userId,
           },
           include: { dataset: true },

@@ -1,4 +1,6 @@
 import { FORMATS_FOR_TECHNIQUE, type JobSpec } from "@whetstone/core";
+import { audit } from "../audit/audit";
+import { assertJobDataReady } from "../datasets/readiness/get-job-readiness";
 import { AppError } from "../errors";
 import { admitJob } from "../scheduling/admission";
 import { assertFitsARunner, estimateJobSpec } from "../scheduling/estimate-job-spec";
@@ -55,6 +57,15 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
     }
   });
 
+  // Data a readiness check blocks (personal data, conflicting labels, too few examples…) is refused unless the
+  // caller overrides with a reason, which the audit log keeps.
+  const blocked = await assertJobDataReady(
+    prisma,
+    actor.teamId,
+    spec.datasets.map((d) => d.datasetVersionId),
+    spec.readinessOverride,
+  );
+
   // GPU memory the job needs (estimator); a job that fits no registered runner is refused now.
   const { requiredVramMb } = await estimateJobSpec(prisma, actor.teamId, spec);
   await assertFitsARunner(prisma, requiredVramMb);
@@ -91,6 +102,24 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
       select: { id: true },
     }),
   );
+  if (blocked.length && spec.readinessOverride) {
+    await audit(prisma, {
+      action: "job.readiness_override",
+      actorUserId: actor.userId,
+      teamId: actor.teamId,
+      targetType: "job",
+      targetId: job.id,
+      details: { reason: spec.readinessOverride.reason, blocked },
+    });
+    await prisma.jobEvent.create({
+      data: {
+        jobId: job.id,
+        kind: "platform",
+        level: "warning",
+        message: `started on data its readiness checks block (${blocked.map((b) => `${b.dataset} v${b.version}`).join(", ")}); reason given: ${spec.readinessOverride.reason}`,
+      },
+    });
+  }
   if (decision.state !== "queued") return job;
 
   try {

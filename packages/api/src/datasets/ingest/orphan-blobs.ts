@@ -4,7 +4,7 @@ import type { BlobStorage } from "@whetstone/storage";
 /**
  * Dataset blobs no DatasetVersion points to. ingestDataset writes the row only after the blob is complete and
  * deletes the blob on any error it sees, so an orphan can only come from a crash (or a lost connection) between
- * the two steps, and is always one file under `datasets/<teamId>/<uuid>/`.
+ * the two steps, and is always the file (and its duplicate sketch) under `datasets/<teamId>/<uuid>/`.
  *
  * A blob of an upload still in flight is also "orphan" for a moment (complete, row not yet committed): a sweeper
  * must delete only keys it found in two runs some minutes apart, e.g. keep the previous result and pass it as
@@ -19,11 +19,15 @@ export async function findOrphanDatasetBlobs(
   const known = new Set<string>();
   const keys = blobs.map((b) => b.key);
   for (let i = 0; i < keys.length; i += 1000) {
+    const batch = keys.slice(i, i + 1000);
     const rows = await deps.prisma.datasetVersion.findMany({
-      where: { blobKey: { in: keys.slice(i, i + 1000) } },
-      select: { blobKey: true },
+      where: { OR: [{ blobKey: { in: batch } }, { sketchKey: { in: batch } }] },
+      select: { blobKey: true, sketchKey: true },
     });
-    for (const r of rows) known.add(r.blobKey);
+    for (const r of rows) {
+      known.add(r.blobKey);
+      if (r.sketchKey) known.add(r.sketchKey);
+    }
   }
   const orphans = keys.filter((k) => !known.has(k));
   if (!previous) return orphans;

@@ -10,8 +10,16 @@ export const datasetVersionSummaryOutput = z.object({
   rowCount: z.number().int(),
   bytes: z.number(),
   sha256: z.string(),
+  /** Set on a version made from another one (a cleaned version). */
+  parentVersionId: z.string().nullable(),
   createdAt: z.date(),
 });
+/** The readiness verdict of a version and the one line that says why (null: uploaded before readiness existed). */
+const readinessVerdictOutput = z
+  .object({ verdict: z.enum(["ready", "needs_attention", "blocked"]), reason: z.string() })
+  .nullable();
+/** The readiness report (DatasetReadiness in @whetstone/core): checks with severity, count, masked examples, action. */
+const readinessReport = z.record(z.string(), z.unknown());
 const datasetBase = z.object({
   id: z.string(),
   name: z.string(),
@@ -48,7 +56,7 @@ export const getDatasetMeta = {
 } satisfies OpenApiMeta;
 export const getDatasetInput = idInput;
 export const getDatasetOutput = datasetBase.extend({
-  versions: z.array(datasetVersionSummaryOutput),
+  versions: z.array(datasetVersionSummaryOutput.extend({ readiness: readinessVerdictOutput })),
   latestProfile: profile.nullable(),
 });
 
@@ -66,6 +74,9 @@ export const getDatasetVersionOutput = datasetVersionSummaryOutput.extend({
   dataset: z.object({ id: z.string(), name: z.string() }),
   profile,
   sampleRows: z.array(z.record(z.string(), z.unknown())),
+  readiness: readinessReport.nullable(),
+  /** How a derived version was made: what was removed and why, what was masked (DatasetDerivation). */
+  derivation: z.record(z.string(), z.unknown()).nullable(),
 });
 
 export const deleteDatasetMeta = {
@@ -79,3 +90,93 @@ export const deleteDatasetMeta = {
 } satisfies OpenApiMeta;
 export const deleteDatasetInput = idInput;
 export const deleteDatasetOutput = z.object({ id: z.string(), deletedVersions: z.number().int() });
+
+// ─── readiness ──────────────────────────────────────────────────────────────
+
+const thresholdField = z
+  .number()
+  .describe("Near-duplicate threshold: estimated Jaccard similarity of character 5-grams, from 0.7 to 1 (default 0.8)");
+const maxExamplesField = z.number().int().describe("Examples kept per check, 1 to 20 (default 5)");
+
+export const getVersionReadinessMeta = {
+  openapi: {
+    method: "GET",
+    path: "/dataset-versions/{id}/readiness",
+    tags: ["Datasets"],
+    summary: "The readiness verdict and checks of a dataset version",
+    description:
+      "Computed at upload in the same pass as the profile. Each check has a severity (ok, info, warning, blocker), a count, " +
+      "up to N examples with their line numbers (personal data masked) and what to do. Asking for another " +
+      "nearDuplicateThreshold or maxExamples re-runs the checks on the file (not stored).",
+    protect: true,
+  },
+} satisfies OpenApiMeta;
+export const getVersionReadinessInput = z.object({
+  id: z.string().min(1),
+  // Range errors come from the domain function with the field named, so no bounds here.
+  nearDuplicateThreshold: z.coerce.number().optional().pipe(thresholdField.optional()),
+  maxExamples: z.coerce.number().optional().pipe(maxExamplesField.optional()),
+});
+export const getVersionReadinessOutput = readinessReport;
+
+export const getJobReadinessMeta = {
+  openapi: {
+    method: "GET",
+    path: "/datasets/readiness-for-job",
+    tags: ["Datasets"],
+    summary: "Readiness of the data of a job before it is created",
+    description:
+      "The verdict of each dataset version, the length of its rows in the base model's tokens against maxSeqLength " +
+      "(exact with the model's tokenizer where it is readable and the file small, otherwise an estimate, labelled), the " +
+      "duplicates expected to straddle the train/validation/test split, and duplicates between the datasets. A job on " +
+      "blocked data is refused unless created with readinessOverride.reason.",
+    protect: true,
+  },
+} satisfies OpenApiMeta;
+export const getJobReadinessInput = z.object({
+  /** Comma-separated dataset version ids. */
+  datasetVersionIds: z.string().min(1).describe("Dataset version ids, comma-separated"),
+  baseModelId: z.string().min(1).optional(),
+  technique: z.enum(["sft", "continued_pretraining", "classification"]).optional(),
+  maxSeqLength: z.coerce.number().int().min(16).max(131072).optional(),
+  validationSplit: z.coerce.number().gt(0).max(0.5).optional(),
+  testSplit: z.coerce.number().min(0).max(0.5).optional(),
+});
+export const getJobReadinessOutput = z.object({
+  verdict: z.enum(["ready", "needs_attention", "blocked"]),
+  reason: z.string(),
+  versions: z.array(
+    z.object({
+      datasetVersionId: z.string(),
+      dataset: z.string(),
+      version: z.number().int(),
+      verdict: z.enum(["ready", "needs_attention", "blocked"]).nullable(),
+      reason: z.string(),
+      blockers: z.array(z.string()),
+    }),
+  ),
+  checks: z.array(z.record(z.string(), z.unknown())),
+  model: z.object({ id: z.string(), name: z.string() }).nullable(),
+  maxSeqLength: z.number().int(),
+});
+
+export const cleanDatasetVersionMeta = {
+  openapi: {
+    method: "POST",
+    path: "/dataset-versions/{id}/clean",
+    tags: ["Datasets"],
+    summary: "Make a cleaned version: drop duplicates and label conflicts, mask personal data",
+    description:
+      "A new version of the same dataset without the exact and near duplicates and the rows with conflicting labels, " +
+      "with personal data replaced by placeholders ([EMAIL], [CARD_NUMBER]…). It records its source version and what was " +
+      "removed and why (derivation).",
+    protect: true,
+  },
+} satisfies OpenApiMeta;
+export const cleanDatasetVersionInput = z.object({
+  id: z.string().min(1),
+  nearDuplicateThreshold: thresholdField.optional(),
+});
+export const cleanDatasetVersionOutput = datasetVersionSummaryOutput.extend({
+  dataset: z.object({ id: z.string(), name: z.string() }),
+});

@@ -39,3 +39,4 @@ export {
 } from "./pii";
 export { luhnValid, ibanValid, verhoeffValid, verhoeffCheckDigit } from "./checksums";
 export { MinHasher, LshIndex, bandKeys, fingerprint, fingerprintSimilarity, MINHASH_BINS, LSH_BANDS } from "./minhash";
+export { redactRecord } from "./clean";

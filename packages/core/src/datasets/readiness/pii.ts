@@ -52,6 +52,8 @@ export interface PiiMatch {
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}/g;
 /** PAN: 5 letters (the 4th is the holder type), 4 digits, 1 letter. */
 const PAN = /^[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]$/;
+/** IBAN: country code, check digits, then the account in groups of four (spaces optional). */
+const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const IPV6 = /(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])/g;
 const MONTH = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?";
 const DATE = `(?:\\d{1,2}[/.-]\\d{1,2}[/.-](?:\\d{4}|\\d{2})|\\d{4}-\\d{2}-\\d{2}|\\d{1,2}(?:st|nd|rd|th)? ${MONTH},? \\d{4}|${MONTH} \\d{1,2}(?:st|nd|rd|th)?,? \\d{4})`;
@@ -174,6 +176,12 @@ export function findPii(text: string): PiiMatch[] {
     else {
       const ctx = contextMatch(text, s, start);
       if (ctx) out.push(ctx);
+    }
+  }
+  if (text.length >= 15) {
+    IBAN.lastIndex = 0;
+    for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
+      if (ibanValid(m[0].replace(/ /g, ""))) out.push({ kind: "iban", start: m.index, end: m.index + m[0].length });
     }
   }
   if (text.length >= 10) {

@@ -19,7 +19,7 @@ import type {
   ReadinessSettings,
 } from "./readiness-types";
 
-export const DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.85;
+export const DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.8;
 export const MIN_NEAR_DUPLICATE_THRESHOLD = 0.7;
 export const DEFAULT_READINESS_EXAMPLES = 5;
 export const MAX_READINESS_EXAMPLES = 20;
