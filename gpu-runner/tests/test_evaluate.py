@@ -151,6 +151,25 @@ def test_bad_inputs_fail_with_a_message_naming_the_problem(trained, tmp_path):
     assert "no test split" in fails(no_split)
 
 
+def test_a_classifier_with_declared_labels_the_data_lacks_is_scored_over_every_label(trained, tmp_path):
+    """An active-learning round's classifier is trained with the project's declared labels, some of which its held-out
+    data may not show: the evaluation's label space takes them in (the base chooses among them too) instead of failing."""
+    storage, model = trained["storage"], trained["model"]
+    rows = [r | {"id": i} for i, r in enumerate(classification_rows(40))]
+    declared = sorted({r["label"] for r in rows} | {"zz-unseen"})
+    train = make_payload(storage, model, [("declared", "classification", "jsonl", rows)], technique="classification",
+                         testSplit=TEST_SPLIT, maxSteps=2, evalEverySteps=100, logEverySteps=1)
+    train["labels"] = declared
+    result, _ = run_direct(train, storage, tmp_path / "train")
+    assert result["status"] == "succeeded"
+    base = local_ref(model)
+    result, _ = run_direct(evaluate_payload(train, [base, adapter_ref(train, base)]), storage, tmp_path / "eval")
+    assert result["status"] == "succeeded"
+    report = json.loads((storage / result["artifacts"][0]["key"]).read_text())
+    [task] = report["tasks"]
+    assert "zz-unseen" in json.dumps(task["models"]["fine-tune"])  # a column of its own in the per-class table
+
+
 # ---- the real model ---------------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ is a sequence-classification adapter (the labels come from the train job's confi
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -119,6 +120,22 @@ def _config_labels(config) -> dict[int, str] | None:
     if not any(a.endswith("ForSequenceClassification") for a in (getattr(config, "architectures", None) or [])):
         return None
     return {int(i): str(lab) for i, lab in config.id2label.items()}
+
+
+def declared_labels(ref: BaseModelRef, storage: Storage, workdir: Path) -> list[str] | None:
+    """The labels a classifier produced by a train job was given (its config artifact's derived.labels), read without
+    loading weights: an evaluation's label space must hold every label a model may answer with, including declared
+    labels its data never showed (an early active-learning round). None for anything else."""
+    if ref.source != "artifact":
+        return None
+    prefix = ref.ref if ref.ref.endswith("/") else ref.ref + "/"
+    local = workdir / "declared-labels" / f"{hashlib.sha256(prefix.encode()).hexdigest()[:16]}.json"
+    try:
+        storage.download(prefix + "config.json", local)
+        label2id = json.loads(local.read_text(encoding="utf-8")).get("derived", {}).get("labels")
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return [str(lab) for lab in label2id] if isinstance(label2id, dict) and label2id else None
 
 
 def _adapter_labels(ref: BaseModelRef, adapter_dir: str, storage: Storage) -> dict[int, str] | None:

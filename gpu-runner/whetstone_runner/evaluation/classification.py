@@ -40,7 +40,7 @@ def predict(loaded, items: list[Example], options: Options, progress: Progress) 
     labels = list(options.labels)
     if loaded.is_classifier:
         own = sorted(loaded.id2label.values())
-        if own != labels:
+        if not set(own) <= set(labels):
             raise JobError(f"model {loaded.name!r} classifies into {own}, the evaluation data has labels {labels}")
         probs = _head(loaded, items, labels, options, progress)
         method = METHOD_HEAD
@@ -56,10 +56,12 @@ def task(name: str, items: list[Example], outputs: dict[str, Output], options: O
 
 
 def _head(loaded, items: list[Example], labels: list[str], options: Options, progress: Progress) -> np.ndarray:
-    """Softmax of the head's logits, columns reordered to `labels` (tokenized as the train job does)."""
+    """Softmax of the head's logits, columns reordered to `labels` (tokenized as the train job does). A label of the
+    evaluation's label space the head does not have (another model's, declared by its job) gets probability 0."""
     model, tok = loaded.model, loaded.tokenizer
     label2id = {lab: i for i, lab in loaded.id2label.items()}
-    column = [label2id[lab] for lab in labels]
+    n = len(label2id)
+    column = [label2id.get(lab, n) for lab in labels]
     out = []
     for batch in batches(items, options.batch_size):
         enc = tokenize_classification(tok, [{"text": x.text, "label": x.label} for x in batch], label2id,
@@ -67,7 +69,8 @@ def _head(loaded, items: list[Example], labels: list[str], options: Options, pro
         ids, mask = pad([e["input_ids"] for e in enc], tok.pad_token_id)
         with torch.inference_mode():
             logits = model(input_ids=ids.to(loaded.device), attention_mask=mask.to(loaded.device)).logits.float()
-        out.append(torch.softmax(logits, -1)[:, column].cpu().numpy())
+        probs = torch.nn.functional.pad(torch.softmax(logits, -1), (0, 1))  # column n: a label the head lacks
+        out.append(probs[:, column].cpu().numpy())
         progress(len(batch))
     return np.concatenate(out)
 

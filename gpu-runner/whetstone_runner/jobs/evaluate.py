@@ -21,7 +21,7 @@ from ..config import EvaluationConfig, JobError
 from ..data import carve_test
 from ..evaluation.predict import Evaluator, HandBack, Options
 from ..evaluation.report import build_report
-from ..loading import load_for_inference
+from ..loading import declared_labels, load_for_inference
 from ..schema import validate_payload
 from ..techniques.technique import load_class
 from ..training.datasets import read_datasets
@@ -40,6 +40,9 @@ def run_evaluate_job(payload: dict, ctx: JobContext) -> dict:
 
     raw = read_datasets(cfg, technique, ctx, report.say)
     labels = technique.labels(raw)
+    if labels:
+        # The label space: the data's labels and every label a classifier under evaluation was declared with.
+        labels = set(labels).union(*(declared_labels(m.ref, ctx.storage, ctx.workdir) or () for m in cfg.models))
     options = Options(max_seq_length=cfg.max_seq_length, max_new_tokens=cfg.max_new_tokens,
                       labels=tuple(sorted(labels)) if labels else None)
     sets = {d.name: evaluator.examples(rows, d.format, options)
