@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { DatasetProfile } from "@whetstone/core";
+import type { DatasetDerivation, DatasetProfile, DatasetReadiness } from "@whetstone/core";
 import { ChevronLeft, Upload } from "lucide-react";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
@@ -21,6 +21,7 @@ import { formatNumber } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
 import { LabelBars, LengthHistogram } from "./profile-charts";
 import { DetailsCard, ProfileStats } from "./profile-summary";
+import { DerivationNote, ReadinessCard } from "./readiness-card";
 import { SampleTable } from "./sample-table";
 import { DangerZoneCard, VersionsCard } from "./versions-card";
 
@@ -113,6 +114,15 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
       )}
 
       <ProfileStats version={v} profile={profile} />
+
+      <DerivationNote team={team} datasetId={datasetId} derivation={v?.derivation as DatasetDerivation | null | undefined} />
+      <ReadinessCard
+        team={team}
+        datasetId={datasetId}
+        versionId={v?.id}
+        readiness={v?.readiness as DatasetReadiness | null | undefined}
+        loading={!v}
+      />
 
       <div className="mt-6 grid gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2">

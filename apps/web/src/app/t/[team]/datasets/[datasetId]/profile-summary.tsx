@@ -51,7 +51,8 @@ export function ProfileStats({ version: v, profile }: { version?: DatasetVersion
           hint={profile && v ? pctHint(profile.emptyRows, v.rowCount, "no trainable text") : undefined}
         />
       </div>
-      {profile && (profile.duplicateRows > 0 || profile.emptyRows > 0) && v && (
+      {/* Versions with a readiness report show these in its card instead. */}
+      {profile && (profile.duplicateRows > 0 || profile.emptyRows > 0) && v && !v.readiness && (
         <Alert tone="amber" className="mt-4" title="Data quality">
           {profile.duplicateRows > 0 &&
             `${formatNumber(profile.duplicateRows)} duplicate rows will be seen more than once per epoch. `}

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Trash2 } from "lucide-react";
 import { FormatBadge } from "@/components/format-badge";
+import { VerdictBadge } from "@/components/readiness";
 import { Alert, Badge, Button, Card, CardBody, CardHeader, Table, TBody, TD, TH, THead, TR, cn } from "@/components/ui";
 import { formatBytes, formatDateTime, formatNumber } from "@/lib/format";
 import { errorInfo, type RouterOutputs } from "@/lib/trpc";
@@ -32,6 +33,7 @@ export function VersionsCard({
             <TH>Format</TH>
             <TH className="text-right">Rows</TH>
             <TH className="text-right">Size</TH>
+            <TH>Readiness</TH>
             <TH>Uploaded</TH>
           </tr>
         </THead>
@@ -63,6 +65,10 @@ export function VersionsCard({
                 </TD>
                 <TD className="tabular text-right">{formatNumber(ver.rowCount)}</TD>
                 <TD className="tabular text-right">{formatBytes(ver.bytes)}</TD>
+                <TD title={ver.readiness?.reason}>
+                  <VerdictBadge verdict={ver.readiness?.verdict} />
+                  {ver.parentVersionId && <Badge className="ml-1">cleaned</Badge>}
+                </TD>
                 <TD className="text-zinc-500">{formatDateTime(ver.createdAt)}</TD>
               </TR>
             ))}

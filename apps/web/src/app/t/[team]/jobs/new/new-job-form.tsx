@@ -12,6 +12,7 @@ import { BaseModelSection } from "./base-model-section";
 import { DatasetMixSection } from "./dataset-mix-section";
 import { HyperparametersSection } from "./hyperparameters-section";
 import { JobEstimate } from "./job-estimate";
+import { ReadinessSummary } from "./readiness-summary";
 import { SummaryCard } from "./summary-card";
 import { MethodSection, TechniqueSection } from "./technique-section";
 import { useJobForm } from "./use-job-form";
@@ -55,6 +56,7 @@ export function NewJobForm({ team }: { team: string }) {
         </div>
         <div className="space-y-4 lg:sticky lg:top-8 lg:self-start">
           <SummaryCard form={form} />
+          <ReadinessSummary form={form} team={team} />
           <JobEstimate spec={form.spec()} />
         </div>
       </div>

@@ -60,6 +60,8 @@ export function useJobForm(team: string) {
   const [hp, setHp] = useState<HpValues>(initialHp);
   const [flags, setFlags] = useState<HpFlags>(initialFlags);
   const [priority, setPriority] = useState("5");
+  /** Why to train on data a readiness check blocks (sent only when non-empty). */
+  const [overrideReason, setOverrideReason] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [touched, setTouched] = useState(false);
 
@@ -139,6 +141,7 @@ export function useJobForm(team: string) {
       })),
       hyperparameters,
       priority: priority.trim() === "" ? undefined : Number(priority),
+      readinessOverride: overrideReason.trim() ? { reason: overrideReason.trim() } : undefined,
     };
   };
 
@@ -160,7 +163,7 @@ export function useJobForm(team: string) {
 
   useEffect(() => {
     if (touched) validate();
-  }, [touched, name, mix, technique, baseModelId, method, hp, flags, priority]);
+  }, [touched, name, mix, technique, baseModelId, method, hp, flags, priority, overrideReason]);
 
   const create = useMutation(
     trpc.jobs.create.mutationOptions({
@@ -205,6 +208,8 @@ export function useJobForm(team: string) {
     setFlag,
     priority,
     setPriority,
+    overrideReason,
+    setOverrideReason,
     errors,
     /** The message for an error path, or null. */
     err: (path: string): string | null => errors[path] ?? null,
