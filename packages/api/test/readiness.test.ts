@@ -54,6 +54,10 @@ function dataset(): string {
   return rows.map((r) => JSON.stringify(r)).join("\n");
 }
 
+async function* chunks(...bufs: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* bufs;
+}
+
 let versionId: string;
 let datasetId: string;
 
@@ -64,7 +68,7 @@ describe("readiness at upload", () => {
       userId: w.ownerA.id,
       datasetName: "support-pii",
       filename: "support.jsonl",
-      body: [Buffer.from(dataset())],
+      body: chunks(Buffer.from(dataset())),
     });
     versionId = v.id;
     datasetId = v.datasetId;
@@ -174,7 +178,7 @@ describe("cleaned version", () => {
       userId: w.ownerA.id,
       datasetName: "to-delete",
       filename: "d.jsonl",
-      body: [Buffer.from(dataset())],
+      body: chunks(Buffer.from(dataset())),
     });
     await asOwnerA().datasets.delete({ id: other.datasetId });
     const e = await expectAppError(asOwnerA().datasets.clean({ id: other.id }), "NOT_FOUND");

@@ -22,7 +22,10 @@ import {
 
 const fixtures = join(__dirname, "fixtures", "readiness");
 const enc = new TextEncoder();
-const jsonl = (rows: object[]) => [enc.encode(rows.map((r) => JSON.stringify(r)).join("\n"))];
+async function* chunks(...bufs: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* bufs;
+}
+const jsonl = (rows: object[]) => chunks(enc.encode(rows.map((r) => JSON.stringify(r)).join("\n")));
 const check = (r: DatasetReadiness, id: string) => r.checks.find((c) => c.id === id) as ReadinessCheck;
 
 describe("checksums", () => {
@@ -73,7 +76,7 @@ describe("near duplicates (MinHash + LSH)", () => {
   const KNOWN_NEAR = new Set(["1-6", "2-7", "3-8", "5-10", "11-21"]);
 
   it("finds the fixture's known pairs with recall and precision ≥ 0.8 at the default threshold, and the conflict", async () => {
-    const res = await parseDatasetStream([readFileSync(join(fixtures, "neardup.jsonl"))], {
+    const res = await parseDatasetStream(chunks(readFileSync(join(fixtures, "neardup.jsonl"))), {
       filename: "neardup.jsonl",
       readiness: { maxExamples: 20 },
     });

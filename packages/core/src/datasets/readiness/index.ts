@@ -4,6 +4,7 @@ export {
   ReadinessSettingsError,
   resolveReadinessSettings,
   rowView,
+  fieldName,
   excerpt,
   encodeSketch,
   decodeSketch,

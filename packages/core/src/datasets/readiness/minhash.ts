@@ -24,8 +24,12 @@ export const MINHASH_BINS = 96;
 export const LSH_BANDS = 16;
 export const LSH_ROWS_PER_BAND = MINHASH_BINS / LSH_BANDS;
 const SHINGLE = 5;
-/** Characters shingled per row (the first ones): bounds the work of one long row; longer rows are compared on their beginning. */
-export const MINHASH_MAX_CHARS = 4_096;
+/**
+ * Characters shingled per row: bounds the work of one long row. A longer row is shingled on its first and its last
+ * MINHASH_MAX_CHARS / 2 characters (two rows that share only a long preamble still differ at the end); rows differing
+ * only in the middle of a long text are then taken for near duplicates.
+ */
+export const MINHASH_MAX_CHARS = 2_048;
 
 function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -51,8 +55,9 @@ const B5 = Math.imul(Math.imul(Math.imul(Math.imul(B, B), B), B), B);
  * Adds the shingles of `s[0, len)` to the bin minima in `sig`; returns `len`. A standalone function with its state
  * in locals: V8 keeps this loop at ~3 ns a character here, a method with the same body was twice as slow.
  */
-function shinglePart(s: string, len: number, sig: Uint32Array): number {
+function shinglePart(s: string, from: number, len: number, sig: Uint32Array): number {
   if (len < SHINGLE) {
+    if (from > 0) s = s.slice(from, from + len);
     // A text shorter than one shingle is one shingle.
     let h = len;
     for (let i = 0; i < len; i++) h = Math.imul(h ^ (s.charCodeAt(i) | 0x20), 0x01000193);
@@ -62,22 +67,22 @@ function shinglePart(s: string, len: number, sig: Uint32Array): number {
     return len;
   }
   // The last SHINGLE characters (c0 oldest) and their rolling polynomial hash h = Σ c_i·B^(SHINGLE−1−i) mod 2^32.
-  let h = 0;
+  // `| 0x20` folds ASCII (and Latin-1) letter case; elsewhere it merges two code points, which costs nothing here.
   let c0 = 0;
-  let c1 = 0;
-  let c2 = 0;
-  let c3 = 0;
-  let c4 = 0;
-  for (let i = 0; i < len; i++) {
-    let c = s.charCodeAt(i);
-    if (c < 128) c |= 0x20;
+  let c1 = s.charCodeAt(from) | 0x20;
+  let c2 = s.charCodeAt(from + 1) | 0x20;
+  let c3 = s.charCodeAt(from + 2) | 0x20;
+  let c4 = s.charCodeAt(from + 3) | 0x20;
+  let h = (Math.imul(Math.imul(Math.imul(c1, B) + c2, B) + c3, B) + c4) | 0;
+  // h now covers the first 4 characters (c1..c4); each step adds one and drops the oldest.
+  for (let i = from + 4, end = from + len; i < end; i++) {
+    const c = s.charCodeAt(i) | 0x20;
     h = (Math.imul(h, B) + c - Math.imul(c0, B5)) | 0;
     c0 = c1;
     c1 = c2;
     c2 = c3;
     c3 = c4;
     c4 = c;
-    if (i < SHINGLE - 1) continue;
     // One hash per shingle (multiply-xorshift): the bin from its high bits, the value is the hash itself (OPH).
     let x = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
     x = (x ^ (x >>> 12)) >>> 0;
@@ -96,15 +101,27 @@ export class MinHasher {
   sign(parts: readonly string[]): boolean {
     const sig = this.sig;
     sig.fill(EMPTY);
-    let any = false;
-    let budget = MINHASH_MAX_CHARS;
-    for (let p = 0; p < parts.length && budget > 0; p++) {
-      const s = parts[p]!;
-      if (s.length === 0) continue;
-      any = true;
-      budget -= shinglePart(s, Math.min(s.length, budget), sig);
+    let total = 0;
+    for (let p = 0; p < parts.length; p++) total += parts[p]!.length;
+    if (total === 0) return false;
+    if (total <= MINHASH_MAX_CHARS) {
+      for (let p = 0; p < parts.length; p++) if (parts[p]!.length) shinglePart(parts[p]!, 0, parts[p]!.length, sig);
+    } else {
+      // The first half of the budget from the start, the second half from the end.
+      let head = MINHASH_MAX_CHARS / 2;
+      for (let p = 0; p < parts.length && head > 0; p++) {
+        const n = Math.min(parts[p]!.length, head);
+        if (n) shinglePart(parts[p]!, 0, n, sig);
+        head -= n;
+      }
+      let tail = MINHASH_MAX_CHARS / 2;
+      for (let p = parts.length - 1; p >= 0 && tail > 0; p--) {
+        const len = parts[p]!.length;
+        const n = Math.min(len, tail);
+        if (n) shinglePart(parts[p]!, len - n, n, sig);
+        tail -= n;
+      }
     }
-    if (!any) return false;
     // Rotation densification: an empty bin copies the next filled bin to the right, plus C × distance.
     const C = 0x9e3779b1;
     for (let j = 0; j < MINHASH_BINS; j++) {

@@ -52,6 +52,8 @@ export interface PiiMatch {
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}/g;
 /** PAN: 5 letters (the 4th is the holder type), 4 digits, 1 letter. */
 const PAN = /^[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]$/;
+/** Before the digits of an IBAN with letters in its account: the country code and check digits. */
+const IBAN_BEFORE = /[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){0,5} ?$/;
 /** IBAN: country code, check digits, then the account in groups of four (spaces optional). */
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const IPV6 = /(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])/g;
@@ -133,13 +135,13 @@ function ipv6Valid(v: string): boolean {
 const DOB_BEFORE = /(?:\bd\.?o\.?b\.?|date of birth|birth ?date|\bborn(?: on)?)\s*(?:[:#-]|is|was)?\s*$/i;
 const MRN_BEFORE =
   /\b(?:MRN|medical record(?: number| no\.?| #)?|patient (?:id|no\.?|number)|chart (?:number|no\.?)|NHS (?:number|no\.?)|health record (?:number|no\.?))\s*(?:[:#-]|is)?\s*$/i;
+/** Words one of which must be in the 40 characters before a date of birth or a record id. */
+const CONTEXT_WORDS = ["d.o.b", "dob", "birth", "born", "mrn", "record", "patient", "chart", "nhs"];
 /**
  * Candidates: a run of digits and separators. It starts with a digit so the engine can skip ahead to the next digit;
  * a "+", "(" or up to 3 capital letters before it (IBAN, MRN) are taken by looking back.
  */
-const CANDIDATE = /\d[\d ().\/-]{2,32}\d(?![\dA-Za-z])/g;
-/** PAN, found from its 4 digits and final letter; the 5 letters before are checked by looking back. */
-const PAN_TAIL = /\d{4}[A-Z]\b/g;
+const CANDIDATE = /\d[\d ().\/-]{2,32}\d/g;
 const isUpper = (c: number) => c >= 65 && c <= 90;
 const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
@@ -159,6 +161,16 @@ export function findPii(text: string): PiiMatch[] {
   for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
     let s = m[0].replace(/[ .(/-]+$/, "");
     let start = m.index;
+    const after = m.index + m[0].length;
+    const next = after < text.length ? text.charCodeAt(after) : 32;
+    if (isWord(next)) {
+      // Glued to what follows: only a PAN (5 letters, 4 digits, 1 letter) ends that way.
+      const at = start - 5;
+      if (s.length === 4 && isUpper(next) && at >= 0 && (at === 0 || !isWord(text.charCodeAt(at - 1))) &&
+          (after + 1 === text.length || !isWord(text.charCodeAt(after + 1))) && PAN.test(text.slice(at, after + 1)))
+        out.push({ kind: "pan", start: at, end: after + 1 });
+      continue;
+    }
     const prev = start > 0 ? text.charCodeAt(start - 1) : 32;
     if (isWord(prev)) {
       // Glued to letters: only an IBAN's country code or an id's letters (up to 3 capitals after a word boundary).
@@ -173,23 +185,20 @@ export function findPii(text: string): PiiMatch[] {
     }
     const kind = classifyCandidate(text, s, start);
     if (kind) out.push({ kind, start, end: start + s.length });
-    else {
+    else if (start >= 4 && IBAN_BEFORE.test(text.slice(Math.max(0, start - 24), start))) {
+      // An IBAN whose account has letters (GB82 WEST 1234…): its digits come after the country code and letters.
+      const from = Math.max(0, start - 24);
+      IBAN.lastIndex = 0;
+      const window = text.slice(from, start + 40);
+      for (let w = IBAN.exec(window); w; w = IBAN.exec(window)) {
+        if (w.index <= start - from && w.index + w[0].length > start - from && ibanValid(w[0].replace(/ /g, ""))) {
+          out.push({ kind: "iban", start: from + w.index, end: from + w.index + w[0].length });
+          break;
+        }
+      }
+    } else {
       const ctx = contextMatch(text, s, start);
       if (ctx) out.push(ctx);
-    }
-  }
-  if (text.length >= 15) {
-    IBAN.lastIndex = 0;
-    for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
-      if (ibanValid(m[0].replace(/ /g, ""))) out.push({ kind: "iban", start: m.index, end: m.index + m[0].length });
-    }
-  }
-  if (text.length >= 10) {
-    PAN_TAIL.lastIndex = 0;
-    for (let m = PAN_TAIL.exec(text); m; m = PAN_TAIL.exec(text)) {
-      const at = m.index - 5;
-      if (at >= 0 && (at === 0 || !isWord(text.charCodeAt(at - 1))) && PAN.test(text.slice(at, m.index + 5)))
-        out.push({ kind: "pan", start: at, end: m.index + 5 });
     }
   }
   if (text.includes("::") || (text.includes(":") && /[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}:/.test(text))) {
@@ -223,6 +232,9 @@ function contextMatch(text: string, s: string, start: number): PiiMatch | null {
   const digits = s.replace(/\D/g, "").length;
   if (digits < 3 || start === 0) return null;
   const before = text.slice(Math.max(0, start - 40), start);
+  // Most numbers have no keyword before them: a cheap look for any keyword's letters first.
+  const low = before.toLowerCase();
+  if (!CONTEXT_WORDS.some((w) => low.includes(w))) return null;
   if (/\d/.test(s) && DOB_BEFORE.test(before)) {
     const m = new RegExp(`^${DATE}`, "i").exec(text.slice(start, start + 40));
     if (m) return { kind: "dob", start, end: start + m[0].length };

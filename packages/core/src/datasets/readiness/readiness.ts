@@ -72,8 +72,8 @@ export function resolveReadinessSettings(s: Partial<ReadinessSettings> = {}): Re
 
 /** The parts of one row the checks look at. */
 interface RowView {
-  /** Trainable texts with their field paths (messages[1].content, prompt, text…). */
-  fields: { field: string; text: string }[];
+  /** Trainable texts with their field (a name, or the message index of a chat row: see fieldName). */
+  fields: { field: string | number; text: string }[];
   /** Characters before the first answer (SFT formats), else -1. */
   promptChars: number;
   totalChars: number;
@@ -83,8 +83,11 @@ interface RowView {
   label: string | null;
 }
 
+/** The field path of a RowView field: "messages[1].content" for a chat message, else the name. */
+export const fieldName = (f: string | number) => (typeof f === "number" ? `messages[${f}].content` : f);
+
 export function rowView(format: DatasetFormat, r: DatasetRecord): RowView {
-  const fields: { field: string; text: string }[] = [];
+  const fields: { field: string | number; text: string }[] = [];
   let promptChars = -1;
   let total = 0;
   let emptyAnswer = false;
@@ -99,7 +102,7 @@ export function rowView(format: DatasetFormat, r: DatasetRecord): RowView {
           if (promptChars < 0) promptChars = total;
           if (m.content.trim() === "") emptyAnswer = true;
         } else if (m.role === "system" && i === 0) system = m.content;
-        fields.push({ field: `messages[${i}].content`, text: m.content });
+        fields.push({ field: i, text: m.content });
         total += m.content.length;
       }
       break;
@@ -318,7 +321,7 @@ export class ReadinessAccumulator {
         t.pii[m.kind]++;
         rowHasPii = true;
         if (t.piiExamples.filter((e) => e.kind === m.kind).length < max) {
-          t.piiExamples.push({ line, field: f.field, kind: m.kind, value: maskPiiValue(m.kind, f.text.slice(m.start, m.end)) });
+          t.piiExamples.push({ line, field: fieldName(f.field), kind: m.kind, value: maskPiiValue(m.kind, f.text.slice(m.start, m.end)) });
         }
       }
     }
@@ -344,7 +347,7 @@ export class ReadinessAccumulator {
     if (t.languageSample.length < LANGUAGE_SAMPLE || this.random() * t.rows < LANGUAGE_SAMPLE) {
       let s = "";
       for (const f of v.fields) {
-        if (f.field.startsWith("messages[0]") && v.system !== null) continue;
+        if (f.field === 0 && v.system !== null) continue;
         s += `${f.text.slice(0, 300)} `;
         if (s.length >= 300) break;
       }
