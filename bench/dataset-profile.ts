@@ -3,7 +3,10 @@
  *   baseline-split  read + UTF-8 decode + split into lines (the floor any line parser pays)
  *   baseline-json   the same + JSON.parse of every line (no validation, no profile)
  *   parse+profile   packages/core DatasetParser: fatal UTF-8, format detection, validation, profile
- *   ingestDataset   the full upload path: size limit, sha256, LocalStorage write, parse+profile, DB rows
+ *   parse+profile+readiness  the same + the readiness checks on the same pass (near duplicates, personal data,
+ *                   labels, lengths…): what an upload runs
+ *   ingestDataset   the full upload path: size limit, sha256, LocalStorage write, parse+profile+readiness,
+ *                   duplicate sketch, DB rows
  * Each phase runs in its own child process so its peak RSS (VmHWM) is its own. Prints MB/s, rows/s, peak RSS
  * and the throughput ratio against baseline-split.
  *
@@ -104,8 +107,8 @@ async function baselineSplit(file: string, json: boolean): Promise<number> {
   return rows;
 }
 
-async function parseProfile(file: string): Promise<number> {
-  const parser = new DatasetParser({ filename: "bench.jsonl" });
+async function parseProfile(file: string, readiness: boolean): Promise<number> {
+  const parser = new DatasetParser({ filename: "bench.jsonl", ...(readiness ? {} : { readiness: false as const }) });
   for await (const chunk of createReadStream(file, { highWaterMark: CHUNK })) parser.push(chunk as Buffer);
   return parser.end().rows;
 }
@@ -142,10 +145,12 @@ async function runPhase(phase: string, file: string): Promise<void> {
       : phase === "baseline-json"
         ? () => baselineSplit(file, true)
         : phase === "parse+profile"
-          ? () => parseProfile(file)
-          : phase === "ingestDataset"
-            ? await prepareIngest(file, arg("db")!, arg("storage")!)
-            : null;
+          ? () => parseProfile(file, false)
+          : phase === "parse+profile+readiness"
+            ? () => parseProfile(file, true)
+            : phase === "ingestDataset"
+              ? await prepareIngest(file, arg("db")!, arg("storage")!)
+              : null;
   if (!run) throw new Error(`unknown phase ${phase}`);
   const rssStart = process.memoryUsage().rss;
   const t0 = performance.now();
@@ -210,7 +215,7 @@ async function main(): Promise<void> {
     );
 
     const results: PhaseResult[] = [];
-    for (const p of ["baseline-split", "baseline-json", "parse+profile"]) {
+    for (const p of ["baseline-split", "baseline-json", "parse+profile", "parse+profile+readiness"]) {
       results.push(await child(["--phase", p, "--file", file]));
       console.log(`  ${p} done`);
     }

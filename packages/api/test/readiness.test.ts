@@ -49,8 +49,14 @@ function dataset(): string {
   rows.push({ ...rows[3]! }); // line 61: exact duplicate of line 4
   rows.push({ ...rows[5]! }); // line 62: exact duplicate of line 6
   rows.push({ prompt: rows[7]!.prompt.toUpperCase(), completion: `${rows[7]!.completion}!` }); // line 63: near duplicate of line 8
-  rows.push({ prompt: "What card did I use?", completion: "The card 4111 1111 1111 1111, registered to jane.doe@example.com." });
-  rows.push({ prompt: "Call me back", completion: "We will call +91 98765 43210 today. Your Aadhaar 2345 6789 0124 is on file." });
+  rows.push({
+    prompt: "What card did I use?",
+    completion: "The card 4111 1111 1111 1111, registered to jane.doe@example.com.",
+  });
+  rows.push({
+    prompt: "Call me back",
+    completion: "We will call +91 98765 43210 today. Your Aadhaar 2345 6789 0124 is on file.",
+  });
   return rows.map((r) => JSON.stringify(r)).join("\n");
 }
 
@@ -92,8 +98,16 @@ describe("readiness at upload", () => {
   it("re-runs the checks at another threshold; refuses a threshold out of range naming the field", async () => {
     const strict = await asOwnerA().datasets.readiness({ id: versionId, nearDuplicateThreshold: 0.99 });
     expect(strict.stored).toBe(false);
-    await expectAppError(asOwnerA().datasets.readiness({ id: versionId, nearDuplicateThreshold: 1.5 }), "BAD_REQUEST", "nearDuplicateThreshold");
-    await expectAppError(asOwnerA().datasets.clean({ id: versionId, nearDuplicateThreshold: 0.1 }), "BAD_REQUEST", "nearDuplicateThreshold");
+    await expectAppError(
+      asOwnerA().datasets.readiness({ id: versionId, nearDuplicateThreshold: 1.5 }),
+      "BAD_REQUEST",
+      "nearDuplicateThreshold",
+    );
+    await expectAppError(
+      asOwnerA().datasets.clean({ id: versionId, nearDuplicateThreshold: 0.1 }),
+      "BAD_REQUEST",
+      "nearDuplicateThreshold",
+    );
   });
 });
 
@@ -106,7 +120,11 @@ describe("jobs on blocked data", () => {
   });
 
   it("the job form's summary says blocked and why, with a token-length check labelled as an estimate", async () => {
-    const r = await asOwnerA().datasets.jobReadiness({ datasetVersionIds: versionId, baseModelId: w.sharedModel.id, maxSeqLength: 16 });
+    const r = await asOwnerA().datasets.jobReadiness({
+      datasetVersionIds: versionId,
+      baseModelId: w.sharedModel.id,
+      maxSeqLength: 16,
+    });
     expect(r.verdict).toBe("blocked");
     expect(r.reason).toMatch(/personal data/);
     const tokens = r.checks.find((c) => c.id === "token_length")!;
@@ -126,7 +144,9 @@ describe("jobs on blocked data", () => {
       ...spec(versionId),
       readinessOverride: { reason: "Synthetic test numbers only, approved by the privacy officer" },
     });
-    const log = await env.db.prisma.auditLog.findFirstOrThrow({ where: { action: "job.readiness_override", targetId: job.id } });
+    const log = await env.db.prisma.auditLog.findFirstOrThrow({
+      where: { action: "job.readiness_override", targetId: job.id },
+    });
     expect(log.details).toMatchObject({ reason: "Synthetic test numbers only, approved by the privacy officer" });
     expect(JSON.stringify(log.details)).not.toContain("4111");
   });
@@ -165,7 +185,9 @@ describe("cleaned version", () => {
     const lines = text.trim().split("\n");
     expect(new Set(lines).size).toBe(lines.length);
     for (const l of lines) expect(findPii(l)).toEqual([]);
-    const audit = await env.db.prisma.auditLog.findFirstOrThrow({ where: { action: "dataset.cleaned", targetId: clean.id } });
+    const audit = await env.db.prisma.auditLog.findFirstOrThrow({
+      where: { action: "dataset.cleaned", targetId: clean.id },
+    });
     for (const value of PII) expect(JSON.stringify(audit.details)).not.toContain(value);
   });
 

@@ -94,16 +94,34 @@ describe("near duplicates (MinHash + LSH)", () => {
 
   it("a threshold out of range is refused with the field named", async () => {
     await expect(
-      parseDatasetStream(jsonl([{ text: "a", label: "x" }]), { filename: "x.jsonl", readiness: { nearDuplicateThreshold: 1.5 } }),
+      parseDatasetStream(jsonl([{ text: "a", label: "x" }]), {
+        filename: "x.jsonl",
+        readiness: { nearDuplicateThreshold: 1.5 },
+      }),
     ).rejects.toMatchObject({ field: "nearDuplicateThreshold" });
     await expect(
-      parseDatasetStream(jsonl([{ text: "a", label: "x" }]), { filename: "x.jsonl", readiness: { nearDuplicateThreshold: 0.2 } }),
+      parseDatasetStream(jsonl([{ text: "a", label: "x" }]), {
+        filename: "x.jsonl",
+        readiness: { nearDuplicateThreshold: 0.2 },
+      }),
     ).rejects.toThrow(/from 0.7 to 1/);
   });
 
   it("finds duplicates between two datasets through their sketches", async () => {
-    const a = await parseDatasetStream(jsonl([{ text: "Refunds are issued within five business days of approval." }, { text: "Other text entirely, about shipping times." }]), { filename: "a.jsonl" });
-    const b = await parseDatasetStream(jsonl([{ text: "Nothing alike here at all, a new question." }, { text: "Refunds are issued within five business days of approval!" }]), { filename: "b.jsonl" });
+    const a = await parseDatasetStream(
+      jsonl([
+        { text: "Refunds are issued within five business days of approval." },
+        { text: "Other text entirely, about shipping times." },
+      ]),
+      { filename: "a.jsonl" },
+    );
+    const b = await parseDatasetStream(
+      jsonl([
+        { text: "Nothing alike here at all, a new question." },
+        { text: "Refunds are issued within five business days of approval!" },
+      ]),
+      { filename: "b.jsonl" },
+    );
     const sa = decodeSketch(encodeSketch(a.sketch!));
     const x = crossDuplicates(sa, b.sketch!, 0.8, 5);
     expect(x.rows).toBe(1);
@@ -117,7 +135,10 @@ describe("readiness report", () => {
       { prompt: "What is my balance?", completion: "Your card 4111 1111 1111 1111 has $20." },
       { prompt: "Email me", completion: "Sent to jane.doe@example.com" },
       { prompt: "Empty answer here", completion: "   " },
-      ...Array.from({ length: 30 }, (_, i) => ({ prompt: `Question number ${i} about the policy`, completion: `Answer ${i} explains the policy in detail.` })),
+      ...Array.from({ length: 30 }, (_, i) => ({
+        prompt: `Question number ${i} about the policy`,
+        completion: `Answer ${i} explains the policy in detail.`,
+      })),
     ];
     const res = await parseDatasetStream(jsonl(rows), { filename: "pc.jsonl" });
     const r = res.readiness!;
@@ -143,7 +164,12 @@ describe("readiness report", () => {
     expect(check(r, "class_imbalance").details).toMatchObject({ ratio: 120, smallest: { label: "postive", rows: 1 } });
     expect(check(r, "label_typos").examples[0]!.labels).toEqual(["positive", "postive"]);
     expect(check(r, "too_few_examples").severity).toBe("blocker");
-    expect(labelTypos([["label_1", 5], ["label_2", 5]])).toEqual([]); // differ only by a digit
+    expect(
+      labelTypos([
+        ["label_1", 5],
+        ["label_2", 5],
+      ]),
+    ).toEqual([]); // differ only by a digit
   });
 
   it("a system prompt in every row is reported once, and token estimates come from the length histograms", async () => {

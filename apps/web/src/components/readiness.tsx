@@ -10,7 +10,13 @@ import { useState } from "react";
 import { Badge, cn } from "@/components/ui";
 import { formatNumber } from "@/lib/format";
 
-export function VerdictBadge({ verdict, className }: { verdict: ReadinessVerdict | null | undefined; className?: string }) {
+export function VerdictBadge({
+  verdict,
+  className,
+}: {
+  verdict: ReadinessVerdict | null | undefined;
+  className?: string;
+}) {
   if (!verdict) return <Badge className={className}>not checked</Badge>;
   const tone = verdict === "ready" ? "green" : verdict === "blocked" ? "red" : "amber";
   return (
@@ -45,7 +51,10 @@ function ExampleLine({ e }: { e: ReadinessExample }) {
       {e.kind && <Badge className="font-mono">{e.kind}</Badge>}
       {e.field && <span className="font-mono text-xs text-zinc-400">{e.field}</span>}
       {e.value && (
-        <code className="rounded bg-zinc-100 px-1.5 font-mono text-xs text-zinc-800" data-testid="readiness-masked-value">
+        <code
+          className="rounded bg-zinc-100 px-1.5 font-mono text-xs text-zinc-800"
+          data-testid="readiness-masked-value"
+        >
           {e.value}
         </code>
       )}
@@ -93,7 +102,10 @@ export function CheckRow({ check }: { check: ReadinessCheck }) {
           <span className="mt-0.5 block text-[13px] text-zinc-600">{check.summary}</span>
         </span>
         {canOpen && (
-          <ChevronDown className={cn("mt-1 size-4 shrink-0 text-zinc-400 transition", open && "rotate-180")} aria-hidden />
+          <ChevronDown
+            className={cn("mt-1 size-4 shrink-0 text-zinc-400 transition", open && "rotate-180")}
+            aria-hidden
+          />
         )}
       </button>
       {open && canOpen && (

@@ -81,7 +81,9 @@ export async function getJobReadiness(
       })
     : null;
   if (input.baseModelId && !model)
-    throw new AppError("BAD_REQUEST", `base model "${input.baseModelId}" not found in this team`, { field: "baseModelId" });
+    throw new AppError("BAD_REQUEST", `base model "${input.baseModelId}" not found in this team`, {
+      field: "baseModelId",
+    });
 
   const maxSeqLength = input.maxSeqLength ?? DEFAULT_HYPERPARAMETERS.maxSeqLength;
   const split = {
@@ -137,7 +139,8 @@ export async function getJobReadiness(
       }
     }
     const threshold =
-      (byId.get(ids[0]!)!.readiness as unknown as DatasetReadiness | null)?.settings.nearDuplicateThreshold ?? DEFAULT_NEAR_DUPLICATE_THRESHOLD;
+      (byId.get(ids[0]!)!.readiness as unknown as DatasetReadiness | null)?.settings.nearDuplicateThreshold ??
+      DEFAULT_NEAR_DUPLICATE_THRESHOLD;
     const results: CrossDatasetResult[] = [];
     for (let i = 0; i < sketches.length; i++) {
       for (let j = i + 1; j < sketches.length; j++) {
@@ -157,7 +160,10 @@ export async function getJobReadiness(
     reason = blocked.map((v) => `${v.dataset} v${v.version}: ${v.reason}`).join(" ");
   } else if (versions.some((v) => v.verdict === "needs_attention") && verdict === "ready") {
     verdict = "needs_attention";
-    reason = versions.filter((v) => v.verdict === "needs_attention").map((v) => `${v.dataset} v${v.version}: ${v.reason}`).join(" ");
+    reason = versions
+      .filter((v) => v.verdict === "needs_attention")
+      .map((v) => `${v.dataset} v${v.version}: ${v.reason}`)
+      .join(" ");
   }
   return { verdict, reason, versions, checks, model: model ? { id: model.id, name: model.name } : null, maxSeqLength };
 }

@@ -8,12 +8,9 @@ export const cleanDatasetVersionRoute = teamWriteProcedure
   .input(cleanDatasetVersionInput)
   .output(cleanDatasetVersionOutput)
   .mutation(async ({ ctx, input }) => {
-    const v = await cleanDatasetVersion(
-      ctx.deps,
-      { teamId: ctx.team.id, userId: ctx.caller.userId },
-      input.id,
-      { nearDuplicateThreshold: input.nearDuplicateThreshold },
-    );
+    const v = await cleanDatasetVersion(ctx.deps, { teamId: ctx.team.id, userId: ctx.caller.userId }, input.id, {
+      nearDuplicateThreshold: input.nearDuplicateThreshold,
+    });
     return {
       ...toVersionSummary(v),
       dataset: { id: v.dataset.id, name: v.dataset.name },

@@ -10,7 +10,10 @@ export const getJobReadinessRoute = teamProcedure
     const { datasetVersionIds, ...rest } = input;
     const r = await getJobReadiness(ctx.deps, ctx.team.id, {
       ...rest,
-      datasetVersionIds: datasetVersionIds.split(",").map((s) => s.trim()).filter(Boolean),
+      datasetVersionIds: datasetVersionIds
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
     });
     return { ...r, checks: r.checks as unknown as Record<string, unknown>[] };
   });

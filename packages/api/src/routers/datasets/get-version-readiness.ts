@@ -6,9 +6,10 @@ export const getVersionReadinessRoute = teamProcedure
   .meta(getVersionReadinessMeta)
   .input(getVersionReadinessInput)
   .output(getVersionReadinessOutput)
-  .query(({ ctx, input }) =>
-    getVersionReadiness(ctx.deps, ctx.team.id, input.id, {
-      nearDuplicateThreshold: input.nearDuplicateThreshold,
-      maxExamples: input.maxExamples,
-    }) as unknown as Promise<Record<string, unknown>>,
+  .query(
+    ({ ctx, input }) =>
+      getVersionReadiness(ctx.deps, ctx.team.id, input.id, {
+        nearDuplicateThreshold: input.nearDuplicateThreshold,
+        maxExamples: input.maxExamples,
+      }) as unknown as Promise<Record<string, unknown>>,
   );

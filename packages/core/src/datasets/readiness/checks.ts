@@ -7,12 +7,7 @@ import { francAll } from "franc-min";
 import type { DatasetProfile } from "../profile-types";
 import { BLOCKING_PII, PII_KINDS, PII_LABELS } from "./pii";
 import type { ReadinessTally } from "./readiness";
-import type {
-  CheckSeverity,
-  DatasetReadiness,
-  ReadinessCheck,
-  ReadinessVerdict,
-} from "./readiness-types";
+import type { CheckSeverity, DatasetReadiness, ReadinessCheck, ReadinessVerdict } from "./readiness-types";
 
 const SEVERITY_RANK: Record<CheckSeverity, number> = { ok: 0, info: 1, warning: 2, blocker: 3 };
 const fmt = (n: number) => n.toLocaleString("en-US");
@@ -85,7 +80,9 @@ function personalDataCheck(t: ReadinessTally): ReadinessCheck {
     action: found.length
       ? "A fine-tuned model can repeat what it was trained on, to anyone who prompts it. Make a cleaned version: " +
         "each value is replaced by a placeholder such as [EMAIL] or [CARD_NUMBER]." +
-        (blocking.length ? " Account and identity numbers block training until they are removed or a reason to keep them is given." : "")
+        (blocking.length
+          ? " Account and identity numbers block training until they are removed or a reason to keep them is given."
+          : "")
       : "",
     examples: t.piiExamples,
     details: { kinds: Object.fromEntries(found.map((k) => [k, t.pii[k]])), values: total },
@@ -102,10 +99,10 @@ function answersChecks(t: ReadinessTally, profile: DatasetProfile): ReadinessChe
       title: "Empty answers",
       severity: e === 0 ? "ok" : e / n >= 0.5 ? "blocker" : "warning",
       count: e,
-      summary: e ? `${plural(e, "row")} (${pct(e, n)}) have an empty or whitespace-only answer.` : "Every row has an answer.",
-      action: e
-        ? "The model learns to answer with nothing. Fill in the answers or remove these rows."
-        : "",
+      summary: e
+        ? `${plural(e, "row")} (${pct(e, n)}) have an empty or whitespace-only answer.`
+        : "Every row has an answer.",
+      action: e ? "The model learns to answer with nothing. Fill in the answers or remove these rows." : "",
       examples: t.emptyAnswerExamples,
     });
   }
@@ -137,7 +134,8 @@ function tooFewCheck(t: ReadinessTally, profile: DatasetProfile): ReadinessCheck
     } else if (n < 200) {
       severity = "warning";
       summary = `${plural(n, "example")}: few for supervised fine-tuning.`;
-      action = "Expect the model to copy the phrasing of these examples rather than generalise; 500–1,000 varied examples is a usual minimum for a new behaviour. Augmentation can help.";
+      action =
+        "Expect the model to copy the phrasing of these examples rather than generalise; 500–1,000 varied examples is a usual minimum for a new behaviour. Augmentation can help.";
     } else summary = `${fmt(n)} examples: enough to start supervised fine-tuning.`;
   } else if (tech === "classification") {
     const labels = Object.entries(profile.labels ?? {});
@@ -149,21 +147,33 @@ function tooFewCheck(t: ReadinessTally, profile: DatasetProfile): ReadinessCheck
     } else if (smallest < 5 || n < 20) {
       severity = "blocker";
       summary = `The smallest class has ${plural(smallest, "example")}.`;
-      action = "With under 5 examples a class can neither be learnt nor evaluated (the test split may hold none of it). Add examples or merge the class into another.";
+      action =
+        "With under 5 examples a class can neither be learnt nor evaluated (the test split may hold none of it). Add examples or merge the class into another.";
     } else if (smallest < 50) {
       severity = "warning";
       summary = `The smallest class has ${plural(smallest, "example")}.`;
-      action = "Expect low recall on the small classes and wide confidence intervals in the evaluation; about 50–100 examples per class is a usual minimum.";
+      action =
+        "Expect low recall on the small classes and wide confidence intervals in the evaluation; about 50–100 examples per class is a usual minimum.";
     } else summary = `${fmt(n)} examples, at least ${fmt(smallest)} per class.`;
   } else {
     const tokens = profile.approxTokens;
     if (tokens < 50_000) {
       severity = "warning";
       summary = `About ${fmt(tokens)} tokens of text: little for continued pre-training.`;
-      action = "Continued pre-training on so little text barely shifts the model's domain knowledge and risks memorising it; millions of tokens are typical. Consider supervised fine-tuning on question/answer pairs instead.";
+      action =
+        "Continued pre-training on so little text barely shifts the model's domain knowledge and risks memorising it; millions of tokens are typical. Consider supervised fine-tuning on question/answer pairs instead.";
     } else summary = `About ${fmt(tokens)} tokens of text.`;
   }
-  return { id: "too_few_examples", title: "Enough examples", severity, count: n, summary, action, examples: [], details: { technique: tech } };
+  return {
+    id: "too_few_examples",
+    title: "Enough examples",
+    severity,
+    count: n,
+    summary,
+    action,
+    examples: [],
+    details: { technique: tech },
+  };
 }
 
 function labelChecks(t: ReadinessTally, profile: DatasetProfile): ReadinessCheck[] {
@@ -185,7 +195,11 @@ function labelChecks(t: ReadinessTally, profile: DatasetProfile): ReadinessCheck
           ? "An imbalanced classifier learns to favour the large classes; judge it by macro-F1 (the evaluation reports it), and add examples of the small classes or down-sample the large ones."
           : "",
       examples: [],
-      details: { ratio: Number.isFinite(ratio) ? Math.round(ratio * 100) / 100 : null, largest: { label: bigName, rows: big }, smallest: { label: smallName, rows: small } },
+      details: {
+        ratio: Number.isFinite(ratio) ? Math.round(ratio * 100) / 100 : null,
+        largest: { label: bigName, rows: big },
+        smallest: { label: smallName, rows: small },
+      },
     });
   }
   const c = t.conflicts;
@@ -320,7 +334,10 @@ export function verdictOf(checks: ReadinessCheck[]): { verdict: ReadinessVerdict
     const w = at("warning");
     return {
       verdict: "needs_attention",
-      reason: w.length === 1 ? w[0]!.summary : `${w.length} checks need attention: ${w.map((c) => c.title.toLowerCase()).join(", ")}.`,
+      reason:
+        w.length === 1
+          ? w[0]!.summary
+          : `${w.length} checks need attention: ${w.map((c) => c.title.toLowerCase()).join(", ")}.`,
     };
   }
   return { verdict: "ready", reason: "No problem found that needs fixing before training." };

@@ -80,12 +80,21 @@ export function tokenLengthCheck(
       : `Every row fits in ${fmt(c.maxSeqLength)} tokens.`;
   } else {
     const cut = c.answersCut;
-    severity = cut / Math.max(1, c.rows) >= 0.5 ? "warning" : cut > 0 || c.truncated / Math.max(1, c.rows) >= 0.1 ? "warning" : c.truncated ? "info" : "ok";
+    severity =
+      cut / Math.max(1, c.rows) >= 0.5
+        ? "warning"
+        : cut > 0 || c.truncated / Math.max(1, c.rows) >= 0.1
+          ? "warning"
+          : c.truncated
+            ? "info"
+            : "ok";
     summary =
       c.truncated === 0
         ? `Every row fits in maxSeqLength = ${fmt(c.maxSeqLength)} tokens of ${model.name} (longest ${approx}${fmt(c.maxTokens)}).`
         : `${approx}${fmt(c.truncated)} rows (${pct(c.truncated, c.rows)}) are longer than ${fmt(c.maxSeqLength)} tokens and will be cut` +
-          (technique === "sft" ? `; in ${approx}${fmt(cut)} of them the answer is cut entirely, so they are dropped.` : "; the classifier only reads their beginning.");
+          (technique === "sft"
+            ? `; in ${approx}${fmt(cut)} of them the answer is cut entirely, so they are dropped.`
+            : "; the classifier only reads their beginning.");
     if (c.truncated) {
       action =
         technique === "sft"
@@ -95,7 +104,8 @@ export function tokenLengthCheck(
   }
   if (over) {
     severity = severity === "ok" || severity === "info" ? "warning" : severity;
-    action = `${action} maxSeqLength ${fmt(c.maxSeqLength)} is more than ${model.name}'s context of ${fmt(model.contextLength!)} tokens.`.trim();
+    action =
+      `${action} maxSeqLength ${fmt(c.maxSeqLength)} is more than ${model.name}'s context of ${fmt(model.contextLength!)} tokens.`.trim();
   }
   return {
     id: "token_length",
@@ -151,7 +161,11 @@ export interface CrossDatasetResult {
   examples: { line: number; otherLine: number; similarity: number }[];
 }
 
-export function crossDatasetCheck(results: CrossDatasetResult[], threshold: number, unchecked: string[]): ReadinessCheck {
+export function crossDatasetCheck(
+  results: CrossDatasetResult[],
+  threshold: number,
+  unchecked: string[],
+): ReadinessCheck {
   const rows = results.reduce((s, r) => s + r.rows, 0);
   const found = results.filter((r) => r.rows > 0);
   return {
@@ -168,7 +182,12 @@ export function crossDatasetCheck(results: CrossDatasetResult[], threshold: numb
       ? "Rows in two datasets are trained twice as often as their weights say, and a row held out from one can be trained on through the other. Remove them from one dataset."
       : "",
     examples: found.flatMap((r) =>
-      r.examples.map((e) => ({ line: e.line, otherLine: e.otherLine, otherDataset: r.otherDataset, similarity: e.similarity })),
+      r.examples.map((e) => ({
+        line: e.line,
+        otherLine: e.otherLine,
+        otherDataset: r.otherDataset,
+        similarity: e.similarity,
+      })),
     ),
   };
 }

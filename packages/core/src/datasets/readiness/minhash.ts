@@ -134,7 +134,8 @@ export class MinHasher {
       } while (sig[k] === EMPTY);
       this.dense[j] = (sig[k]! + Math.imul(C, d)) >>> 0;
     }
-    for (let j = 0; j < MINHASH_BINS; j++) if (sig[j] === EMPTY) sig[j] = this.dense[j]! === EMPTY ? EMPTY - 1 : this.dense[j]!;
+    for (let j = 0; j < MINHASH_BINS; j++)
+      if (sig[j] === EMPTY) sig[j] = this.dense[j]! === EMPTY ? EMPTY - 1 : this.dense[j]!;
     return true;
   }
 }
@@ -278,6 +279,9 @@ export class LshIndex {
 
   /** The remembered rows' band keys and fingerprints (views, not copies). */
   sketch(): { keys: Uint32Array; fingerprints: Uint8Array } {
-    return { keys: this.keys.subarray(0, this.size * LSH_BANDS), fingerprints: this.fps.subarray(0, this.size * MINHASH_BINS) };
+    return {
+      keys: this.keys.subarray(0, this.size * LSH_BANDS),
+      fingerprints: this.fps.subarray(0, this.size * MINHASH_BINS),
+    };
   }
 }

@@ -97,11 +97,16 @@ function phoneValid(s: string, digits: string): boolean {
   // Without a country code: Indian numbers (10 digits, optionally after 0 or 91), or North American ones
   // written with separators (a bare 10-digit run is more often an id than a US phone number).
   const bare = /^\d+$/.test(s);
-  if (digits.length === 10 || (digits.length === 11 && digits[0] === "0") || (digits.length === 12 && digits.startsWith("91"))) {
+  if (
+    digits.length === 10 ||
+    (digits.length === 11 && digits[0] === "0") ||
+    (digits.length === 12 && digits.startsWith("91"))
+  ) {
     const national = digits.slice(-10);
     if (/^[6-9]/.test(national) && isValidPhoneNumber(national, "IN")) return true;
   }
-  if (!bare && (digits.length === 10 || (digits.length === 11 && digits[0] === "1"))) return isValidPhoneNumber(s, "US");
+  if (!bare && (digits.length === 10 || (digits.length === 11 && digits[0] === "1")))
+    return isValidPhoneNumber(s, "US");
   return false;
 }
 
@@ -111,7 +116,13 @@ function classifyNumber(s: string): PiiKind | null {
   if (ip) return ip.slice(1).every((o) => Number(o) <= 255 && !(o.length > 1 && o[0] === "0")) ? "ip" : null;
   const digits = s.replace(/\D/g, "");
   const bare = s.replace(/^[+(]/, "");
-  if (digits.length >= 12 && digits.length <= 19 && CARD_SHAPE.test(bare) && plausibleCardPrefix(digits) && luhnValid(digits))
+  if (
+    digits.length >= 12 &&
+    digits.length <= 19 &&
+    CARD_SHAPE.test(bare) &&
+    plausibleCardPrefix(digits) &&
+    luhnValid(digits)
+  )
     return "card";
   if (digits.length === 12 && AADHAAR_SHAPE.test(bare) && verhoeffValid(digits)) return "aadhaar";
   const ssn = SSN_SHAPE.exec(bare);
@@ -130,7 +141,6 @@ function ipv6Valid(v: string): boolean {
   return compressed === 1 ? groups.length <= 7 && groups.length >= 2 : /[a-f]/i.test(v) || groups.length === 8;
 }
 
-
 /** Keywords that make the number after them a date of birth or a medical record id (checked before a candidate). */
 const DOB_BEFORE = /(?:\bd\.?o\.?b\.?|date of birth|birth ?date|\bborn(?: on)?)\s*(?:[:#-]|is|was)?\s*$/i;
 const MRN_BEFORE =
@@ -141,7 +151,7 @@ const CONTEXT_WORDS = ["d.o.b", "dob", "birth", "born", "mrn", "record", "patien
  * Candidates: a run of digits and separators. It starts with a digit so the engine can skip ahead to the next digit;
  * a "+", "(" or up to 3 capital letters before it (IBAN, MRN) are taken by looking back.
  */
-const CANDIDATE = /\d[\d ().\/-]{2,32}\d/g;
+const CANDIDATE = /\d[\d ()./-]{2,32}\d/g;
 const isUpper = (c: number) => c >= 65 && c <= 90;
 const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
@@ -166,8 +176,14 @@ export function findPii(text: string): PiiMatch[] {
     if (isWord(next)) {
       // Glued to what follows: only a PAN (5 letters, 4 digits, 1 letter) ends that way.
       const at = start - 5;
-      if (s.length === 4 && isUpper(next) && at >= 0 && (at === 0 || !isWord(text.charCodeAt(at - 1))) &&
-          (after + 1 === text.length || !isWord(text.charCodeAt(after + 1))) && PAN.test(text.slice(at, after + 1)))
+      if (
+        s.length === 4 &&
+        isUpper(next) &&
+        at >= 0 &&
+        (at === 0 || !isWord(text.charCodeAt(at - 1))) &&
+        (after + 1 === text.length || !isWord(text.charCodeAt(after + 1))) &&
+        PAN.test(text.slice(at, after + 1))
+      )
         out.push({ kind: "pan", start: at, end: after + 1 });
       continue;
     }
@@ -202,7 +218,8 @@ export function findPii(text: string): PiiMatch[] {
     }
   }
   if (text.includes("::") || (text.includes(":") && /[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}:/.test(text))) {
-    for (const m of text.matchAll(IPV6)) if (ipv6Valid(m[0])) out.push({ kind: "ip", start: m.index, end: m.index + m[0].length });
+    for (const m of text.matchAll(IPV6))
+      if (ipv6Valid(m[0])) out.push({ kind: "ip", start: m.index, end: m.index + m[0].length });
   }
   if (out.length < 2) return out;
   out.sort((a, b) => a.start - b.start || b.end - a.end);
@@ -218,7 +235,8 @@ function classifyCandidate(text: string, s: string, start: number): PiiKind | nu
   const letters = /^[A-Z]+/.exec(s)?.[0].length ?? 0;
   if (letters > 0) {
     // IBAN: country code + check digits, then the account (spaces in groups of four, or none).
-    if (letters === 2 && /^[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}$/.test(s) && ibanValid(s.replace(/ /g, ""))) return "iban";
+    if (letters === 2 && /^[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}$/.test(s) && ibanValid(s.replace(/ /g, "")))
+      return "iban";
     return null;
   }
   // A number glued to letters before it (an id like "ORD1234567") is not a phone or a card.
@@ -243,7 +261,8 @@ function contextMatch(text: string, s: string, start: number): PiiMatch | null {
   if (/^\d{4}$/.test(s)) {
     const wide = text.slice(Math.max(0, start - 60), start + 4);
     for (const m of wide.matchAll(DOB)) {
-      if (m.index + m[0].length === wide.length) return { kind: "dob", start: start + 4 - m[1]!.length, end: start + 4 };
+      if (m.index + m[0].length === wide.length)
+        return { kind: "dob", start: start + 4 - m[1]!.length, end: start + 4 };
     }
   }
   if (MRN_BEFORE.test(before)) {

@@ -26,7 +26,7 @@ export const MAX_READINESS_EXAMPLES = 20;
 /** Rows remembered by the near-duplicate index (≈ 350 bytes each, ≈ 35 MiB at the limit). */
 export const NEAR_DUPLICATE_TRACKING_LIMIT = 100_000;
 /** Texts kept (first 300 characters) for language identification. */
-const LANGUAGE_SAMPLE = 300;
+const LANGUAGE_SAMPLE = 200;
 const EXCERPT_CHARS = 140;
 
 /** Log-spaced character buckets (≈ 8% wide) from 0 to 2M characters, for token estimates. */
@@ -245,9 +245,10 @@ export class ReadinessAccumulator {
       lengths: {
         edges: LENGTH_EDGES,
         total: new Array<number>(LENGTH_EDGES.length).fill(0),
-        prompt: format === "chat" || format === "prompt_completion" || format === "alpaca"
-          ? new Array<number>(LENGTH_EDGES.length).fill(0)
-          : [],
+        prompt:
+          format === "chat" || format === "prompt_completion" || format === "alpaca"
+            ? new Array<number>(LENGTH_EDGES.length).fill(0)
+            : [],
       },
       tracked: 0,
       trackingFull: false,
@@ -261,7 +262,8 @@ export class ReadinessAccumulator {
       grown.set(this.drops);
       this.drops = grown;
     }
-    if (this.drops[row] === 0) this.drops[row] = 1 + ["exact_duplicate", "near_duplicate", "label_conflict"].indexOf(reason);
+    if (this.drops[row] === 0)
+      this.drops[row] = 1 + ["exact_duplicate", "near_duplicate", "label_conflict"].indexOf(reason);
   }
 
   /** Per row of the file (0-based): 0 kept, else 1 + the DROP_REASONS index. Only with `collectDrops`. */
@@ -321,7 +323,12 @@ export class ReadinessAccumulator {
         t.pii[m.kind]++;
         rowHasPii = true;
         if (t.piiExamples.filter((e) => e.kind === m.kind).length < max) {
-          t.piiExamples.push({ line, field: fieldName(f.field), kind: m.kind, value: maskPiiValue(m.kind, f.text.slice(m.start, m.end)) });
+          t.piiExamples.push({
+            line,
+            field: fieldName(f.field),
+            kind: m.kind,
+            value: maskPiiValue(m.kind, f.text.slice(m.start, m.end)),
+          });
         }
       }
     }
@@ -489,11 +496,17 @@ export function crossDuplicates(
   maxExamples: number,
 ): { rows: number; examples: { line: number; otherLine: number; similarity: number }[] } {
   const index = new LshIndex(a.rows);
-  for (let i = 0; i < a.rows; i++) index.remember(a.keys.subarray(i * LSH_BANDS, (i + 1) * LSH_BANDS), a.fingerprints, i * MINHASH_BINS);
+  for (let i = 0; i < a.rows; i++)
+    index.remember(a.keys.subarray(i * LSH_BANDS, (i + 1) * LSH_BANDS), a.fingerprints, i * MINHASH_BINS);
   let rows = 0;
   const examples: { line: number; otherLine: number; similarity: number }[] = [];
   for (let i = 0; i < b.rows; i++) {
-    const m = index.query(b.keys.subarray(i * LSH_BANDS, (i + 1) * LSH_BANDS), b.fingerprints, threshold, i * MINHASH_BINS);
+    const m = index.query(
+      b.keys.subarray(i * LSH_BANDS, (i + 1) * LSH_BANDS),
+      b.fingerprints,
+      threshold,
+      i * MINHASH_BINS,
+    );
     if (!m) continue;
     rows++;
     if (examples.length < maxExamples)

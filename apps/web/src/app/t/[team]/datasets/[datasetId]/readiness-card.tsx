@@ -63,7 +63,8 @@ export function ReadinessCard({
   const count = (id: string) => readiness.checks.find((c) => c.id === id)?.count ?? 0;
   const cleanable =
     count("exact_duplicates") + count("near_duplicates") + count("label_conflicts") + count("personal_data") > 0;
-  const tone = readiness.verdict === "blocked" ? "border-red-200" : readiness.verdict === "ready" ? "" : "border-amber-200";
+  const tone =
+    readiness.verdict === "blocked" ? "border-red-200" : readiness.verdict === "ready" ? "" : "border-amber-200";
   return (
     <Card className={`mt-6 ${tone}`} data-testid="readiness-card" data-verdict={readiness.verdict}>
       <CardHeader
@@ -72,9 +73,7 @@ export function ReadinessCard({
             Readiness <VerdictBadge verdict={readiness.verdict} />
           </span>
         }
-        description={
-          <span data-testid="readiness-reason">{readiness.reason}</span>
-        }
+        description={<span data-testid="readiness-reason">{readiness.reason}</span>}
         action={
           cleanable && versionId ? (
             <Button
@@ -96,9 +95,10 @@ export function ReadinessCard({
       )}
       <CheckList checks={readiness.checks} />
       <p className="border-t border-zinc-100 px-5 py-2 text-xs text-zinc-500">
-        Near duplicates: rows at least {Math.round(readiness.settings.nearDuplicateThreshold * 100)}% alike (MinHash
-        of character 5-grams). Personal data is shown masked and is never stored in clear.
-        {cleanable && " A cleaned version drops duplicates and conflicting rows and replaces personal data with placeholders."}
+        Near duplicates: rows at least {Math.round(readiness.settings.nearDuplicateThreshold * 100)}% alike (MinHash of
+        character 5-grams). Personal data is shown masked and is never stored in clear.
+        {cleanable &&
+          " A cleaned version drops duplicates and conflicting rows and replaces personal data with placeholders."}
       </p>
     </Card>
   );
@@ -118,10 +118,7 @@ export function DerivationNote({
   const masked = Object.entries(derivation.masked);
   return (
     <Alert tone="blue" className="mt-6" title={`Cleaned from v${derivation.sourceVersion}`} testId="derivation-note">
-      <Link
-        className="underline"
-        href={`/t/${team}/datasets/${datasetId}?version=${derivation.sourceVersionId}`}
-      >
+      <Link className="underline" href={`/t/${team}/datasets/${datasetId}?version=${derivation.sourceVersionId}`}>
         v{derivation.sourceVersion}
       </Link>{" "}
       had {formatNumber(derivation.rowsBefore)} rows; this version keeps {formatNumber(derivation.rowsAfter)}.{" "}

@@ -33,9 +33,7 @@ export function ReadinessSummary({ form, team }: { form: JobForm; team: string }
     <Card data-testid="job-readiness" data-verdict={r?.verdict ?? ""}>
       <CardHeader
         title={
-          <span className="flex items-center gap-2">
-            Data readiness {r && <VerdictBadge verdict={r.verdict} />}
-          </span>
+          <span className="flex items-center gap-2">Data readiness {r && <VerdictBadge verdict={r.verdict} />}</span>
         }
       />
       <CardBody className="space-y-3 p-0">
@@ -69,7 +67,11 @@ export function ReadinessSummary({ form, team }: { form: JobForm; team: string }
                   {r.versions[0] && (
                     <>
                       {" "}
-                      <DatasetLink team={team} versionId={r.versions.find((v) => v.verdict === "blocked")?.datasetVersionId} form={form} />
+                      <DatasetLink
+                        team={team}
+                        versionId={r.versions.find((v) => v.verdict === "blocked")?.datasetVersionId}
+                        form={form}
+                      />
                     </>
                   )}
                 </p>
