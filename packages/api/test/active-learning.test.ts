@@ -27,6 +27,9 @@ let env: TestEnv;
 let w: World;
 const LABELS = ["billing", "shipping", "returns"];
 const ids = { pool: "", heldOut: "", seed: "", badHeldOut: "", chat: "" };
+/** The pool's row i, and the label an expert gives it. */
+const poolText = (i: number) => `ticket ${i}: my parcel ${i % 3 ? "is late" : "was charged twice"}`;
+const expert = (text: string) => (text.includes("charged") ? "billing" : "shipping");
 
 async function upload(name: string, lines: unknown[], filename = `${name}.jsonl`) {
   const body = Readable.from(lines.map((l) => JSON.stringify(l) + "\n"));
@@ -106,7 +109,7 @@ async function runScore(roundId: string, pick: number[], runner = "gpu-1") {
   const payload = scoreJobPayloadSchema.parse(bull!.data);
   const rows = pick.map((row, i) => ({
     row,
-    text: `ticket ${row}`,
+    text: poolText(row),
     score: 1 - i / 100,
     rank: i + 1,
     prediction: { label: "shipping", confidence: 0.4, probabilities: { billing: 0.35, shipping: 0.4, returns: 0.25 } },
@@ -278,8 +281,8 @@ describe("a round", () => {
     );
     // Every label at once, from both members: all saved.
     await Promise.all([
-      ...mine.map((i) => asOwner().activeLearning.label({ projectId, itemId: i.id, value: "billing" })),
-      ...theirs.map((i) => asMember().activeLearning.label({ projectId, itemId: i.id, value: "shipping" })),
+      ...mine.map((i) => asOwner().activeLearning.label({ projectId, itemId: i.id, value: expert(i.text) })),
+      ...theirs.map((i) => asMember().activeLearning.label({ projectId, itemId: i.id, value: expert(i.text) })),
     ]);
     const p = await asOwner().activeLearning.getProject({ projectId });
     expect(p.counts).toMatchObject({ labelled: 5, pending: 0, assigned: 0, conflict: 0 });
@@ -292,14 +295,14 @@ describe("a round", () => {
     });
     const second = await asMember().activeLearning.label({ projectId, itemId: item.id, value: "returns" });
     expect(second).toMatchObject({ status: "conflict", value: null });
-    expect(second.labels.map((l) => l.value).sort()).toEqual(["billing", "returns"]);
+    expect(second.labels.map((l) => l.value).sort()).toEqual([expert(item.text), "returns"].sort());
     const conflicts = await asOwner().activeLearning.listItems({ projectId, status: "conflict" });
     expect(conflicts.items.map((i) => i.id)).toEqual([item.id]);
     const resolved = await asOwner().activeLearning.resolve({ projectId, itemId: item.id, value: "returns" });
     expect(resolved).toMatchObject({ status: "labelled", value: "returns" });
     // Undo of the member's label leaves the owner's; the resolution is re-decided by the labels left.
     const undone = await asMember().activeLearning.unlabel({ projectId, itemId: item.id });
-    expect(undone).toMatchObject({ status: "labelled", value: "billing" });
+    expect(undone).toMatchObject({ status: "labelled", value: expert(item.text) });
     await expectAppError(asMember().activeLearning.unlabel({ projectId, itemId: item.id }), "BAD_REQUEST", "itemId");
   });
 
@@ -314,6 +317,11 @@ describe("a round", () => {
     const job = await env.db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: r.jobId } });
     expect(job).toMatchObject({ technique: "classification", labels: LABELS, baseModelId: w.sharedModel.id });
     expect(job.hyperparameters).toMatchObject({ testSplit: 0, maxSteps: 5 });
+    // Five labels are "too few examples" for any other job: a round overrides that one blocker, on the record.
+    const override = await env.db.prisma.auditLog.findFirst({
+      where: { action: "job.readiness_override", targetId: r.jobId },
+    });
+    expect(JSON.stringify(override?.details)).toMatch(/active-learning round 1/);
     const train = trainingJobPayloadSchema.parse((await env.deps.trainingQueue.getJob(r.jobId))!.data);
     expect(train.labels).toEqual(LABELS);
     expect(train.datasets).toEqual([expect.objectContaining({ datasetVersionId: version.id, rows: 5 })]);

@@ -9,7 +9,13 @@
  * nothing is left half-done.
  */
 import { Readable } from "node:stream";
-import { DEFAULT_HYPERPARAMETERS, isTerminal, jobSpecSchema, type JobState } from "@whetstone/core";
+import {
+  DEFAULT_HYPERPARAMETERS,
+  isTerminal,
+  jobSpecSchema,
+  type DatasetReadiness,
+  type JobState,
+} from "@whetstone/core";
 import { ingestDataset } from "../datasets/ingest-dataset";
 import { AppError } from "../errors";
 import { createJob } from "../jobs/create-job";
@@ -127,6 +133,11 @@ export async function retrain(deps: Deps, actor: { teamId: string; userId: strin
       trainFrom === "previous"
         ? ((await newestTrainedModelId(prisma, project.id)) ?? project.baseModelId)
         : project.baseModelId;
+    const readinessOverride = await roundReadiness(
+      prisma,
+      round.number,
+      datasets.map((d) => d.datasetVersionId),
+    );
     const spec = jobSpecSchema.parse({
       name: `${project.name} · round ${round.number}`,
       baseModelId: from,
@@ -136,6 +147,7 @@ export async function retrain(deps: Deps, actor: { teamId: string; userId: strin
       // The held-out set is the project's own: the job carves no test split of its own.
       hyperparameters: { ...DEFAULT_HYPERPARAMETERS, ...(project.hyperparameters as object), testSplit: 0 },
       ...(project.task === "classification" ? { labels: labelNames(project.labels) } : {}),
+      ...(readinessOverride ? { readinessOverride } : {}),
     });
     const job = await createJob(deps, actor, spec);
     await prisma.activeLearningRound.update({
@@ -159,6 +171,38 @@ export async function retrain(deps: Deps, actor: { teamId: string; userId: strin
     if (version) await removeVersion(deps, version.id);
     throw e;
   }
+}
+
+/**
+ * A round trains on few rows by design: the readiness check "too few examples" would block it, and an active-learning
+ * round is exactly the case it does not apply to — the held-out curve shows what the labels buy. That blocker alone is
+ * overridden, with the reason in the audit log; any other blocker (personal data in the labelled rows, conflicting
+ * labels) refuses the round like any job, naming it.
+ */
+async function roundReadiness(prisma: Deps["prisma"], round: number, versionIds: string[]) {
+  const versions = await prisma.datasetVersion.findMany({
+    where: { id: { in: versionIds } },
+    select: { version: true, readiness: true, dataset: { select: { name: true } } },
+  });
+  let fewOnly = false;
+  for (const v of versions) {
+    const r = v.readiness as unknown as DatasetReadiness | null;
+    if (r?.verdict !== "blocked") continue;
+    const others = r.checks.filter((c) => c.severity === "blocker" && c.id !== "too_few_examples");
+    if (others.length > 0) {
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `the labelled rows are blocked by their readiness checks — ${v.dataset.name} v${v.version}: ${others.map((c) => c.summary).join(" ")} Fix the labels (or the pool) and retrain.`,
+        { kind: "readiness_blocked", checks: others.map((c) => c.id) },
+      );
+    }
+    fewOnly = true;
+  }
+  return fewOnly
+    ? {
+        reason: `active-learning round ${round}: trained on the rows labelled so far, few by design (the held-out curve measures them)`,
+      }
+    : null;
 }
 
 /** Removes a version made for a job that was then refused (no job points to it). */
