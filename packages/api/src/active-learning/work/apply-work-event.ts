@@ -93,6 +93,8 @@ async function applyState(tx: Tx, kind: WorkKind, e: EventOf<"state">, opts: App
     case "cancelled":
       data = { state: "cancelled", finishedAt: ts };
       break;
+    default:
+      return ignored(`a ${spec.noun} cannot be ${e.state}`);
   }
   await spec.delegate(tx).update({ where: { id: e.jobId }, data });
   if (data.state === "succeeded" || data.state === "failed" || data.state === "cancelled") {
