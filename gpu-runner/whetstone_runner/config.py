@@ -32,6 +32,8 @@ class Hyperparameters:
     seed: int
     packing: bool
     merge_weights: bool
+    # NEFTune: noise scale for the input embeddings (transformers' neftune_noise_alpha); None = off.
+    neftune_noise_alpha: float | None = None
 
     @classmethod
     def from_payload(cls, hp: dict) -> Hyperparameters:
@@ -44,6 +46,7 @@ class Hyperparameters:
             early_stopping_patience=hp["earlyStoppingPatience"], eval_every_steps=hp["evalEverySteps"],
             checkpoint_every_steps=hp["checkpointEverySteps"], log_every_steps=hp["logEverySteps"],
             max_steps=hp["maxSteps"], seed=hp["seed"], packing=hp["packing"], merge_weights=hp["mergeWeights"],
+            neftune_noise_alpha=hp.get("neftuneNoiseAlpha"),
         )
 
 

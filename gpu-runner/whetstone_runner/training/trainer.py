@@ -50,6 +50,8 @@ def training_args(cfg, workdir: Path, has_val: bool, total_steps: int, cuda: boo
         seed=hp.seed, data_seed=hp.seed, report_to="none", disable_tqdm=True, remove_unused_columns=False,
         use_cpu=not cuda, bf16=cuda and torch.cuda.is_bf16_supported(), dataloader_num_workers=0,
         gradient_checkpointing=cfg.method == "qlora", include_num_input_tokens_seen="non_padding",
+        # NEFTune through the trainer's own support (noise on the input embeddings while training); SFT only.
+        neftune_noise_alpha=hp.neftune_noise_alpha if cfg.technique == "sft" else None,
     )
 
 

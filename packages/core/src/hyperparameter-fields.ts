@@ -86,6 +86,15 @@ export const HYPERPARAMETER_FIELDS: { readonly [K in HyperparameterKey]: FieldFo
     shortLabel: "Merge weights",
     help: "Adapter merged into the base, ready to serve.",
   },
+  neftuneNoiseAlpha: {
+    kind: "number",
+    label: "NEFTune noise (alpha)",
+    shortLabel: "NEFTune alpha",
+    help: "noisy embeddings for small datasets; empty = off, 5 is typical",
+    decimal: true,
+    advanced: true,
+    techniques: ["sft"],
+  },
 };
 
 export type HyperparameterField =

@@ -55,6 +55,11 @@ export const hyperparametersSchema = z.object({
   packing: z.boolean().default(true),
   /** Also save the adapter merged into the base weights. */
   mergeWeights: z.boolean().default(false),
+  /**
+   * NEFTune (Jain et al., 2023): uniform noise of this scale added to the input embeddings while training, through
+   * the trainer's own `neftune_noise_alpha`; helps small instruction datasets. null = off; the paper uses 5–15.
+   */
+  neftuneNoiseAlpha: z.number().gt(0).max(50).nullable().default(null),
 });
 export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
 export type HyperparametersInput = z.input<typeof hyperparametersSchema>;

@@ -37,6 +37,7 @@ export const trainingJobPayloadExamples: TrainingJobPayloadInput[] = [
       seed: 42,
       packing: false,
       mergeWeights: false,
+      neftuneNoiseAlpha: null,
     },
     baseModel: {
       id: "bm_tiny",
@@ -90,6 +91,7 @@ export const trainingJobPayloadExamples: TrainingJobPayloadInput[] = [
       seed: 7,
       packing: false,
       mergeWeights: true,
+      neftuneNoiseAlpha: 5,
     },
     baseModel: {
       id: "bm_from_job",
