@@ -5,7 +5,7 @@
 import { distance } from "fastest-levenshtein";
 import { francAll } from "franc-min";
 import type { DatasetProfile } from "../profile-types";
-import { BLOCKING_PII, PII_KINDS, PII_LABELS } from "./pii";
+import { BLOCKING_PII, PII_KINDS, PII_LABEL_ONE, PII_LABELS } from "./pii";
 import type { ReadinessTally } from "./readiness";
 import type { CheckSeverity, DatasetReadiness, ReadinessCheck, ReadinessVerdict } from "./readiness-types";
 
@@ -68,7 +68,7 @@ function personalDataCheck(t: ReadinessTally): ReadinessCheck {
   const found = PII_KINDS.filter((k) => t.pii[k] > 0);
   const total = found.reduce((s, k) => s + t.pii[k], 0);
   const blocking = found.filter((k) => BLOCKING_PII.has(k));
-  const list = found.map((k) => `${fmt(t.pii[k])} ${PII_LABELS[k]}`).join(", ");
+  const list = found.map((k) => `${fmt(t.pii[k])} ${t.pii[k] === 1 ? PII_LABEL_ONE[k] : PII_LABELS[k]}`).join(", ");
   return {
     id: "personal_data",
     title: "Personal and sensitive data",

@@ -33,6 +33,7 @@ export {
   redactPii,
   PII_KINDS,
   PII_LABELS,
+  PII_LABEL_ONE,
   PII_PLACEHOLDERS,
   BLOCKING_PII,
   type PiiKind,

@@ -104,8 +104,8 @@ export function tokenLengthCheck(
   }
   if (over) {
     severity = severity === "ok" || severity === "info" ? "warning" : severity;
-    action =
-      `${action} maxSeqLength ${fmt(c.maxSeqLength)} is more than ${model.name}'s context of ${fmt(model.contextLength!)} tokens.`.trim();
+    summary = `${summary} maxSeqLength ${fmt(c.maxSeqLength)} is more than ${model.name}'s context of ${fmt(model.contextLength!)} tokens.`;
+    action = `${action} Lower maxSeqLength to at most ${fmt(model.contextLength!)}.`.trim();
   }
   return {
     id: "token_length",
@@ -143,7 +143,7 @@ export function splitLeakageCheck(
     severity: expected === 0 ? "ok" : intoTest / Math.max(1, readiness.rows * t) >= 0.02 ? "warning" : "info",
     count: expected,
     summary: pairs
-      ? `With ${Math.round(v * 100)}% validation and ${Math.round(t * 100)}% test, about ${fmt(expected)} of the ${fmt(pairs)} duplicate rows will have a copy on the other side of the split (${fmt(intoTest)} between training and test).`
+      ? `With ${Math.round(split.validationSplit * 100)}% validation and ${Math.round(t * 100)}% test, about ${fmt(expected)} of the ${fmt(pairs)} duplicate rows will have a copy on the other side of the split (${fmt(intoTest)} between training and test).`
       : "No duplicates, so nothing can leak between training and the held-out splits.",
     action: expected
       ? "A held-out row that was also trained on makes validation loss and the evaluation look better than they are. Train on the cleaned version."

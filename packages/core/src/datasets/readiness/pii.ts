@@ -12,6 +12,7 @@ import { ibanValid, luhnValid, verhoeffValid } from "./checksums";
 export const PII_KINDS = ["email", "phone", "card", "iban", "aadhaar", "pan", "ssn", "ip", "dob", "mrn"] as const;
 export type PiiKind = (typeof PII_KINDS)[number];
 
+/** Plural names, for counts other than 1 (PII_LABEL_ONE for 1). */
 export const PII_LABELS: Record<PiiKind, string> = {
   email: "e-mail addresses",
   phone: "phone numbers",
@@ -23,6 +24,19 @@ export const PII_LABELS: Record<PiiKind, string> = {
   ip: "IP addresses",
   dob: "dates of birth",
   mrn: "medical record identifiers",
+};
+
+export const PII_LABEL_ONE: Record<PiiKind, string> = {
+  email: "e-mail address",
+  phone: "phone number",
+  card: "payment card number (Luhn-valid)",
+  iban: "IBAN (checksum-valid)",
+  aadhaar: "Aadhaar number (Verhoeff-valid)",
+  pan: "Indian PAN number",
+  ssn: "US Social Security number",
+  ip: "IP address",
+  dob: "date of birth",
+  mrn: "medical record identifier",
 };
 
 /** The placeholder a cleaned version has instead of the value. */

@@ -39,6 +39,8 @@ export function ReadinessCard({
     trpc.datasets.clean.mutationOptions({
       onSuccess: (v) => {
         void qc.invalidateQueries({ queryKey: trpc.datasets.get.queryKey({ id: datasetId }) });
+        // The job form pre-selects a dataset's latest version from the list: it must see the new one.
+        void qc.invalidateQueries({ queryKey: trpc.datasets.list.queryKey() });
         router.replace(`/t/${team}/datasets/${datasetId}?version=${v.id}`);
       },
     }),
