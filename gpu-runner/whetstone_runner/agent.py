@@ -159,6 +159,9 @@ class Agent:
         if await self.redis.get(self.s.cancel_key(job_id)):
             self.job_state(job_id, attempt, "cancelled", "cancelled before it started")
             return {"state": "cancelled"}
+        if payload["kind"] == "train" and await self.redis.get(self.s.pause_key(job_id)):
+            self.job_state(job_id, attempt, "paused", "paused before it started; resuming continues from its last checkpoint")
+            return {"state": "paused"}
         vram = self.device["vramMb"]
         if vram is not None and payload.get("requiredVramMb", 0) > vram:
             # Too big for this GPU: leave it to a larger runner (no attempt used, no state change).
@@ -194,6 +197,7 @@ class Agent:
         last_word: tuple[str, dict] | None = None
         next_cancel_check = 0.0
         term_sent_at: float | None = None
+        pausing = False  # the job's pause key is set: SIGTERM, the child checkpoints, the job is reported `paused`
         while True:
             while conn.poll():
                 try:
@@ -227,25 +231,35 @@ class Agent:
                     proc.kill()
                     await asyncio.to_thread(proc.join, 10)
                     return "cancelled", {}
+                if not pausing and self.job_kinds.get(job_id) == "train":
+                    try:
+                        pausing = bool(await self.redis.get(self.s.pause_key(job_id)))
+                    except Exception as err:  # noqa: BLE001
+                        log.warning("pause key unreadable: %s", err)
+                    if pausing and term_sent_at is None:
+                        proc.terminate()
+                        term_sent_at = now
             if (self.shutting_down or self.control == "disable") and term_sent_at is None:
                 proc.terminate()
                 term_sent_at = now
             if term_sent_at is not None and now - term_sent_at > self.s.handback_grace_seconds:
                 proc.kill()
                 await asyncio.to_thread(proc.join, 10)
-                return "handed_back", {"message": "the job did not stop in time; it resumes from its last checkpoint"}
+                return ("paused" if pausing else "handed_back"), {
+                    "message": "the job did not stop in time; it resumes from its last checkpoint"}
             await asyncio.sleep(0.1)
         proc.join(5)
         if last_word is None and term_sent_at is not None:
             # stopped by our SIGTERM before it could report (e.g. still starting): nothing lost, hand it back
-            return "handed_back", {"message": "the job was stopped before training; it starts again on another runner"}
+            return ("paused" if pausing else "handed_back"), {
+                "message": "the job was stopped before training; it starts again on another runner"}
         if last_word is None:
             code = proc.exitcode
             how = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exited with code {code}"
             return "crashed", {"message": f"the training process died ({how}) without reporting"}
         kind, body = last_word
         if kind == "result":
-            return body["status"], body
+            return ("paused" if pausing and body["status"] == "handed_back" else body["status"]), body
         return ("failed" if body["final"] else "crashed"), body
 
     async def _finish(self, job, token, job_id, attempt, attempts, outcome, detail):
@@ -255,6 +269,13 @@ class Agent:
         if outcome == "cancelled":
             self.job_state(job_id, attempt, "cancelled", "cancelled by request; the training process was stopped")
             return {"state": "cancelled"}
+        if outcome == "paused":
+            # Asked for through the job's pause key: the BullMQ job completes; resuming enqueues the job again and
+            # the train job continues from the newest complete checkpoint in storage.
+            step = detail.get("step")
+            tail = f"checkpoint at step {step}; resuming continues from it" if step else "resuming starts it again"
+            self.job_state(job_id, attempt, "paused", f"paused on request: {tail}")
+            return {"state": "paused"}
         if outcome == "handed_back":
             why = "runner is shutting down" if self.shutting_down else "runner was disabled"
             step = detail.get("step")

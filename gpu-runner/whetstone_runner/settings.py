@@ -59,6 +59,9 @@ class Settings:
     def cancel_key(self, job_id: str) -> str:
         return contract.redis_key("cancel", prefix=self.key_prefix, jobId=job_id)
 
+    def pause_key(self, job_id: str) -> str:
+        return contract.redis_key("pause", prefix=self.key_prefix, jobId=job_id)
+
     def control_key(self) -> str:
         return contract.redis_key("runnerControl", prefix=self.key_prefix, runnerName=self.runner_name)
 

@@ -4,6 +4,7 @@ export const JOB_STATES = [
   "pending_quota",
   "queued",
   "running",
+  "paused",
   "succeeded",
   "failed",
   "cancelled",
@@ -15,10 +16,13 @@ export const isTerminal = (s: JobState): boolean => TERMINAL_STATES.includes(s);
 
 const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   validating_files: ["pending_quota", "queued", "failed", "cancelled"],
-  pending_quota: ["queued", "failed", "cancelled"],
+  pending_quota: ["queued", "paused", "failed", "cancelled"],
   // running → queued: a runner handed the job back (SIGTERM, lost runner) and it waits for another.
-  queued: ["running", "pending_quota", "failed", "cancelled"],
-  running: ["queued", "succeeded", "failed", "cancelled"],
+  queued: ["running", "pending_quota", "paused", "failed", "cancelled"],
+  // running → paused: the runner handed the job back on request, keeping its checkpoints (decision 0010).
+  running: ["queued", "paused", "succeeded", "failed", "cancelled"],
+  // paused → pending_quota / queued: resumed, through quota admission; it continues from its last checkpoint.
+  paused: ["pending_quota", "queued", "failed", "cancelled"],
   succeeded: [],
   failed: [],
   cancelled: [],
@@ -44,3 +48,8 @@ export function assertTransition(from: JobState, to: JobState): void {
 
 /** Cancel works in every state that is not already final. */
 export const canCancel = (s: JobState): boolean => !isTerminal(s);
+
+/** Pause works on a job that waits or runs; a paused job keeps its checkpoints and holds no GPU or quota. */
+export const canPause = (s: JobState): boolean => s === "pending_quota" || s === "queued" || s === "running";
+/** Only a paused job can be resumed. */
+export const canResume = (s: JobState): boolean => s === "paused";

@@ -39,6 +39,8 @@ export const REDIS_KEYS = {
   eventsGroup: "persisters",
   /** Set (value "1") to ask the runner holding a job to kill it. */
   cancel: "{prefix}:cancel:{jobId}",
+  /** Set (value "1") to ask the runner holding a training job to hand it back as `paused`, keeping its checkpoints. */
+  pause: "{prefix}:pause:{jobId}",
   /** "drain" (finish the current job, take no more) or "disable", set by the admin console. */
   runnerControl: "{prefix}:runner:{runnerName}:control",
   /** Pub/sub channel on which the worker announces a job changed, for open job pages. */

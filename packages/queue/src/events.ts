@@ -30,8 +30,9 @@ export type Artifact = z.infer<typeof artifactSchema>;
 export const stateEventSchema = z.object({
   ...jobBase,
   type: z.literal("state"),
-  /** `queued` means the runner handed the job back (SIGTERM, retry after a crash). */
-  state: z.enum(["running", "queued", "succeeded", "failed", "cancelled"]),
+  /** `queued` means the runner handed the job back (SIGTERM, retry after a crash); `paused` that it handed it back
+   *  because the job's pause key was set (its checkpoints are kept; resuming continues from the last one). */
+  state: z.enum(["running", "queued", "paused", "succeeded", "failed", "cancelled"]),
   message: z.string().nullable().default(null),
   /** Present on `succeeded`: every file written, with size and checksum. */
   artifacts: z.array(artifactSchema).default([]),

@@ -9,6 +9,7 @@ export const EVENTS_STREAM = redisKey(REDIS_KEYS.eventsStream);
 export const EVENTS_GROUP = REDIS_KEYS.eventsGroup;
 /** Set (value "1") to ask the runner holding a job to kill it. */
 export const cancelKey = (jobId: string) => redisKey(REDIS_KEYS.cancel, { jobId });
+export const pauseKey = (jobId: string) => redisKey(REDIS_KEYS.pause, { jobId });
 /** Set to "drain" (finish the current job, take no more) or "disable" by the admin console. */
 export const runnerControlKey = (runnerName: string) => redisKey(REDIS_KEYS.runnerControl, { runnerName });
 /** Pub/sub channel on which the worker announces a job changed, for open job pages. */

@@ -81,6 +81,8 @@ async function applyEvaluationState(tx: Tx, e: EventOf<"state">, opts: ApplyOpti
     case "cancelled":
       data = { state: "cancelled", finishedAt: ts };
       break;
+    case "paused":
+      return ignored("an evaluation cannot be paused");
   }
   await tx.evaluation.update({ where: { id: e.jobId }, data });
   if (data.state === "succeeded" || data.state === "failed" || data.state === "cancelled") {

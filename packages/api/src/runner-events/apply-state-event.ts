@@ -49,6 +49,12 @@ export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<Appl
       reason = `${e.message ?? "handed back to the queue"} (runner ${e.runner})`;
       data = { state: "queued", runnerName: null, queuedAt: ts };
       break;
+    case "paused":
+      // Handed back on request (pauseJob set the pause key); the runner completed its BullMQ job, so resumeJob
+      // enqueues the job afresh and it continues from its newest checkpoint (decision 0010).
+      reason = `${e.message ?? "paused on request"} (runner ${e.runner})`;
+      data = { state: "paused", runnerName: null, pauseRequestedAt: null, enqueuedAt: null };
+      break;
     case "succeeded":
       reason = `on ${e.runner}, ${e.artifacts.length} artifact${e.artifacts.length === 1 ? "" : "s"}`;
       data = { state: "succeeded", finishedAt: ts, summary: e.summary, error: null };

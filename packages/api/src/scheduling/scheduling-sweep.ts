@@ -37,9 +37,10 @@ export function startSchedulingSweep(
   };
 }
 
-/** After a job's state change is committed: if it reached a final state, its team's waiting jobs may start. */
+/** After a job's state change is committed: if it reached a final state (or paused, holding no GPU any more), its
+ *  team's waiting jobs may start. */
 export async function onJobStateApplied(deps: Deps, jobId: string, state: JobState): Promise<string[]> {
-  if (!TERMINAL_STATES.includes(state)) return [];
+  if (!TERMINAL_STATES.includes(state) && state !== "paused") return [];
   const job = await deps.prisma.fineTuneJob.findUnique({ where: { id: jobId }, select: { teamId: true } });
   return job ? promotePendingJobs(deps, job.teamId) : [];
 }

@@ -6,6 +6,8 @@ import { getJobMetricsRoute } from "./get-job-metrics";
 import { listJobArtifactsRoute } from "./list-job-artifacts";
 import { listJobEventsRoute } from "./list-job-events";
 import { listJobsRoute } from "./list-jobs";
+import { pauseJobRoute } from "./pause-job";
+import { resumeJobRoute } from "./resume-job";
 import { estimateJobRoute } from "../usage/estimate-job";
 
 export const jobsRouter = router({
@@ -16,5 +18,7 @@ export const jobsRouter = router({
   metrics: getJobMetricsRoute,
   artifacts: listJobArtifactsRoute,
   cancel: cancelJobRoute,
+  pause: pauseJobRoute,
+  resume: resumeJobRoute,
   estimate: estimateJobRoute,
 });

@@ -8,6 +8,7 @@ const TONES: Record<JobState, Tone> = {
   pending_quota: "amber",
   queued: "blue",
   running: "accent",
+  paused: "violet",
   succeeded: "green",
   failed: "red",
   cancelled: "neutral",
