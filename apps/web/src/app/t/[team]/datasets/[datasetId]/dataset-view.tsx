@@ -84,7 +84,10 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
               <Button variant="secondary" onClick={() => setUploadOpen((o) => !o)} data-testid="upload-new-version">
                 <Upload className="size-4" aria-hidden /> New version
               </Button>
-              <ButtonLink href={`/t/${team}/jobs/new?dataset=${selectedId ?? ""}`} data-testid="train-on-dataset">
+              <ButtonLink
+                href={`/t/${team}/jobs/new?dataset=${selectedId ?? ""}&datasetId=${datasetId}`}
+                data-testid="train-on-dataset"
+              >
                 Fine-tune on this
               </ButtonLink>
             </>
@@ -115,7 +118,11 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
 
       <ProfileStats version={v} profile={profile} />
 
-      <DerivationNote team={team} datasetId={datasetId} derivation={v?.derivation as DatasetDerivation | null | undefined} />
+      <DerivationNote
+        team={team}
+        datasetId={datasetId}
+        derivation={v?.derivation as DatasetDerivation | null | undefined}
+      />
       <ReadinessCard
         team={team}
         datasetId={datasetId}

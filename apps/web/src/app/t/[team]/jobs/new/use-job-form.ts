@@ -65,16 +65,22 @@ export function useJobForm(team: string) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [touched, setTouched] = useState(false);
 
-  // Pre-fill: ?dataset=<versionId> from a dataset page, else the newest dataset.
+  // Pre-fill: ?dataset=<versionId> (&datasetId=, for a version that is not the latest) from a dataset page, else
+  // the newest dataset. Waits for a fresh list: a cached one may predate the version just made (a cleaned version).
   useEffect(() => {
-    if (!datasets.data || mix.length) return;
+    if (!datasets.data || datasets.isFetching || mix.length) return;
     const wanted = search.get("dataset");
+    const owner = datasets.data.find((x) => x.id === search.get("datasetId"));
+    if (wanted && owner && owner.latestVersion?.id !== wanted) {
+      setMix([{ key: Date.now(), datasetId: owner.id, datasetVersionId: wanted, weight: "1" }]);
+      return;
+    }
     const d =
       datasets.data.find((x) => x.latestVersion && (x.latestVersion.id === wanted || x.id === wanted)) ??
       datasets.data.find((x) => x.latestVersion);
     if (d?.latestVersion)
       setMix([{ key: Date.now(), datasetId: d.id, datasetVersionId: d.latestVersion.id, weight: "1" }]);
-  }, [datasets.data, mix.length, search]);
+  }, [datasets.data, datasets.isFetching, mix.length, search]);
 
   const formatOf = useMemo(() => {
     const m = new Map<string, string>();
