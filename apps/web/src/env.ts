@@ -26,6 +26,8 @@ const envSchema = z
     /** Trust the Host / X-Forwarded-Host headers (self-hosted behind a proxy); default true. */
     AUTH_TRUST_HOST: bool("true"),
     MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(GIB),
+    /** Encrypts webhook signing secrets at rest; the worker needs the same value to sign deliveries. */
+    WEBHOOK_SECRET_KEY: z.string().min(32, { message: "WEBHOOK_SECRET_KEY must be at least 32 characters" }).optional(),
     OIDC_ISSUER: z.string().url().optional(),
     OIDC_CLIENT_ID: z.string().optional(),
     OIDC_CLIENT_SECRET: z.string().optional(),

@@ -38,6 +38,12 @@ export const envSchema = z.object({
   RUNNER_OFFLINE_AFTER_MS: ms(RUNNER_OFFLINE_AFTER_MS),
   /** How long a queued job's BullMQ job may sit completed/failed before the reconciler re-adds it. */
   REQUEUE_GRACE_MS: ms(60_000),
+  /** Decrypts webhook signing secrets; the same value as the web app's. Unset: no webhook is delivered. */
+  WEBHOOK_SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  /** How often finished jobs are turned into webhook deliveries and due deliveries are sent. */
+  WEBHOOK_INTERVAL_MS: ms(2_000),
+  /** Delay before a failed delivery's second attempt; each later one waits 4 times longer (up to 10 h). */
+  WEBHOOK_RETRY_BASE_MS: ms(5_000),
 });
 export type Env = z.infer<typeof envSchema>;
 

@@ -13,6 +13,7 @@ import type { Env } from "./env";
 import { EventsConsumer } from "./events/events-consumer";
 import type { Logger } from "./logger";
 import { Reconciler } from "./reconciler";
+import { WebhookDispatcher } from "./webhook-dispatcher";
 
 export interface WorkerOverrides {
   /** Redis names, replaced by tests so they never touch a real deployment's keys. */
@@ -21,11 +22,14 @@ export interface WorkerOverrides {
   channel?: (jobId: string) => string;
   bullPrefix?: string;
   storage?: BlobStorage;
+  /** Webhook deliveries' HTTP client (tests). */
+  fetch?: typeof fetch;
 }
 
 export interface RunningWorker {
   consumer: EventsConsumer;
   reconciler: Reconciler;
+  webhooks: WebhookDispatcher;
   /** Stops the loops, then closes Redis and PostgreSQL connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -103,8 +107,17 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
     requeueGraceMs: env.REQUEUE_GRACE_MS,
     channel,
   });
+  const webhooks = new WebhookDispatcher({
+    prisma,
+    logger: logger.child({ service: "webhooks" }),
+    secretKey: env.WEBHOOK_SECRET_KEY,
+    intervalMs: env.WEBHOOK_INTERVAL_MS,
+    policy: { baseDelayMs: env.WEBHOOK_RETRY_BASE_MS },
+    fetch: overrides.fetch,
+  });
   consumer.start();
   reconciler.start();
+  webhooks.start();
   // Quota promotion for every team with room (also after API cancels) and the fair order of the queue.
   const scheduling = startSchedulingSweep(
     { prisma, trainingQueue },
@@ -115,12 +128,12 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      await Promise.allSettled([consumer.stop(), reconciler.stop(), scheduling.stop()]);
+      await Promise.allSettled([consumer.stop(), reconciler.stop(), scheduling.stop(), webhooks.stop()]);
       await Promise.allSettled([trainingQueue.close()]);
       await Promise.allSettled([redis.quit(), eventsRedis.quit(), prisma.$disconnect()]);
       logger.info("worker stopped");
     })());
-  return { consumer, reconciler, close };
+  return { consumer, reconciler, webhooks, close };
 }
 
 /** Storage whose creation (an import for S3) finishes in the background; each call waits for it. */

@@ -10,6 +10,7 @@ import { healthRouter } from "./routers/health";
 import { jobsRouter } from "./routers/jobs";
 import { teamsRouter } from "./routers/teams";
 import { usageRouter } from "./routers/usage";
+import { webhooksRouter } from "./routers/webhooks";
 
 export const appRouter = router({
   health: healthRouter,
@@ -22,6 +23,7 @@ export const appRouter = router({
   evaluations: evaluationsRouter,
   activeLearning: activeLearningRouter,
   usage: usageRouter,
+  webhooks: webhooksRouter,
   admin: adminRouter,
 });
 export type AppRouter = typeof appRouter;

@@ -27,6 +27,8 @@ import { AppError } from "./errors";
 export interface ApiConfig {
   /** Largest dataset upload accepted, in bytes. */
   maxUploadBytes: number;
+  /** WEBHOOK_SECRET_KEY: encrypts webhook signing secrets at rest; unset, no endpoint can be registered. */
+  webhookSecretKey?: string | null;
 }
 
 /** What the API needs from the outside world; the app builds it once and passes it to every request. */

@@ -30,7 +30,7 @@ async function buildDeps(): Promise<ApiDeps> {
     redis,
     trainingQueue,
     storage,
-    config: { maxUploadBytes: e.MAX_UPLOAD_BYTES },
+    config: { maxUploadBytes: e.MAX_UPLOAD_BYTES, webhookSecretKey: e.WEBHOOK_SECRET_KEY ?? null },
   };
 }
 

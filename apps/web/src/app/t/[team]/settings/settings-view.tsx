@@ -4,6 +4,7 @@ import { PageHeader } from "@/components/ui";
 import { useTRPC } from "@/lib/trpc";
 import { ApiKeysCard } from "./api-keys-card";
 import { MembersCard } from "./members-card";
+import { WebhooksCard } from "./webhooks-card";
 
 export function SettingsView({ team }: { team: string }) {
   const trpc = useTRPC();
@@ -15,6 +16,7 @@ export function SettingsView({ team }: { team: string }) {
       <div className="space-y-6">
         <MembersCard isOwner={isOwner} />
         <ApiKeysCard canWrite={current.data ? current.data.role !== "viewer" : false} isOwner={isOwner} />
+        <WebhooksCard canWrite={current.data ? current.data.role !== "viewer" : false} />
       </div>
     </>
   );
