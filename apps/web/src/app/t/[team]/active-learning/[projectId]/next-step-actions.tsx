@@ -39,21 +39,22 @@ export function PickStep(p: { project: Project; canWrite: boolean; onChange: () 
           : `The newest model ranks the ${formatNumber(p.project.pool.rows)}-row pool and hands out the ${p.project.batchSize} rows it learns most from.`}
       </p>
       <div className="mt-3 flex flex-wrap items-center gap-2">
-        <Select
-          aria-label="Strategy for this batch"
-          className="w-64"
-          value={strategy}
-          onChange={(e) => setStrategy(e.target.value)}
-          disabled={!p.canWrite}
-          data-testid="pick-strategy"
-        >
-          <option value="">{strategyLabel(first ? "kcenter" : p.project.strategy)} (default)</option>
-          {SELECTION_STRATEGIES[p.project.task].map((s) => (
-            <option key={s} value={s}>
-              {strategyLabel(s)}
-            </option>
-          ))}
-        </Select>
+        <div className="w-64">
+          <Select
+            aria-label="Strategy for this batch"
+            value={strategy}
+            onChange={(e) => setStrategy(e.target.value)}
+            disabled={!p.canWrite}
+            data-testid="pick-strategy"
+          >
+            <option value="">{strategyLabel(first ? "kcenter" : p.project.strategy)} (default)</option>
+            {SELECTION_STRATEGIES[p.project.task].map((s) => (
+              <option key={s} value={s}>
+                {strategyLabel(s)}
+              </option>
+            ))}
+          </Select>
+        </div>
         <Button
           onClick={() => start.mutate({ projectId: p.project.id, strategy: (strategy || undefined) as never })}
           loading={start.isPending}
@@ -150,17 +151,18 @@ export function RetrainStep(p: {
         {p.project.seed ? " (seed included)" : ""}; the new model is then scored on the held-out set.
       </p>
       <div className="mt-3 flex flex-wrap items-center gap-2">
-        <Select
-          aria-label="Train from"
-          className="w-64"
-          value={from}
-          onChange={(e) => setFrom(e.target.value as "previous" | "base")}
-          disabled={!p.canWrite}
-          data-testid="retrain-from"
-        >
-          <option value="previous">From the previous round{trained ? "" : " (the base, for now)"}</option>
-          <option value="base">From the base model</option>
-        </Select>
+        <div className="w-64">
+          <Select
+            aria-label="Train from"
+            value={from}
+            onChange={(e) => setFrom(e.target.value as "previous" | "base")}
+            disabled={!p.canWrite}
+            data-testid="retrain-from"
+          >
+            <option value="previous">From the previous round{trained ? "" : " (the base, for now)"}</option>
+            <option value="base">From the base model</option>
+          </Select>
+        </div>
         <Button
           onClick={() => p.mutation.mutate({ projectId: p.project.id, trainFrom: from })}
           loading={p.mutation.isPending}

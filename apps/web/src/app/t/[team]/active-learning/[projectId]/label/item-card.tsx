@@ -69,8 +69,8 @@ export function ItemText({ item }: { item: Item }) {
       <p className="mt-3 flex items-start gap-1.5 text-xs text-zinc-500" data-testid="item-reason">
         <Sparkles className="mt-0.5 size-3.5 shrink-0 text-accent-500" aria-hidden />
         <span>
-          Picked because {item.reason.charAt(0).toLowerCase() + item.reason.slice(1)}{" "}
-          <span className="tabular text-zinc-400">(score {item.score.toPrecision(3)})</span>
+          <span className="font-medium text-zinc-600">Why this row:</span> {item.reason}{" "}
+          <span className="tabular text-zinc-400">· score {item.score.toPrecision(3)}</span>
         </span>
       </p>
     </div>

@@ -51,7 +51,7 @@ export function KeyLegend({ task, labels, disabled }: { task: string; labels: st
       <ul className="space-y-1.5 text-xs text-zinc-600">
         {rows.map(([k, what], i) => (
           <li key={i} className="flex items-center gap-2">
-            <span className="w-24 shrink-0">{k}</span>
+            <span className="w-[4.75rem] shrink-0">{k}</span>
             {what}
           </li>
         ))}

@@ -34,7 +34,7 @@ export function LabellingView({ team, projectId }: { team: string; projectId: st
       {!p || !role ? (
         <Skeleton className="h-80 w-full" />
       ) : (
-        <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_15rem]">
+        <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_16rem]">
           <div className="min-w-0">
             {canWrite ? <LabellingSession project={p} projectHref={projectHref} /> : <ReadOnlyRows project={p} />}
           </div>
