@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import chat_rows, example_payload, make_payload
 from whetstone_runner import contract
 from whetstone_runner.config import JobError
-from whetstone_runner.jobs import HANDLERS, evaluate, generate, score, simulate, train
+from whetstone_runner.jobs import HANDLERS, augment, evaluate, generate, score, simulate, train
 from whetstone_runner.schema import errors, load_schema, validate_event, validate_payload
 from whetstone_runner.techniques import TECHNIQUES, sft
 
@@ -20,7 +20,7 @@ KINDS = contract.job_kinds()
 SOURCE = Path(__file__).resolve().parents[1] / "whetstone_runner"
 # each handled kind's payload -> its typed config (a new kind adds its parser here)
 CONFIG_PARSERS = {"train": train.parse_config, "evaluate": evaluate.parse_config, "generate": generate.parse_request,
-                  "score": score.parse_config, "simulate": simulate.parse_config}
+                  "score": score.parse_config, "simulate": simulate.parse_config, "augment": augment.parse_config}
 
 
 def handled() -> str:
@@ -55,7 +55,7 @@ def test_every_example_of_a_handled_kind_parses_into_its_config(kind):
     (lambda p: p.update(method="dora"), "method"),
     (lambda p: p["datasets"][0].update(sha256="xyz"), "datasets.0.sha256"),
     (lambda p: p.update(outputPrefix="jobs/no-slash"), "outputPrefix"),
-    (lambda p: p.update(kind="augment"), "kind"),  # not a kind of the contract
+    (lambda p: p.update(kind="distill"), "kind"),  # not a kind of the contract
 ])
 def test_payload_errors_name_the_field(mutate, field):
     p = example_payload(0)
@@ -71,8 +71,8 @@ def test_run_job_rejects_a_bad_payload_as_final(tmp_path, storage_root, tiny_mod
     p["hyperparameters"]["batchSize"] = 0
     with pytest.raises(JobError, match=r"hyperparameters\.batchSize"):
         run_direct(p, storage_root, tmp_path / "w")
-    p["kind"] = "augment"
-    with pytest.raises(JobError, match="unknown job kind 'augment': this runner handles " + re.escape(handled())):
+    p["kind"] = "distill"
+    with pytest.raises(JobError, match="unknown job kind 'distill': this runner handles " + re.escape(handled())):
         run_direct(p, storage_root, tmp_path / "w")
 
 

@@ -145,3 +145,13 @@ def storage_key(name: str, **parts) -> str:
     """The storageLayout template `name` with its parts filled in (`checkpointComplete` has none)."""
     return _fill(_entry("storageLayout", name, "storage layout entry"), parts, "storage key")
 
+
+
+def provenance_field() -> str:
+    """The field an augmentation's generated row carries its provenance in (`augmentation`)."""
+    return contract()["augmentation"]["provenanceField"]
+
+
+def augmentable_formats(method: str) -> frozenset[str]:
+    """The dataset formats an `augment` job's method can augment."""
+    return frozenset(contract()["augmentation"]["formats"][method])

@@ -29,7 +29,12 @@ IGNORE = -100
 
 def read_rows(path: Path, container: str, fmt: str, name: str) -> list[dict]:
     """All rows of one dataset file; a malformed row fails the job naming the dataset, line and field."""
-    rows: list[dict] = []
+    return [row for _line, row in read_numbered_rows(path, container, fmt, name)]
+
+
+def read_numbered_rows(path: Path, container: str, fmt: str, name: str) -> list[tuple[int, dict]]:
+    """(1-based line in the file, row) of every row, checked like read_rows."""
+    rows: list = []
     with open(path, encoding="utf-8", newline="") as f:
         if container == "jsonl":
             for line_no, line in enumerate(f, start=1):
@@ -51,7 +56,7 @@ def read_rows(path: Path, container: str, fmt: str, name: str) -> list[dict]:
                 raise JobError(f"dataset {name!r} line {line_no}: field {fld!r} is missing")
         if fmt == "chat":
             _check_messages(row["messages"], name, line_no)
-        out.append(row)
+        out.append((line_no, row))
     if not out:
         raise JobError(f"dataset {name!r} is empty")
     return out
@@ -67,6 +72,20 @@ def _check_messages(msgs, name: str, line_no: int) -> None:
             raise JobError(f"{where}: field 'messages[{i}].role' must be one of {sorted(roles)}, got {str(m['role'])[:40]!r}")
     if not any(m["role"] == must for m in msgs):
         raise JobError(f"{where}: field 'messages' has no {must} turn")
+
+
+def is_generated(row: object) -> bool:
+    """A row an `augment` job made: it carries its provenance (contract: the `augmentation` field)."""
+    return isinstance(row, dict) and isinstance(row.get(contract.provenance_field()), dict)
+
+
+def originals_and_generated(rows: list) -> tuple[list, list]:
+    """(rows as uploaded, rows an augmentation generated), each in file order. Generated rows never enter a test or
+    validation split: the splits are carved from the originals alone, so they are the same with or without them."""
+    originals, generated = [], []
+    for r in rows:
+        (generated if is_generated(r) else originals).append(r)
+    return originals, generated
 
 
 def carve_test(rows: list, fraction: float, seed: int) -> tuple[list, list]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..config import JobError
-from . import evaluate, generate, score, simulate, train
+from . import augment, evaluate, generate, score, simulate, train
 from .context import JobContext, Reporter
 
 HANDLERS: dict[str, Callable[[dict, JobContext], dict]] = {
@@ -16,6 +16,7 @@ HANDLERS: dict[str, Callable[[dict, JobContext], dict]] = {
     generate.KIND: generate.run_generate_job,
     score.KIND: score.run_score_job,
     simulate.KIND: simulate.run_simulate_job,
+    augment.KIND: augment.run_augment_job,
 }
 
 __all__ = ["HANDLERS", "JobContext", "Reporter", "run_job", "unhandled_kind_message"]

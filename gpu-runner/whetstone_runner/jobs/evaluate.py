@@ -18,7 +18,7 @@ import torch
 
 from .. import contract, techniques
 from ..config import EvaluationConfig, JobError
-from ..data import carve_test
+from ..data import carve_test, originals_and_generated
 from ..evaluation.predict import Evaluator, HandBack, Options
 from ..evaluation.report import build_report
 from ..loading import declared_labels, load_for_inference
@@ -104,7 +104,8 @@ def evaluation_rows(cfg: EvaluationConfig, raw: list[list[dict]], say) -> list[l
             if cfg.split_fraction <= 0:
                 raise JobError("split.fraction: 0 means no test split was held out; evaluate on every row "
                                "(split.kind 'all') instead")
-            rows = carve_test(rows, cfg.split_fraction, cfg.split_seed + i)[0]
+            # The same carve as the train job's: generated (augmented) rows are never in a test split.
+            rows = carve_test(originals_and_generated(rows)[0], cfg.split_fraction, cfg.split_seed + i)[0]
             if not rows:
                 raise JobError(f"datasets.{i}: the test split of dataset {d.name!r} is empty "
                                f"({len(raw[i])} rows × {cfg.split_fraction} rounds to 0)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import JobError, TrainingConfig
-from ..data import carve_test, mix, read_rows, split
+from ..data import carve_test, mix, originals_and_generated, read_rows, split
 from ..storage import sha256_file
 from ..techniques.technique import Technique
 
@@ -45,9 +45,12 @@ def prepare(cfg: TrainingConfig, technique: Technique, tokenizer, raw: list[list
     hp = cfg.hp
     trains, vals, names, dropped, tested = [], {}, [], 0, {}
     for i, (d, rows) in enumerate(zip(cfg.datasets, raw, strict=False)):
-        test_rows, rest = carve_test(rows, hp.test_split, hp.seed + i)
+        # Rows an augmentation generated only ever train: the splits come from the uploaded rows alone.
+        originals, generated = originals_and_generated(rows)
+        test_rows, rest = carve_test(originals, hp.test_split, hp.seed + i)
         tested[d.name] = len(test_rows)
         tr_rows, va_rows = split(rest, hp.validation_split, hp.seed + i)
+        tr_rows = tr_rows + generated
         tr, tr_dropped = technique.tokenize(tokenizer, d.format, tr_rows, hp, label2id)
         va, va_dropped = technique.tokenize(tokenizer, d.format, va_rows, hp, label2id)
         dropped += tr_dropped + va_dropped

@@ -6,6 +6,7 @@
  */
 import { DATASET_FORMATS, FORMATS_FOR_TECHNIQUE, TECHNIQUES } from "@whetstone/core";
 import { SELECTION_STRATEGIES } from "./active-learning-job";
+import { AUGMENTABLE_FORMATS, PROVENANCE_FIELD } from "./augmentation-job";
 
 /** Prefix of every Redis key and channel of Whetstone's own (BullMQ keeps its own `bull:` prefix). */
 export const KEY_PREFIX = "whetstone";
@@ -28,6 +29,7 @@ export const JOB_KINDS = {
   generate: { jobName: "inference.generate", queue: QUEUES.inference, schema: "job-generate.schema.json" },
   score: { jobName: "active-learning.score", queue: QUEUES.training, schema: "job-score.schema.json" },
   simulate: { jobName: "active-learning.simulate", queue: QUEUES.training, schema: "job-simulate.schema.json" },
+  augment: { jobName: "dataset.augment", queue: QUEUES.training, schema: "job-augment.schema.json" },
 } as const;
 export type JobKind = keyof typeof JOB_KINDS;
 export const JOB_KIND_NAMES = Object.keys(JOB_KINDS) as [JobKind, ...JobKind[]];
@@ -99,6 +101,8 @@ export const ARTIFACT_KINDS = {
   selection: { dir: null },
   /** An active-learning simulation's curves (JSON). */
   simulation_report: { dir: null },
+  /** The new rows an `augment` job made (JSONL, the source's format, each with its provenance field). */
+  augmented_rows: { dir: null },
 } as const;
 export type ArtifactKind = keyof typeof ARTIFACT_KINDS;
 export const ARTIFACT_KIND_NAMES = Object.keys(ARTIFACT_KINDS) as [ArtifactKind, ...ArtifactKind[]];
@@ -116,6 +120,8 @@ export const STORAGE_LAYOUT = {
   /** Files of one active-learning round (`score`) or simulation (`simulate`). */
   activeLearningOutput: "active-learning/{projectId}/{runId}/",
   selection: "{outputPrefix}selection.jsonl",
+  /** An `augment` job's new rows (artifact kind augmented_rows). */
+  augmentedRows: "{outputPrefix}augmented.jsonl",
   simulationReport: "{outputPrefix}simulation.json",
 } as const;
 
@@ -145,5 +151,6 @@ export function contractDocument() {
     artifactKinds: ARTIFACT_KINDS,
     storageLayout: STORAGE_LAYOUT,
     selectionStrategies: SELECTION_STRATEGIES,
+    augmentation: { provenanceField: PROVENANCE_FIELD, formats: AUGMENTABLE_FORMATS },
   };
 }

@@ -1,3 +1,4 @@
+import type { AugmentationJobPayloadInput } from "./augmentation-job";
 import type {
   EvaluationJobPayloadInput,
   GenerationJobPayloadInput,
@@ -335,5 +336,62 @@ export const simulationJobPayloadExamples: SimulationJobPayloadInput[] = [
     seeds: 3,
     heldOutFraction: 0.2,
     outputPrefix: "active-learning/alp_example/als_example/",
+  },
+];
+
+/** Perturbations of a classification dataset, and paraphrases of an SFT dataset's questions by a model of the team. */
+export const augmentationJobPayloadExamples: AugmentationJobPayloadInput[] = [
+  {
+    kind: "augment",
+    schemaVersion: 1,
+    jobId: "aug_example_1",
+    teamId: "team_example",
+    source: {
+      datasetVersionId: "dv_example_cls",
+      name: "ticket-topics",
+      key: "datasets/team_example/dv_example_cls/tickets.jsonl",
+      format: "classification",
+      container: "jsonl",
+      weight: 1,
+      rows: 120,
+      sha256: "0".repeat(64),
+    },
+    method: "perturb",
+    targetRows: 200,
+    perRow: 2,
+    perturbation: { wordDropout: 0.1, swaps: 1 },
+    outputPrefix: "augmentations/aug_example_1/",
+  },
+  {
+    kind: "augment",
+    schemaVersion: 1,
+    jobId: "aug_example_2",
+    teamId: "team_example",
+    source: {
+      datasetVersionId: "dv_example_chat",
+      name: "support-chat",
+      key: "datasets/team_example/dv_example_chat/support.jsonl",
+      format: "chat",
+      container: "jsonl",
+      weight: 1,
+      rows: 80,
+      sha256: "0".repeat(64),
+    },
+    method: "generate",
+    targetRows: 80,
+    perRow: 1,
+    generator: {
+      type: "model",
+      model: {
+        modelId: "bm_example",
+        label: "SmolLM2-135M-Instruct",
+        ref: { id: "bm_example", name: "SmolLM2-135M-Instruct", source: "local", ref: "/models/smollm2-135m-instruct" },
+      },
+    },
+    maxNewTokens: 96,
+    temperature: 0.8,
+    holdOut: { testSplit: 0.1, validationSplit: 0.1 },
+    seed: 7,
+    outputPrefix: "augmentations/aug_example_2/",
   },
 ];

@@ -4,5 +4,6 @@ export * from "./training-job";
 export * from "./evaluation-job";
 export * from "./generation-job";
 export * from "./active-learning-job";
+export * from "./augmentation-job";
 export * from "./job-payload";
 export * from "./events";

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { scoreJobPayloadSchema, simulationJobPayloadSchema } from "./active-learning-job";
+import { augmentationJobPayloadSchema } from "./augmentation-job";
 import { evaluationJobPayloadSchema } from "./evaluation-job";
 import { generationJobPayloadSchema } from "./generation-job";
 import { trainingJobPayloadSchema } from "./training-job";
@@ -14,6 +15,7 @@ export const jobPayloadSchemas = {
   generate: generationJobPayloadSchema,
   score: scoreJobPayloadSchema,
   simulate: simulationJobPayloadSchema,
+  augment: augmentationJobPayloadSchema,
 } as const;
 
 export const jobPayloadSchema = z.discriminatedUnion("kind", [
@@ -22,5 +24,6 @@ export const jobPayloadSchema = z.discriminatedUnion("kind", [
   generationJobPayloadSchema,
   scoreJobPayloadSchema,
   simulationJobPayloadSchema,
+  augmentationJobPayloadSchema,
 ]);
 export type JobPayload = z.infer<typeof jobPayloadSchema>;

@@ -8,6 +8,7 @@ import {
   scoreJobPayloadExamples,
   simulationJobPayloadExamples,
   trainingJobPayloadExamples,
+  augmentationJobPayloadExamples,
 } from "./examples";
 import { jobPayloadSchemas } from "./job-payload";
 
@@ -22,6 +23,7 @@ const payloadExamples: Record<keyof typeof JOB_KINDS, unknown[]> = {
   generate: generationJobPayloadExamples,
   score: scoreJobPayloadExamples,
   simulate: simulationJobPayloadExamples,
+  augment: augmentationJobPayloadExamples,
 };
 
 /** File name → JSON text of every export the runner loads: the contract, one schema per job kind, the events. */
