@@ -213,8 +213,17 @@ describe("generate route", () => {
   });
 
   it("is in the OpenAPI document with its request schema", () => {
-    const doc = openApiDocument("http://localhost/api/v1") as { paths: Record<string, unknown> };
-    expect(doc.paths["/models/{id}/generate"]).toEqual(generateOpenApiPath());
+    const doc = openApiDocument("http://localhost/api/v1") as {
+      paths: Record<string, { post: { requestBody: unknown; responses: Record<string, unknown> } }>;
+    };
+    const served = doc.paths["/models/{id}/generate"]!.post;
+    // the same request schema, with the API's rule on text (no NUL) on its strings
+    const servedSchema = JSON.stringify(served.requestBody).replaceAll(',"pattern":"^[^\\\\u0000]*$"', "");
+    expect(JSON.parse(servedSchema)).toEqual(generateOpenApiPath().post.requestBody);
+    // its errors in the API's one shape
+    expect(served.responses["502"]).toMatchObject({
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    });
     const op = generateOpenApiPath().post;
     expect(op.security).toEqual([{ bearerAuth: [] }]);
     const schema = op.requestBody.content["application/json"].schema as unknown as {

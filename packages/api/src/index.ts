@@ -2,7 +2,28 @@ export { appRouter, createCaller, type AppRouter } from "./root";
 export { createContext, type ApiDeps, type ApiConfig, type Caller, type Context } from "./trpc";
 export { createRequestContext } from "./request-context";
 export { AppError } from "./errors";
-export { buildOpenApiDocument, API_VERSION } from "./openapi";
+export { buildOpenApiDocument, procedureSuccessStatus, API_VERSION, type RestMeta } from "./openapi";
+// the REST API's one error shape and its document, for the routes of apps/web
+export {
+  restError,
+  restErrorFrom,
+  validationError,
+  validationIssues,
+  ERROR_SCHEMA,
+  ERROR_STATUS,
+  type RestErrorBody,
+  type ValidationIssue,
+} from "./rest/errors";
+export { routeTable, type OpenApiDocumentLike, type OperationObject, type RouteTable } from "./rest/document";
+export {
+  handleRestRequest,
+  routesOf,
+  routeByDocument,
+  REST_PREFIX,
+  MAX_JSON_BODY_BYTES,
+  type RestHandlerOptions,
+} from "./rest/handle-rest";
+export { drainBody, refuseUnread, withConnectionClose, DRAIN_LIMIT_BYTES } from "./rest/unread-body";
 // auth helpers for apps/web (next-auth credentials / OIDC) and REST
 export { signUp, hashPassword, normalizeEmail, MIN_PASSWORD_LENGTH } from "./auth/sign-up";
 export { verifyPassword } from "./auth/verify-password";
@@ -21,7 +42,7 @@ export { stateEventMessage, parseStateEventMessage } from "./jobs/job-events";
 // runner events and reconciliation, for apps/worker (its events consumer and reconcile timer)
 export { applyRunnerEvent } from "./runner-events/apply-runner-event";
 export type { ApplyEffect, ApplyOptions, ApplyResult, JobUpdate } from "./runner-events/runner-event.types";
-export { performApplyEffects } from "./runner-events/perform-apply-effects";
+export { dropDuplicate, performApplyEffects } from "./runner-events/perform-apply-effects";
 // evaluations, for apps/worker (the automatic evaluation after training) and apps/web
 export { enqueueEvaluation, EVALUATION_JOB_OPTIONS } from "./evaluations/enqueue-evaluation";
 export { buildEvaluationPayload } from "./evaluations/build-evaluation-payload";

@@ -23,6 +23,7 @@ import type { PrismaClient, Role } from "@whetstone/db";
 import type { BlobStorage } from "@whetstone/storage";
 import { resolveTeamScope } from "./auth/resolve-team-scope";
 import { AppError } from "./errors";
+import { findUnstorableText, isUnstorableTextError, unstorableFieldOf, unstorableTextError } from "./input-text";
 
 export interface ApiConfig {
   /** Largest dataset upload accepted, in bytes. */
@@ -88,7 +89,23 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/**
+ * No text the API reads may hold a NUL or a lone surrogate (./input-text.ts): a field of the input that does is a
+ * 400 naming it, before the procedure runs; keys the input schema does not know are stripped, not judged. Should
+ * such text reach the database another way, its refusal is the same 400, not a 500.
+ */
+const refuseUnstorableText = t.middleware(async ({ path, getRawInput, next }) => {
+  const raw = await getRawInput();
+  if (findUnstorableText(raw) !== null) {
+    const field = await unstorableFieldOf(path, raw);
+    if (field !== null) throw unstorableTextError(field);
+  }
+  const result = await next();
+  if (result.ok || !isUnstorableTextError(result.error.cause)) return result;
+  throw unstorableTextError(findUnstorableText(raw) ?? "");
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseUnstorableText);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.caller) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in or send an API key" });

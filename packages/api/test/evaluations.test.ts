@@ -6,7 +6,6 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
-import { createOpenApiFetchHandler } from "trpc-to-openapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cancelKey,
@@ -15,15 +14,14 @@ import {
   runnerEventSchema,
   type RunnerEventInput,
 } from "@whetstone/queue";
-import { createRequestContext } from "../src/request-context";
 import { reconcileOnce } from "../src/reconcile/reconcile-once";
-import { appRouter } from "../src/root";
 import { applyRunnerEvent } from "../src/runner-events/apply-runner-event";
 import { performApplyEffects } from "../src/runner-events/perform-apply-effects";
 import type { ApplyResult } from "../src/runner-events/runner-event.types";
 import { seedBaseModel, seedDatasetVersion, seedJob, seedWorld, type World } from "./fixtures";
 import { createTestEnv, type TestEnv } from "./helpers";
 import { ev, HYPERPARAMETERS } from "./runner-fixtures";
+import { serveRest } from "./rest-client";
 
 let env: TestEnv;
 let w: World;
@@ -698,12 +696,7 @@ describe("REST", () => {
     headers.set("authorization", `Bearer ${w.apiKeyA.key}`);
     if (init.body) headers.set("content-type", "application/json");
     const req = new Request(`http://localhost/api/v1${path}`, { ...init, headers });
-    return createOpenApiFetchHandler({
-      endpoint: "/api/v1",
-      router: appRouter,
-      req,
-      createContext: () => createRequestContext(env.deps, req),
-    });
+    return serveRest(req, env.deps);
   }
 
   it("creates, lists, gets and cancels evaluations, and names the bad field", async () => {
@@ -714,7 +707,7 @@ describe("REST", () => {
         datasetVersionIds: [w.chatA.id],
       }),
     });
-    expect(created.status).toBe(200);
+    expect(created.status).toBe(201);
     const e = (await created.json()) as { id: string; state: string; createdAt: string; models: { label: string }[] };
     expect(e).toMatchObject({ state: "queued", models: [{ label: w.sharedModel.name }, { label: "support-v1" }] });
     expect(typeof e.createdAt).toBe("string");

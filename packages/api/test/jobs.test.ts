@@ -134,19 +134,19 @@ describe("jobs.create", () => {
     expect(await env.deps.trainingQueue.getJob(row.id)).toBeUndefined();
   });
 
-  it("refuses a base model of another team, naming the field", async () => {
+  it("refuses a base model of another team as not found, naming the field", async () => {
     await expectAppError(
       asOwnerA().jobs.create({
         baseModelId: w.modelB.id,
         technique: "sft",
         datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
       }),
-      "BAD_REQUEST",
+      "NOT_FOUND",
       "baseModelId",
     );
   });
 
-  it("refuses a dataset version of another team, naming its index", async () => {
+  it("refuses a dataset version of another team as not found, naming its index", async () => {
     await expectAppError(
       asOwnerA().jobs.create({
         baseModelId: w.sharedModel.id,
@@ -156,7 +156,7 @@ describe("jobs.create", () => {
           { datasetVersionId: w.chatB.id, weight: 1 },
         ],
       }),
-      "BAD_REQUEST",
+      "NOT_FOUND",
       "datasets.1.datasetVersionId",
     );
   });

@@ -73,7 +73,12 @@ describe("JSONL escapes", () => {
 
   it("refuses raw control bytes inside a JSON string as malformed JSON (the JSON grammar), with the line", () => {
     for (const raw of [0x00, 0x01, 0x09, 0x1f]) {
-      const bytes = new Uint8Array([...enc.encode(jsonl(ok)), ...enc.encode('{"text":"a'), raw, ...enc.encode('b"}\n')]);
+      const bytes = new Uint8Array([
+        ...enc.encode(jsonl(ok)),
+        ...enc.encode('{"text":"a'),
+        raw,
+        ...enc.encode('b"}\n'),
+      ]);
       const e = refusal("x.jsonl", bytes);
       expect(e.kind).toBe("malformed_json");
       expect(e.line).toBe(2);

@@ -1,29 +1,19 @@
-/** JSON error responses in one shape for the hand-written routes: {error: {code, message, details}}. */
-import { AppError } from "@whetstone/api";
+/**
+ * JSON error responses of the hand-written routes, in the API's one shape {error: {code, message, details}}: thin
+ * names over `restError` / `restErrorFrom` (packages/api/src/rest/errors.ts), which every error path uses.
+ */
+import { restError, restErrorFrom, type RestErrorBody } from "@whetstone/api";
 
-const STATUS: Record<AppError["code"], number> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PRECONDITION_FAILED: 412,
-  PAYLOAD_TOO_LARGE: 413,
-  TOO_MANY_REQUESTS: 429,
-};
-
-export interface ErrorBody {
-  error: { code: string; message: string; details: Record<string, unknown> };
-}
+export type ErrorBody = RestErrorBody;
 
 export function jsonError(
   status: number,
   code: string,
   message: string,
   details: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ): Response {
-  const body: ErrorBody = { error: { code, message, details } };
-  return Response.json(body, { status, headers: { "cache-control": "no-store" } });
+  return restError(code, message, details, { status, headers });
 }
 
 export const notFoundResponse = (what = "not found") => jsonError(404, "NOT_FOUND", what);
@@ -32,11 +22,7 @@ export const unauthorizedResponse = (message = "sign in or send an API key") =>
 
 /** Maps an AppError to its status; anything else is logged and answered 500 without internals. */
 export function errorResponse(err: unknown): Response {
-  if (err instanceof AppError) {
-    return jsonError(STATUS[err.code] ?? 400, err.code, err.message, { ...err.details });
-  }
-  console.error("[web] unexpected error:", err);
-  return jsonError(500, "INTERNAL_SERVER_ERROR", "something went wrong on the server");
+  return restErrorFrom(err, (msg, e) => console.error(`[web] ${msg}`, e));
 }
 
 /** JSON.stringify that turns BigInt into number (sizes fit well below 2^53) and Date into ISO strings. */

@@ -26,7 +26,7 @@ export async function listEvaluations(prisma: PrismaClient, teamId: string, inpu
       select: { id: true, createdAt: true },
     });
     if (!c) {
-      throw new AppError("BAD_REQUEST", `cursor "${input.cursor}" is not an evaluation of this team`, {
+      throw new AppError("NOT_FOUND", `cursor "${input.cursor}" is not an evaluation of this team`, {
         field: "cursor",
       });
     }

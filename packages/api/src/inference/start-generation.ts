@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { JobsOptions, Queue } from "bullmq";
 import { JOB_KINDS, generationJobPayloadSchema, type GenerationJobPayload } from "@whetstone/queue";
 import { AppError, notFound } from "../errors";
+import { findUnstorableText, unstorableTextError } from "../input-text";
 import { buildBaseModelRef } from "../jobs/base-model-ref";
 import type { ApiDeps } from "../trpc";
 import { parseGenerateRequest, type GenerateRequest } from "./generate-request";
@@ -43,6 +44,9 @@ export async function startGeneration(
   input: { teamId: string; modelId: string; body: unknown; now?: Date },
 ): Promise<StartedGeneration> {
   const req: GenerateRequest = parseGenerateRequest(input.body);
+  // A NUL or a lone surrogate in a message: the runner's tokenizer cannot encode it (../input-text.ts).
+  const unstorable = findUnstorableText(req);
+  if (unstorable !== null) throw unstorableTextError(unstorable);
   const model = await deps.prisma.baseModel.findFirst({
     where: { id: input.modelId, OR: [{ teamId: input.teamId }, { teamId: null }] },
     select: { id: true, name: true, sourceJob: { select: { technique: true } } },

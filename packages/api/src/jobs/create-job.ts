@@ -27,13 +27,14 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
 
   const baseModel = await prisma.baseModel.findFirst({
     where: { id: spec.baseModelId, OR: [{ teamId: actor.teamId }, { teamId: null }] },
-    select: { id: true, name: true },
+    select: { id: true, name: true, contextLength: true },
   });
   if (!baseModel) {
-    throw new AppError("BAD_REQUEST", `base model "${spec.baseModelId}" not found in this team`, {
+    throw new AppError("NOT_FOUND", `base model "${spec.baseModelId}" not found in this team`, {
       field: "baseModelId",
     });
   }
+  assertFitsContext(baseModel, spec.hyperparameters.maxSeqLength);
 
   const allowed: readonly string[] = FORMATS_FOR_TECHNIQUE[spec.technique];
   const versions = await prisma.datasetVersion.findMany({
@@ -45,7 +46,7 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
     const field = `datasets.${i}.datasetVersionId`;
     const v = byId.get(entry.datasetVersionId);
     if (!v)
-      throw new AppError("BAD_REQUEST", `dataset version "${entry.datasetVersionId}" not found in this team`, {
+      throw new AppError("NOT_FOUND", `dataset version "${entry.datasetVersionId}" not found in this team`, {
         field,
       });
     if (!allowed.includes(v.format)) {
@@ -144,4 +145,19 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
   // Give the new job its place in the fair order of the queue (the worker also does this periodically).
   await rebalanceQueue(deps).catch(() => undefined);
   return job;
+}
+
+/**
+ * A job whose sequences are longer than the base model's context length is refused, naming both numbers: the
+ * model has no positions past its context, so training would fail on the runner (or silently truncate) after
+ * waiting in the queue. A model registered without a context length is not checked (docs/decisions/0012).
+ */
+export function assertFitsContext(model: { name: string; contextLength: number | null }, maxSeqLength: number): void {
+  if (model.contextLength == null || maxSeqLength <= model.contextLength) return;
+  throw new AppError(
+    "BAD_REQUEST",
+    `hyperparameters.maxSeqLength ${maxSeqLength} is longer than the context length of base model "${model.name}" ` +
+      `(${model.contextLength} tokens): use at most ${model.contextLength}`,
+    { field: "hyperparameters.maxSeqLength", maxSeqLength, contextLength: model.contextLength },
+  );
 }

@@ -27,7 +27,7 @@ export async function getJob(prisma: PrismaClient, teamId: string, id: string) {
       },
       checkpoints: {
         orderBy: { step: "asc" },
-        select: { id: true, step: true, key: true, bytes: true, createdAt: true },
+        select: { id: true, step: true, key: true, bytes: true, files: true, createdAt: true },
       },
       events: {
         where: { kind: "state" },
@@ -52,7 +52,11 @@ export async function getJob(prisma: PrismaClient, teamId: string, id: string) {
     hyperparameters: (hyperparameters ?? {}) as Record<string, unknown>,
     summary: (summary ?? null) as Record<string, unknown> | null,
     artifacts: artifacts.map((a) => ({ ...a, bytes: Number(a.bytes) })),
-    checkpoints: checkpoints.map((c) => ({ ...c, bytes: Number(c.bytes) })),
+    checkpoints: checkpoints.map((c) => ({
+      ...c,
+      bytes: Number(c.bytes),
+      files: (c.files ?? null) as { name: string; bytes: number; sha256: string }[] | null,
+    })),
     timeline: events.map((e) => {
       const parsed = parseStateEventMessage(e.message);
       return { state: parsed.state, reason: parsed.reason, level: e.level, at: e.createdAt };

@@ -38,7 +38,7 @@ export async function listJobs(prisma: PrismaClient, teamId: string, input: List
       select: { id: true, createdAt: true },
     });
     if (!c)
-      throw new AppError("BAD_REQUEST", `cursor "${input.cursor}" is not a job of this team`, { field: "cursor" });
+      throw new AppError("NOT_FOUND", `cursor "${input.cursor}" is not a job of this team`, { field: "cursor" });
     after = Prisma.sql`AND (j."createdAt", j.id) < (${c.createdAt}, ${c.id})`;
   }
   const state = input.state ? Prisma.sql`AND j.state = ${input.state}::"JobState"` : Prisma.empty;

@@ -61,7 +61,7 @@ export async function estimateJobSpec(prisma: PrismaClient, teamId: string, spec
     where: { id: spec.baseModelId, OR: [{ teamId }, { teamId: null }] },
   });
   if (!base)
-    throw new AppError("BAD_REQUEST", `base model "${spec.baseModelId}" not found in this team`, {
+    throw new AppError("NOT_FOUND", `base model "${spec.baseModelId}" not found in this team`, {
       field: "baseModelId",
     });
 
@@ -84,7 +84,7 @@ export async function estimateJobSpec(prisma: PrismaClient, teamId: string, spec
   });
   spec.datasets.forEach((d, i) => {
     if (!versions.some((v) => v.id === d.datasetVersionId)) {
-      throw new AppError("BAD_REQUEST", `dataset version "${d.datasetVersionId}" not found in this team`, {
+      throw new AppError("NOT_FOUND", `dataset version "${d.datasetVersionId}" not found in this team`, {
         field: `datasets.${i}.datasetVersionId`,
       });
     }

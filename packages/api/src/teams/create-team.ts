@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "@whetstone/db";
 import { AppError } from "../errors";
 
@@ -10,12 +11,15 @@ export function slugify(name: string): string {
     .slice(0, 40);
 }
 
-/** Creates a team with the caller as its owner. The slug is derived from the name and kept unique. */
+/**
+ * Creates a team with the caller as its owner. The slug is derived from the name and kept unique: `name`, `name-2`…,
+ * then a random suffix. A name with no Latin letter or digit ("研究", "🚀") gets the slug `team`: every name the
+ * API accepts makes a team.
+ */
 export async function createTeam(prisma: PrismaClient, userId: string, name: string) {
-  const base = slugify(name);
-  if (!base) throw new AppError("BAD_REQUEST", "a team name needs at least one letter or digit", { field: "name" });
-  for (let i = 0; i < 20; i++) {
-    const slug = i === 0 ? base : `${base}-${i + 1}`;
+  const base = slugify(name) || "team";
+  for (let i = 0; i < 25; i++) {
+    const slug = i === 0 ? base : i < 20 ? `${base}-${i + 1}` : `${base}-${randomBytes(3).toString("hex")}`;
     const taken = await prisma.team.findUnique({ where: { slug }, select: { id: true } });
     if (taken) continue;
     return prisma.team.create({

@@ -18,7 +18,9 @@ export interface TextProblem {
   escape: string;
 }
 
+// eslint-disable-next-line no-control-regex -- NUL is the character looked for
 const SUSPECT = /[\u0000\ud800-\udfff]/;
+// eslint-disable-next-line no-control-regex -- NUL is the character looked for
 const BAD = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function problemIn(s: string, field: string): TextProblem | null {

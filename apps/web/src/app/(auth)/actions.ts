@@ -43,7 +43,12 @@ export async function signUpAction(_prev: AuthFormState, form: FormData): Promis
     const caller = appRouter.createCaller(createContext({ deps: await getDeps(), caller: null, teamSlug: null }));
     await caller.auth.signUp({ email, password, name: name || undefined });
   } catch (err) {
-    const cause = (err as { cause?: { details?: { field?: string } } }).cause;
+    const cause = (
+      err as { cause?: { details?: { field?: string }; issues?: { path: PropertyKey[]; message: string }[] } }
+    ).cause;
+    // The input schema's own checks (email, password length) come as issues; the domain's as details.field.
+    const issue = cause?.issues?.[0];
+    if (issue) return { error: issue.message, field: String(issue.path[0] ?? "") || null };
     return { error: err instanceof Error ? err.message : "Sign-up failed.", field: cause?.details?.field ?? null };
   }
   await signIn("credentials", { email, password, redirectTo: "/onboarding" });

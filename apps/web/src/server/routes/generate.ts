@@ -160,16 +160,6 @@ export async function handleGenerate(
   });
 }
 
-const ERROR_BODY = {
-  type: "object",
-  properties: {
-    error: {
-      type: "object",
-      properties: { code: { type: "string" }, message: { type: "string" }, details: { type: "object" } },
-    },
-  },
-};
-
 /** The OpenAPI path item of the REST route, its request body generated from the same zod schema it is parsed with. */
 export function generateOpenApiPath() {
   const usage = { promptTokens: { type: "integer" }, completionTokens: { type: "integer" } };
@@ -211,15 +201,22 @@ export function generateOpenApiPath() {
                 },
               },
             },
-            "text/event-stream": { schema: { type: "string" } },
+            // One schema per event, as SSE parsers see it: its name and its JSON data.
+            "text/event-stream": {
+              schema: {
+                type: "object",
+                required: ["event", "data"],
+                properties: {
+                  event: { type: "string", enum: ["request", "start", "token", "probs", "done", "error"] },
+                  data: { type: "string", contentMediaType: "application/json" },
+                },
+              },
+            },
           },
         },
-        "400": {
-          description: "Bad body: details.field names it (`messages`, `sampling.temperature`…)",
-          content: { "application/json": { schema: ERROR_BODY } },
-        },
-        "401": { description: "Missing or invalid API key" },
+        "400": { description: "Bad body: details.field names it (`messages`, `sampling.temperature`…)" },
         "404": { description: "No such model in the key's team (nor an instance base model)" },
+        "412": { description: "The model cannot be loaded (details.field: modelId)" },
         "502": { description: "The runner answered with an error" },
         "504": { description: "No runner answered in time" },
       },

@@ -1,7 +1,6 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter, createContext, createRequestContext, type ApiDeps } from "@whetstone/api";
-import { createOpenApiFetchHandler } from "trpc-to-openapi";
-import { callerFromApiKey, callerFromSession, type SessionReader } from "../caller";
+import { appRouter, createRequestContext, type ApiDeps } from "@whetstone/api";
+import { callerFromSession, type SessionReader } from "../caller";
 
 /** /api/trpc — the dashboard (session cookie + x-whetstone-team) or an API key. */
 export function handleTrpc(req: Request, deps: ApiDeps, readSession: SessionReader): Promise<Response> {
@@ -20,15 +19,5 @@ export function handleTrpc(req: Request, deps: ApiDeps, readSession: SessionRead
   });
 }
 
-/** /api/v1 — REST generated from the same procedures; authenticated only with `Authorization: Bearer wst_…`. */
-export function handleRest(req: Request, deps: ApiDeps): Promise<Response> {
-  return createOpenApiFetchHandler({
-    endpoint: "/api/v1",
-    req,
-    router: appRouter,
-    createContext: async () => createContext({ deps, caller: await callerFromApiKey(req, deps), teamSlug: null }),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[web] REST ${path ?? "?"}:`, error.cause ?? error);
-    },
-  });
-}
+/** /api/v1 — REST generated from the same procedures: ./rest.ts. */
+export { handleRest } from "./rest";

@@ -123,7 +123,7 @@ export const getTeamUsageInput = z.object({
   teamId: z.string().min(1),
   month: z
     .string()
-    .regex(/^\d{4}-\d{2}$/, "month must look like 2026-11")
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "month must look like 2026-11")
     .optional(),
 });
 export const getTeamUsageOutput = teamUsageOutput;
@@ -138,10 +138,10 @@ export const listAuditLogInput = z.object({
   /** Exact action ("quota.set"), or a prefix ending in "." or "*" ("runner.", "runner.*"). */
   action: z.string().min(1).max(100).optional(),
   teamId: z.string().min(1).optional(),
-  /** Inclusive lower bound. */
-  from: z.coerce.date().optional(),
-  /** Exclusive upper bound. */
-  to: z.coerce.date().optional(),
+  /** Inclusive lower bound, an ISO 8601 date-time (2026-11-01T00:00:00Z). */
+  from: z.iso.datetime({ offset: true }).optional(),
+  /** Exclusive upper bound, an ISO 8601 date-time. */
+  to: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).optional(),
 });

@@ -6,4 +6,10 @@ export const listAuditLogRoute = adminProcedure
   .meta(listAuditLogMeta)
   .input(listAuditLogInput)
   .output(listAuditLogOutput)
-  .query(({ ctx, input }) => listAuditLog(ctx.prisma, input));
+  .query(({ ctx, input }) =>
+    listAuditLog(ctx.prisma, {
+      ...input,
+      from: input.from ? new Date(input.from) : undefined,
+      to: input.to ? new Date(input.to) : undefined,
+    }),
+  );

@@ -23,6 +23,8 @@ export const createApiKeyMeta = {
     summary: "Create an API key; the key is shown in this answer only",
     protect: true,
   },
+  /** REST answers 201 Created. */
+  successStatus: 201,
 } satisfies OpenApiMeta;
 export const createApiKeyInput = z.object({
   name: z.string().trim().min(1).max(80),

@@ -50,6 +50,8 @@ export const registerBaseModelMeta = {
     summary: "Register a Hugging Face id or a local directory as a base model",
     protect: true,
   },
+  /** REST answers 201 Created. */
+  successStatus: 201,
 } satisfies OpenApiMeta;
 export const registerBaseModelInput = z.object({
   name: z.string().trim().min(1).max(120),

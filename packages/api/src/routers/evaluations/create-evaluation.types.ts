@@ -15,6 +15,8 @@ export const createEvaluationMeta = {
       "Compares the first model (the reference, e.g. a fine-tune's base) with up to seven others on every row of dataset versions of the team (`datasetVersionIds`), or on the held-out test split of a training job (`jobId`). Each difference carries a 95% paired bootstrap confidence interval.",
     protect: true,
   },
+  /** REST answers 201 Created. */
+  successStatus: 201,
 } satisfies OpenApiMeta;
 
 // The contract's limits without its defaults: a setting left out must stay absent here.

@@ -7,6 +7,7 @@ export const checkHealthMeta = {
     path: "/health",
     tags: ["Health"],
     summary: "Liveness of the API process (no database access)",
+    protect: false,
   },
 } satisfies OpenApiMeta;
 export const checkHealthInput = z.void();

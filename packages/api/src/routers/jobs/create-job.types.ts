@@ -12,6 +12,8 @@ export const createJobMeta = {
       "Validates the spec (base model visible to the team, dataset versions of the team in formats the technique reads) and queues the job.",
     protect: true,
   },
+  /** REST answers 201 Created. */
+  successStatus: 201,
 } satisfies OpenApiMeta;
 
 export const createJobInput = jobSpecSchema;

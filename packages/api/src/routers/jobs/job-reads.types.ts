@@ -58,7 +58,16 @@ export const getJobOutput = jobSummaryOutput.extend({
   summary: z.record(z.string(), z.unknown()).nullable(),
   artifacts: z.array(artifactOutput),
   checkpoints: z.array(
-    z.object({ id: z.string(), step: z.number().int(), key: z.string(), bytes: z.number(), createdAt: z.date() }),
+    z.object({
+      id: z.string(),
+      step: z.number().int(),
+      key: z.string(),
+      bytes: z.number(),
+      /** Each file with size and sha256, downloadable at /jobs/{id}/checkpoints/{step}/files/{name}; null when
+       *  the runner did not report them. */
+      files: z.array(z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string() })).nullable(),
+      createdAt: z.date(),
+    }),
   ),
   timeline: z.array(
     z.object({

@@ -9,6 +9,8 @@ export const createTeamMeta = {
     summary: "Create a team; the caller becomes its owner",
     protect: true,
   },
+  /** REST answers 201 Created. */
+  successStatus: 201,
 } satisfies OpenApiMeta;
 
 export const createTeamInput = z.object({ name: z.string().trim().min(1).max(80) });

@@ -43,6 +43,8 @@ export const addMemberMeta = {
     summary: "Add a user by email (owners only)",
     protect: true,
   },
+  /** REST answers 201 Created. */
+  successStatus: 201,
 } satisfies OpenApiMeta;
 export const addMemberInput = z.object({ email: z.string().min(3).max(320), role: roleSchema.default("member") });
 

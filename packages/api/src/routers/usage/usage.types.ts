@@ -35,7 +35,7 @@ export const getUsageMeta = {
 export const getUsageInput = z.object({
   month: z
     .string()
-    .regex(/^\d{4}-\d{2}$/, "month must look like 2026-11")
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "month must look like 2026-11")
     .optional(),
 });
 export const getUsageOutput = teamUsageOutput;

@@ -32,9 +32,9 @@ export function AuditView() {
     limit: 50,
     ...(action ? { action } : {}),
     ...(teamId ? { teamId } : {}),
-    ...(from ? { from: new Date(`${from}T00:00:00Z`) } : {}),
+    ...(from ? { from: `${from}T00:00:00Z` } : {}),
     // The "to" day is included: the bound is the next midnight.
-    ...(to ? { to: new Date(new Date(`${to}T00:00:00Z`).getTime() + 86_400_000) } : {}),
+    ...(to ? { to: new Date(new Date(`${to}T00:00:00Z`).getTime() + 86_400_000).toISOString() } : {}),
   };
   const log = useInfiniteQuery(
     trpc.admin.auditLog.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
