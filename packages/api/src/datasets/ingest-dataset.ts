@@ -86,6 +86,15 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
       field: "datasetName",
     });
   }
+  for (const [field, text] of [
+    ["datasetName", datasetName],
+    ["description", input.description],
+    ["filename", input.filename],
+  ] as const) {
+    if (text?.includes("\u0000")) {
+      throw new AppError("BAD_REQUEST", `${field}: text may not contain the NUL character (\\u0000)`, { field });
+    }
+  }
   if (input.declaredFormat !== undefined && !DATASET_FORMATS.includes(input.declaredFormat)) {
     throw new AppError(
       "BAD_REQUEST",
