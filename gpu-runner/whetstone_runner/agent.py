@@ -27,9 +27,10 @@ from bullmq import Worker
 from bullmq.custom_errors import DelayedError, UnrecoverableError
 
 from . import __version__, contract
-from .events import EventSink, make_event
+from .events import EventSink, make_event, now_iso
 from .inference.process import InferenceProcess, InferenceSettings
 from .inference.stream import write_error_async
+from .queue_connection import bullmq_connection
 from .schema import validate_payload
 from .settings import Settings, device_info, refusal
 
@@ -76,6 +77,14 @@ class Agent:
         self.sink.emit(make_event("heartbeat", self.s.runner_name, **self.device, state=self.state(),
                                   currentJobId=self.current_job, version=__version__))
 
+    async def _refresh_alive_key(self) -> None:
+        """The runner's liveness as Redis sees it, independent of whether the worker is reading the events stream: a
+        key that expires after a few missed heartbeats (docs/decisions/0011-liveness-and-final-events.md)."""
+        try:
+            await self.redis.set(self.s.alive_key(), now_iso(), px=self.s.alive_ttl_ms())
+        except Exception as err:  # noqa: BLE001 - Redis away: the key expires, the events stream buffers
+            log.warning("alive key not refreshed: %s", err)
+
     def job_event(self, type_: str, job_id: str, attempt: int, **fields) -> None:
         # Every event about a job names its kind, so the worker applies it to a training job or an evaluation.
         kind = self.job_kinds.get(job_id)
@@ -90,6 +99,7 @@ class Agent:
     async def _heartbeat_loop(self) -> None:
         while not self.stopped.is_set():
             self.heartbeat()
+            await self._refresh_alive_key()
             try:
                 await asyncio.wait_for(self.stopped.wait(), timeout=self.s.heartbeat_seconds)
             except TimeoutError:
@@ -339,7 +349,7 @@ class Agent:
         log.info("runner %s (%s) serving queues %s (kinds %s)", self.s.runner_name, self.device["gpuName"] or "CPU",
                  ", ".join(map(repr, queues)), ", ".join(self.s.kinds))
         tasks = [asyncio.create_task(self._heartbeat_loop()), asyncio.create_task(self._control_loop())]
-        options = {"connection": self.s.redis_url, "prefix": self.s.bull_prefix, "concurrency": 1,
+        options = {"connection": bullmq_connection(self.s.redis_url), "prefix": self.s.bull_prefix, "concurrency": 1,
                    "name": self.s.runner_name, "autorun": False}
         if self.s.takes_queue("training"):
             self.worker = Worker(self.s.queue_name, self.process, dict(options))
@@ -358,6 +368,10 @@ class Agent:
             await self.inference.close()
         self.stopped.set()
         self.heartbeat()
+        try:
+            await self.redis.delete(self.s.alive_key())  # gone on purpose: nothing to wait for
+        except Exception as err:  # noqa: BLE001
+            log.warning("alive key not removed: %s", err)
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

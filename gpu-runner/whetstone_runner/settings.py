@@ -15,6 +15,9 @@ from .storage import DEFAULT_STORAGE_URL
 
 log = logging.getLogger("whetstone_runner.agent")
 
+# How many heartbeats the runner's alive key outlives (Settings.alive_ttl_ms).
+ALIVE_HEARTBEATS = 6
+
 
 @dataclass
 class Settings:
@@ -61,6 +64,14 @@ class Settings:
 
     def pause_key(self, job_id: str) -> str:
         return contract.redis_key("pause", prefix=self.key_prefix, jobId=job_id)
+
+    def alive_key(self) -> str:
+        return contract.redis_key("runnerAlive", prefix=self.key_prefix, runnerName=self.runner_name)
+
+    def alive_ttl_ms(self) -> int:
+        """The alive key outlives ALIVE_HEARTBEATS missed heartbeats (30 s at the default 5 s: the contract's
+        runnerOfflineAfterMs)."""
+        return int(ALIVE_HEARTBEATS * self.heartbeat_seconds * 1000)
 
     def control_key(self) -> str:
         return contract.redis_key("runnerControl", prefix=self.key_prefix, runnerName=self.runner_name)

@@ -45,6 +45,9 @@ export const REDIS_KEYS = {
   pause: "{prefix}:pause:{jobId}",
   /** "drain" (finish the current job, take no more) or "disable", set by the admin console. */
   runnerControl: "{prefix}:runner:{runnerName}:control",
+  /** Set by the runner at every heartbeat with a TTL of a few heartbeats: alive as Redis sees it, whether or not the
+   *  worker is reading the events stream (docs/decisions/0011-liveness-and-final-events.md). */
+  runnerAlive: "{prefix}:runner:{runnerName}:alive",
   /** Pub/sub channel on which the worker announces a job changed, for open job pages. */
   jobUpdates: "{prefix}:job-updates:{jobId}",
   /** Stream of one `generate` request: `token` entries as they are generated, then one `done` (or `error`) entry. */

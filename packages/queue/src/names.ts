@@ -12,5 +12,8 @@ export const cancelKey = (jobId: string) => redisKey(REDIS_KEYS.cancel, { jobId 
 export const pauseKey = (jobId: string) => redisKey(REDIS_KEYS.pause, { jobId });
 /** Set to "drain" (finish the current job, take no more) or "disable" by the admin console. */
 export const runnerControlKey = (runnerName: string) => redisKey(REDIS_KEYS.runnerControl, { runnerName });
+/** Refreshed by the runner at every heartbeat, expiring after a few missed ones: its liveness as Redis sees it. */
+export const runnerAliveKey = (runnerName: string, prefix?: string) =>
+  redisKey(REDIS_KEYS.runnerAlive, { runnerName }, prefix);
 /** Pub/sub channel on which the worker announces a job changed, for open job pages. */
 export const jobUpdatesChannel = (jobId: string) => redisKey(REDIS_KEYS.jobUpdates, { jobId });
