@@ -47,7 +47,7 @@ class AgentHarness:
         return p
 
     def add_job(self, payload: dict, job_id: str | None = None, attempts: int = 1, name: str | None = None,
-                queue: str | None = None) -> str:
+                queue: str | None = None, backoff: dict | None = None) -> str:
         """Enqueue under the contract's BullMQ job name for the payload's kind, unless `name` says otherwise, on this
         harness's queue for the kind's contract queue (training or inference), unless `queue` names one."""
         from bullmq import Queue
@@ -63,7 +63,8 @@ class AgentHarness:
 
         async def go():
             q = Queue(queue, {"connection": self.redis_url})
-            await q.add(name, payload, {"jobId": job_id, "attempts": attempts, "backoff": {"type": "fixed", "delay": 200}})
+            await q.add(name, payload, {"jobId": job_id, "attempts": attempts,
+                                        "backoff": backoff or {"type": "fixed", "delay": 200}})
             await q.close()
 
         asyncio.run(go())

@@ -9,11 +9,18 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 DEFAULT_STORAGE_URL = "file://" + str(Path.cwd() / ".data" / "storage")
+# A file still being written (or left by a process killed while writing): never a blob (packages/storage's naming).
+PARTIAL_SUFFIX = ".partial"
+
+
+def is_partial(name: str) -> bool:
+    return name.endswith(PARTIAL_SUFFIX) or name.endswith(".part")  # `.part`: what runners before this wrote
 
 
 def sha256_file(path: Path) -> str:
@@ -47,11 +54,16 @@ class LocalStorage:
         return dest
 
     def upload(self, src: Path, key: str) -> None:
+        """Atomic for readers: copied to a `.partial` file beside the target (the platform's naming, which `list` here
+        and in packages/storage skip, and the worker's sweeper removes once stale), then renamed into place."""
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".part")
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, target)
+        tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}")
+        try:
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def list(self, prefix: str) -> list[str]:
         base = self._path(prefix) if prefix else self.root
@@ -59,7 +71,8 @@ class LocalStorage:
             return []
         if base.is_file():
             return [_clean(prefix)]
-        return sorted(str(p.relative_to(self.root)).replace(os.sep, "/") for p in base.rglob("*") if p.is_file())
+        return sorted(str(p.relative_to(self.root)).replace(os.sep, "/") for p in base.rglob("*")
+                      if p.is_file() and not is_partial(p.name))
 
 
 class S3Storage:

@@ -13,7 +13,7 @@ from ..data import ListDataset
 from ..techniques.technique import Technique, load_class
 from .best import BestTracker
 from .callbacks import eval_slug, make_callback
-from .checkpoints import fetch_checkpoint, latest_checkpoint
+from .checkpoints import fetch_verified_checkpoint
 from .datasets import Prepared
 
 
@@ -80,14 +80,15 @@ def build_trainer(cfg, ctx, report, technique: Technique, model, tokenizer, prep
 
 
 def resume(run: TrainRun, cfg, ctx, report) -> None:
-    """Fetch the newest complete checkpoint from storage, if any (a retry after a crash, or a job handed back)."""
-    step = latest_checkpoint(ctx.storage, cfg.output_prefix)
-    if step is None:
+    """Fetch the newest complete checkpoint from storage that verifies against its manifest, if any (a retry after a
+    crash, or a job handed back); a damaged newer one is skipped with a warning in the job's events."""
+    found = fetch_verified_checkpoint(ctx.storage, cfg.output_prefix,
+                                      lambda step: Path(run.trainer.args.output_dir) / f"checkpoint-{step}", report.say)
+    if found is None:
         return
-    local = Path(run.trainer.args.output_dir) / f"checkpoint-{step}"
-    run.resume_step, run.resume_dir = step, fetch_checkpoint(ctx.storage, cfg.output_prefix, step, local)
+    run.resume_step, run.resume_dir = found
     run.tracker.load(run.resume_dir)
-    report.say("info", f"resuming from checkpoint step-{step}")
+    report.say("info", f"resuming from checkpoint step-{run.resume_step}")
 
 
 def train(run: TrainRun) -> object:
