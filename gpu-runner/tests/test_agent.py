@@ -188,19 +188,29 @@ def test_sigterm_checkpoints_and_hands_the_job_back(harness, tmp_path, tiny_mode
 
 
 def test_drain_and_disable_stop_taking_jobs(harness, tmp_path, tiny_model):
+    """Every wait ends on an event of the agent's; the timeouts are only safety nets for a run gone wrong, sized for
+    a busy machine (the agent's start imports torch twice: in its fork server, then in a job's child)."""
     h = harness()
     control = contract.redis_key("runnerControl", prefix=h.key_prefix, runnerName=h.runner)
+
+    def heartbeats(state: str) -> int:
+        return sum(1 for e in h.events() if e["type"] == "heartbeat" and e["state"] == state)
+
     h.r.set(control, "drain")
     h.start()
-    h.wait_for(lambda: any(e["type"] == "heartbeat" and e["state"] == "draining" for e in h.events()), 30, "draining")
+    h.wait_for(lambda: heartbeats("draining"), 300, "draining")
     payload = chat_payload(tmp_path, tiny_model, maxSteps=4)
     h.add_job(payload)
-    time.sleep(3)
-    assert h.job_events(payload["jobId"]) == []  # not taken while draining
+    # Not taken while draining: three more heartbeats (so the control loop has run again) and the job still waits.
+    seen = heartbeats("draining")
+    h.wait_for(lambda: heartbeats("draining") >= seen + 3, 300, "three more draining heartbeats")
+    assert h.job_events(payload["jobId"]) == []
+    assert h.job_state(payload["jobId"]) in ("waiting", "prioritized")
     h.r.set(control, "disable")
-    h.wait_for(lambda: any(e["type"] == "heartbeat" and e["state"] == "disabled" for e in h.events()), 30, "disabled")
+    h.wait_for(lambda: heartbeats("disabled"), 300, "disabled")
+    assert h.job_events(payload["jobId"]) == []  # nor while disabled
     h.r.delete(control)
-    h.wait_state(payload["jobId"], "succeeded", timeout=120)
+    h.wait_state(payload["jobId"], "succeeded", timeout=600)
     h.assert_events_valid()
 
 
