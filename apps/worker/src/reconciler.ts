@@ -7,7 +7,7 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { reconcileOnce, type ReconcileReport } from "@whetstone/api";
 import type { PrismaClient } from "@whetstone/db";
-import { jobUpdatesChannel, RUNNER_OFFLINE_AFTER_MS } from "@whetstone/queue";
+import { jobUpdatesChannel, KEY_PREFIX, RUNNER_OFFLINE_AFTER_MS } from "@whetstone/queue";
 import type { Logger } from "./logger";
 
 export type { ReconcileReport } from "@whetstone/api";
@@ -24,6 +24,8 @@ export interface ReconcilerOptions {
   requeueGraceMs?: number;
   channel?: (jobId: string) => string;
   now?: () => Date;
+  /** Prefix of Whetstone's Redis keys (the runners' alive keys); tests isolate their own. */
+  keyPrefix?: string;
 }
 
 /** Waits `ms` or until aborted; the abort listener is removed when the timer fires (one per pass would pile up). */
@@ -38,6 +40,12 @@ export class Reconciler {
   private readonly o: Required<ReconcilerOptions>;
   private loop: Promise<void> | null = null;
   private readonly abort = new AbortController();
+  /**
+   * Since when this reconciler has been watching without a gap: set by its first pass and again by the first pass
+   * that succeeds after a failed one (Redis or PostgreSQL away). Runners are not judged offline for the offline
+   * threshold after that: heartbeats it could not read are not the runners' silence (packages/api reconcile/liveness.ts).
+   */
+  private observingSince: Date | null = null;
 
   constructor(opts: ReconcilerOptions) {
     this.o = {
@@ -46,6 +54,7 @@ export class Reconciler {
       requeueGraceMs: 60_000,
       channel: jobUpdatesChannel,
       now: () => new Date(),
+      keyPrefix: KEY_PREFIX,
       ...opts,
     };
   }
@@ -62,6 +71,7 @@ export class Reconciler {
         try {
           await this.runOnce();
         } catch (err) {
+          this.observingSince = null;
           this.log.error("reconcile pass failed", { err });
         }
         await sleep(this.o.intervalMs, this.abort.signal);
@@ -84,6 +94,8 @@ export class Reconciler {
         now: this.o.now,
         log: this.log,
         notify: (jobId, message) => this.publish(jobId, message),
+        observingSince: (this.observingSince ??= this.o.now()),
+        keyPrefix: this.o.keyPrefix,
       },
     );
     const changed = Object.values(report).some((ids: string[]) => ids.length > 0);

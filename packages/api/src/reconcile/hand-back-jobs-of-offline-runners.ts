@@ -1,39 +1,32 @@
 /**
- * (c) Jobs `running` on an offline runner, or on a runner never heard of for as long as the offline threshold (it
- * never sent a heartbeat), go back to `queued` and their BullMQ job is made available to another runner now.
+ * (c) for training jobs: a job `running` on an offline runner, or on a runner never heard of for as long as the
+ * offline threshold (it never sent a heartbeat), goes back to `queued` with a JobEvent saying why, and its BullMQ job
+ * is made available to another runner now — unless a runner still holds it (hand-back-from-silent-runners.ts).
  */
 import { stateEventMessage } from "../jobs/job-events";
-import { repairBullJob } from "./repair-queued-jobs";
+import { handBackFromSilentRunners, type SilentRunnerWork } from "./hand-back-from-silent-runners";
+import { enqueueJobOrFail } from "./repair-queued-jobs";
 import type { ReconcilePass } from "./reconcile.types";
 
-export async function handBackJobsOfOfflineRunners(pass: ReconcilePass, cutoff: Date): Promise<void> {
-  const { prisma } = pass;
-  const offline = await prisma.runner.findMany({
-    where: { state: "offline" },
-    select: { name: true, lastHeartbeatAt: true },
-  });
-  const known = await prisma.runner.findMany({ select: { name: true } });
-  const jobs = await prisma.fineTuneJob.findMany({
-    where: {
-      state: "running",
-      OR: [
-        { runnerName: { in: offline.map((r) => r.name) } },
-        { runnerName: { notIn: known.map((r) => r.name) }, updatedAt: { lt: cutoff } },
-        { runnerName: null, updatedAt: { lt: cutoff } },
-      ],
-    },
-    select: { id: true, runnerName: true },
-  });
-  const lastSeen = new Map(offline.map((r) => [r.name, r.lastHeartbeatAt]));
-  for (const job of jobs) {
-    const seen = job.runnerName ? lastSeen.get(job.runnerName) : undefined;
-    const reason = job.runnerName
-      ? `runner ${job.runnerName} stopped sending heartbeats${seen ? ` (last at ${seen.toISOString()})` : ""}; back to the queue`
-      : "no runner holds the job; back to the queue";
-    const moved = await prisma.$transaction(async (tx) => {
+const TRAINING_JOBS: SilentRunnerWork = {
+  noun: "job",
+  running: (pass, offline, known, cutoff) =>
+    pass.prisma.fineTuneJob.findMany({
+      where: {
+        state: "running",
+        OR: [
+          { runnerName: { in: offline } },
+          { runnerName: { notIn: known }, updatedAt: { lt: cutoff } },
+          { runnerName: null, updatedAt: { lt: cutoff } },
+        ],
+      },
+      select: { id: true, runnerName: true },
+    }),
+  requeue: (pass, job, reason) =>
+    pass.prisma.$transaction(async (tx) => {
       const { count } = await tx.fineTuneJob.updateMany({
         where: { id: job.id, state: "running", runnerName: job.runnerName },
-        // enqueuedAt cleared (docs/decisions/0001): if the repair below does not finish, pass (a) redoes it.
+        // enqueuedAt cleared (docs/decisions/0001): if the repair that follows does not finish, pass (a) redoes it.
         data: { state: "queued", runnerName: null, queuedAt: pass.now(), enqueuedAt: null },
       });
       if (count === 1) {
@@ -42,12 +35,12 @@ export async function handBackJobsOfOfflineRunners(pass: ReconcilePass, cutoff: 
         });
       }
       return count === 1;
-    });
-    if (!moved) continue;
-    pass.report.requeued.push(job.id);
-    pass.log.warn("job re-queued", { jobId: job.id, runner: job.runnerName, reason });
-    await pass.notify(job.id, { type: "state", state: "queued" });
-    // Make its BullMQ job available now rather than on the next pass.
-    await repairBullJob(pass, job.id, true);
-  }
+    }),
+  enqueue: enqueueJobOrFail,
+  requeued: (pass) => pass.report.requeued,
+  notice: { type: "state", state: "queued" },
+};
+
+export function handBackJobsOfOfflineRunners(pass: ReconcilePass, cutoff: Date): Promise<void> {
+  return handBackFromSilentRunners(pass, cutoff, TRAINING_JOBS);
 }

@@ -4,8 +4,9 @@
  * (a) a `queued` job whose enqueue never happened (`enqueuedAt` null) is enqueued;
  * (b) a `queued` job whose BullMQ job is gone (Redis flushed), stuck in `completed`/`failed`, or `active`
  *     without a lock (its runner died) gets a fresh BullMQ job;
- * (c) a runner silent for `runnerOfflineAfterMs` is marked `offline`, and a job `running` on it goes back to
- *     `queued` and to the queue.
+ * (c) a runner silent for `runnerOfflineAfterMs` — judged from its own signals, never from a gap in this
+ *     observer's attention (liveness.ts) — is marked `offline`, and a job `running` on it goes back to `queued` and
+ *     to the queue unless a runner still holds its BullMQ lock (hand-back-from-silent-runners.ts).
  *
  * Evaluations get (a), (b) and (c) too (repair-queued-evaluations.ts), and so does active-learning work
  * (repair-queued-work.ts).
@@ -13,7 +14,7 @@
  * Every step is idempotent (BullMQ job id = job id; conditional updates), so two workers may run it at once.
  * See docs/decisions/0002-events-persistence.md.
  */
-import { RUNNER_OFFLINE_AFTER_MS } from "@whetstone/queue";
+import { KEY_PREFIX, RUNNER_OFFLINE_AFTER_MS } from "@whetstone/queue";
 import { enqueueMissingJobs, repairQueuedJobs } from "./repair-queued-jobs";
 import { handBackJobsOfOfflineRunners } from "./hand-back-jobs-of-offline-runners";
 import {
@@ -36,6 +37,8 @@ export async function reconcileOnce(deps: ReconcileDeps, opts: ReconcileOptions 
     now: opts.now ?? (() => new Date()),
     log: opts.log ?? quiet,
     notify: opts.notify ?? (async () => undefined),
+    observingSince: opts.observingSince ?? new Date(0),
+    keyPrefix: opts.keyPrefix ?? KEY_PREFIX,
     report: {
       enqueued: [],
       reEnqueued: [],

@@ -18,6 +18,14 @@ export interface ReconcileOptions {
   log?: ReconcileLog;
   /** Tells a job's open pages that it changed (after the change is committed); a lost notice only delays a refresh. */
   notify?: (jobId: string, message: Record<string, unknown>) => Promise<void>;
+  /**
+   * Since when the caller has been reading the runners' heartbeats without a gap (its start, or its last recovery
+   * from a failed pass). No runner is judged offline before the offline threshold has passed since then: a gap in
+   * the observer's attention is not the runners' silence (liveness.ts). Default: always watching.
+   */
+  observingSince?: Date;
+  /** Prefix of Whetstone's Redis keys (the runners' alive keys); the contract's unless a test isolates its own. */
+  keyPrefix?: string;
 }
 
 export interface ReconcileReport {

@@ -4,6 +4,7 @@
  * on a runner gone offline goes back to `queued` and to the queue. A payload that can never be built fails it.
  */
 import { enqueueEvaluationOrFail } from "../evaluations/enqueue-evaluation";
+import { handBackFromSilentRunners, type SilentRunnerWork } from "./hand-back-from-silent-runners";
 import { repairBullJob } from "./repair-queued-jobs";
 import type { ReconcilePass } from "./reconcile.types";
 
@@ -33,38 +34,35 @@ export async function repairQueuedEvaluations(pass: ReconcilePass): Promise<void
 }
 
 /** (c) Evaluations `running` on an offline runner (or on none, or one never heard of, past the threshold). */
-export async function handBackEvaluationsOfOfflineRunners(pass: ReconcilePass, cutoff: Date): Promise<void> {
-  const { prisma } = pass;
-  const offline = (await prisma.runner.findMany({ where: { state: "offline" }, select: { name: true } })).map(
-    (r) => r.name,
-  );
-  const known = (await prisma.runner.findMany({ select: { name: true } })).map((r) => r.name);
-  const rows = await prisma.evaluation.findMany({
-    where: {
-      state: "running",
-      OR: [
-        { runnerName: { in: offline } },
-        { runnerName: { notIn: known }, updatedAt: { lt: cutoff } },
-        { runnerName: null, updatedAt: { lt: cutoff } },
-      ],
-    },
-    select: { id: true, runnerName: true },
-  });
-  for (const e of rows) {
-    const { count } = await prisma.evaluation.updateMany({
+const EVALUATIONS: SilentRunnerWork = {
+  noun: "evaluation",
+  running: (pass, offline, known, cutoff) =>
+    pass.prisma.evaluation.findMany({
+      where: {
+        state: "running",
+        OR: [
+          { runnerName: { in: offline } },
+          { runnerName: { notIn: known }, updatedAt: { lt: cutoff } },
+          { runnerName: null, updatedAt: { lt: cutoff } },
+        ],
+      },
+      select: { id: true, runnerName: true },
+    }),
+  requeue: async (pass, e) => {
+    const { count } = await pass.prisma.evaluation.updateMany({
       where: { id: e.id, state: "running", runnerName: e.runnerName },
-      // enqueuedAt cleared: if the repair below does not finish, (a) redoes it.
+      // enqueuedAt cleared: if the repair that follows does not finish, (a) redoes it.
       data: { state: "queued", runnerName: null, enqueuedAt: null },
     });
-    if (count !== 1) continue;
-    pass.report.evaluationsRequeued.push(e.id);
-    pass.log.warn("evaluation re-queued: its runner stopped sending heartbeats", {
-      evaluationId: e.id,
-      runner: e.runnerName,
-    });
-    await pass.notify(e.id, { type: "state", kind: "evaluate", state: "queued" });
-    await repairBullJob(pass, e.id, true, enqueueOrFail);
-  }
+    return count === 1;
+  },
+  enqueue: enqueueOrFail,
+  requeued: (pass) => pass.report.evaluationsRequeued,
+  notice: { type: "state", kind: "evaluate", state: "queued" },
+};
+
+export function handBackEvaluationsOfOfflineRunners(pass: ReconcilePass, cutoff: Date): Promise<void> {
+  return handBackFromSilentRunners(pass, cutoff, EVALUATIONS);
 }
 
 async function enqueueOrFail(pass: ReconcilePass, id: string): Promise<boolean> {

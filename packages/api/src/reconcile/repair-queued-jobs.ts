@@ -14,7 +14,7 @@ export async function enqueueMissingJobs(pass: ReconcilePass): Promise<void> {
     orderBy: [{ priority: "desc" }, { createdAt: "asc" }],
     take: 500,
   });
-  for (const { id } of jobs) if (await enqueueOrFail(pass, id)) pass.report.enqueued.push(id);
+  for (const { id } of jobs) if (await enqueueJobOrFail(pass, id)) pass.report.enqueued.push(id);
 }
 
 /** (b) `queued` jobs that the database says are in the queue: check that BullMQ agrees. */
@@ -45,7 +45,7 @@ export async function repairBullJob(
   pass: ReconcilePass,
   jobId: string,
   settled: boolean,
-  enqueue: (pass: ReconcilePass, id: string) => Promise<boolean> = enqueueOrFail,
+  enqueue: (pass: ReconcilePass, id: string) => Promise<boolean> = enqueueJobOrFail,
 ): Promise<boolean> {
   const state = await pass.trainingQueue.getJobState(jobId);
   if (state === "unknown") return enqueue(pass, jobId);
@@ -59,7 +59,7 @@ export async function repairBullJob(
 }
 
 /** enqueueTrainingJob, turning a payload that can never be built into a failed job. Returns whether it ran. */
-async function enqueueOrFail(pass: ReconcilePass, jobId: string): Promise<boolean> {
+export async function enqueueJobOrFail(pass: ReconcilePass, jobId: string): Promise<boolean> {
   try {
     await enqueueTrainingJob({ prisma: pass.prisma, trainingQueue: pass.trainingQueue }, jobId);
     return true;

@@ -6,6 +6,7 @@
 import { enqueueWorkOrFail } from "../active-learning/work/enqueue-work";
 import { workKind } from "../active-learning/work/registry";
 import { WORK_KINDS, type WorkKind } from "../active-learning/work/work-kinds";
+import { handBackFromSilentRunners } from "./hand-back-from-silent-runners";
 import { repairBullJob } from "./repair-queued-jobs";
 import type { ReconcilePass } from "./reconcile.types";
 
@@ -48,39 +49,36 @@ async function repairQueuedWork(pass: ReconcilePass, kind: WorkKind): Promise<vo
   }
 }
 
-async function handBackWorkOfOfflineRunners(pass: ReconcilePass, kind: WorkKind, cutoff: Date): Promise<void> {
-  const { prisma } = pass;
-  const offline = (await prisma.runner.findMany({ where: { state: "offline" }, select: { name: true } })).map(
-    (r) => r.name,
-  );
-  const known = (await prisma.runner.findMany({ select: { name: true } })).map((r) => r.name);
-  const delegate = workKind(kind).delegate(prisma);
-  const rows = await delegate.findMany({
-    where: {
-      state: "running",
-      OR: [
-        { runnerName: { in: offline } },
-        { runnerName: { notIn: known }, startedAt: { lt: cutoff } },
-        { runnerName: null, startedAt: { lt: cutoff } },
-      ],
+/** (c) Work `running` on an offline runner (or on none, or one never heard of, past the threshold). */
+function handBackWorkOfOfflineRunners(pass: ReconcilePass, kind: WorkKind, cutoff: Date): Promise<void> {
+  const spec = workKind(kind);
+  return handBackFromSilentRunners(pass, cutoff, {
+    noun: spec.noun,
+    running: async (p, offline, known, since) =>
+      (
+        await spec.delegate(p.prisma).findMany({
+          where: {
+            state: "running",
+            OR: [
+              { runnerName: { in: offline } },
+              { runnerName: { notIn: known }, startedAt: { lt: since } },
+              { runnerName: null, startedAt: { lt: since } },
+            ],
+          },
+          select: { id: true, runnerName: true },
+        })
+      ).map((r) => ({ id: r.id as string, runnerName: r.runnerName as string | null })),
+    requeue: async (p, r) => {
+      const { count } = await spec.delegate(p.prisma).updateMany({
+        where: { id: r.id, state: "running", runnerName: r.runnerName },
+        data: { state: "queued", runnerName: null, enqueuedAt: null },
+      });
+      return count === 1;
     },
-    select: { id: true, runnerName: true },
+    enqueue: (p, id) => enqueueOrFail(p, kind, id),
+    requeued: (p) => p.report.workRequeued,
+    notice: { type: "state", kind, state: "queued" },
   });
-  for (const r of rows) {
-    const id = r.id as string;
-    const { count } = await delegate.updateMany({
-      where: { id, state: "running", runnerName: r.runnerName },
-      data: { state: "queued", runnerName: null, enqueuedAt: null },
-    });
-    if (count !== 1) continue;
-    pass.report.workRequeued.push(id);
-    pass.log.warn(`${workKind(kind).noun} re-queued: its runner stopped sending heartbeats`, {
-      id,
-      runner: r.runnerName,
-    });
-    await pass.notify(id, { type: "state", kind, state: "queued" });
-    await repairBullJob(pass, id, true, (p, i) => enqueueOrFail(p, kind, i));
-  }
 }
 
 async function enqueueOrFail(pass: ReconcilePass, kind: WorkKind, id: string): Promise<boolean> {
