@@ -5,7 +5,7 @@
  */
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { onJobStateApplied, performApplyEffects, startSchedulingSweep } from "@whetstone/api";
+import { dropDuplicate, onJobStateApplied, performApplyEffects, startSchedulingSweep } from "@whetstone/api";
 import { createPrismaClient } from "@whetstone/db";
 import { EVENTS_GROUP, EVENTS_STREAM, jobUpdatesChannel, TRAINING_QUEUE } from "@whetstone/queue";
 import { createStorage, type BlobStorage } from "@whetstone/storage";
@@ -21,6 +21,8 @@ export interface WorkerOverrides {
   group?: string;
   channel?: (jobId: string) => string;
   bullPrefix?: string;
+  /** Prefix of Whetstone's own Redis keys (the runners' alive keys), as the runners' WHETSTONE_KEY_PREFIX. */
+  keyPrefix?: string;
   storage?: BlobStorage;
   /** Webhook deliveries' HTTP client (tests). */
   fetch?: typeof fetch;
@@ -90,6 +92,10 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
         );
         for (const u of updates) await publish(u.jobId, u.message);
       }
+      // A late final report won over a wrong re-queue: the BullMQ job added meanwhile must not run it again (0011).
+      if (result?.outcome === "applied" && result.dropDuplicate) {
+        await dropDuplicate({ trainingQueue }, result.dropDuplicate, logger, { keyPrefix: overrides.keyPrefix });
+      }
       // A job that reached a final state frees its team's quota: start the team's waiting jobs (docs/decisions/0004).
       if (event.type !== "state" || event.kind !== "train") return;
       await onJobStateApplied({ prisma, trainingQueue }, event.jobId, event.state).catch((err: unknown) =>
@@ -106,6 +112,7 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
     runnerOfflineAfterMs: env.RUNNER_OFFLINE_AFTER_MS,
     requeueGraceMs: env.REQUEUE_GRACE_MS,
     channel,
+    ...(overrides.keyPrefix ? { keyPrefix: overrides.keyPrefix } : {}),
   });
   const webhooks = new WebhookDispatcher({
     prisma,

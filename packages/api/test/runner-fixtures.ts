@@ -45,6 +45,7 @@ export const HYPERPARAMETERS = {
   seed: 42,
   packing: false,
   mergeWeights: false,
+  neftuneNoiseAlpha: null,
 };
 
 /** A user, a team, a base model, a dataset version and a fine-tuning job, written with Prisma directly. */

@@ -12,13 +12,21 @@
  * - checkpoint: evaluations have none; ignored.
  */
 import { createHash } from "node:crypto";
-import { canTransition } from "@whetstone/core";
 import type { JobState, Prisma } from "@whetstone/db";
 import type { RunnerEvent } from "@whetstone/queue";
 import { evaluationReportKey } from "../evaluations/build-evaluation-payload";
 import { readReport, summarizeReport } from "../evaluations/evaluation-report";
 import { readBytes } from "../evaluations/get-evaluation";
-import { applied, ignored, type ApplyOptions, type ApplyResult, type EventOf, type Tx } from "./runner-event.types";
+import { judgeStateReport } from "./judge-state-report";
+import {
+  applied,
+  ignored,
+  withDuplicateDropped,
+  type ApplyOptions,
+  type ApplyResult,
+  type EventOf,
+  type Tx,
+} from "./runner-event.types";
 
 type JobEvent = Exclude<RunnerEvent, { type: "heartbeat" }>;
 
@@ -38,16 +46,14 @@ export async function applyEvaluationEvent(tx: Tx, e: JobEvent, opts: ApplyOptio
 const unknown = (id: string) => ignored(`unknown evaluation ${id}`);
 
 async function applyEvaluationState(tx: Tx, e: EventOf<"state">, opts: ApplyOptions): Promise<ApplyResult> {
-  const locked = await tx.$queryRaw<Array<{ state: JobState; runnerName: string | null; error: string | null }>>`
-    SELECT "state", "runnerName", "error" FROM "Evaluation" WHERE "id" = ${e.jobId} FOR UPDATE`;
+  const locked = await tx.$queryRaw<
+    Array<{ state: JobState; runnerName: string | null; lastRunnerName: string | null; error: string | null }>
+  >`
+    SELECT "state", "runnerName", "lastRunnerName", "error" FROM "Evaluation" WHERE "id" = ${e.jobId} FOR UPDATE`;
   const ev = locked[0];
   if (!ev) return unknown(e.jobId);
-  if (!canTransition(ev.state, e.state)) {
-    return ignored(`an evaluation in state "${ev.state}" cannot move to "${e.state}"`);
-  }
-  if (ev.state === "running" && ev.runnerName !== null && ev.runnerName !== e.runner) {
-    return ignored(`evaluation runs on "${ev.runnerName}", not on "${e.runner}"`);
-  }
+  const verdict = judgeStateReport("evaluation", ev, e);
+  if (!verdict.apply) return ignored(verdict.reason);
 
   const ts = new Date(e.ts);
   let data: Prisma.EvaluationUpdateInput;
@@ -58,6 +64,7 @@ async function applyEvaluationState(tx: Tx, e: EventOf<"state">, opts: ApplyOpti
       data = {
         state: "running",
         runnerName: e.runner,
+        lastRunnerName: e.runner,
         attempt: e.attempt,
         startedAt: current.startedAt ?? ts,
         error: null,
@@ -88,7 +95,11 @@ async function applyEvaluationState(tx: Tx, e: EventOf<"state">, opts: ApplyOpti
   if (data.state === "succeeded" || data.state === "failed" || data.state === "cancelled") {
     await tx.runner.updateMany({ where: { name: e.runner }, data: { jobsDone: { increment: 1 } } });
   }
-  return applied([{ jobId: e.jobId, message: { type: "state", kind: "evaluate", state: data.state } }]);
+  return withDuplicateDropped(
+    applied([{ jobId: e.jobId, message: { type: "state", kind: "evaluate", state: data.state } }]),
+    e.jobId,
+    verdict.late,
+  );
 }
 
 /** The update of a succeeded evaluation: its report read and summarized, or `failed` when there is none to read. */

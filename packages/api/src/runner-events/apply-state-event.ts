@@ -1,14 +1,23 @@
 /**
- * A runner's report that a job changed state: the state machine decides whether the move is allowed, only the
- * runner that holds a running job may move it, and a final state counts toward the runner's jobs done.
+ * A runner's report that a job changed state: judgeStateReport decides whether it applies (the state machine, the
+ * holder of a running job, the final word of the runner that held it), and a final state counts toward the runner's
+ * jobs done.
  */
-import { canTransition } from "@whetstone/core";
 import type { JobState, Prisma } from "@whetstone/db";
 import { createRoundEvaluation } from "../active-learning/round-evaluation";
 import { createTestSplitEvaluation } from "../evaluations/create-test-split-evaluation";
 import { stateEventMessage } from "../jobs/job-events";
+import { judgeStateReport, LATE_FINAL_NOTE } from "./judge-state-report";
 import { recordProducedModel } from "./record-produced-model";
-import { applied, ignored, type ApplyEffect, type ApplyResult, type EventOf, type Tx } from "./runner-event.types";
+import {
+  applied,
+  ignored,
+  withDuplicateDropped,
+  type ApplyEffect,
+  type ApplyResult,
+  type EventOf,
+  type Tx,
+} from "./runner-event.types";
 
 export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<ApplyResult> {
   // Lock the job row: the reconciler (and the API's cancel) move states too.
@@ -20,14 +29,9 @@ export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<Appl
     include: { baseModel: true, datasets: { select: { datasetVersionId: true } } },
   });
 
-  if (!canTransition(job.state, e.state)) {
-    return ignored(`a job in state "${job.state}" cannot move to "${e.state}"`);
-  }
-  // A runner the job was taken from (declared offline, the job re-queued and picked up elsewhere) may still
-  // report; only the runner that holds the job moves it out of `running`.
-  if (job.state === "running" && job.runnerName !== null && job.runnerName !== e.runner) {
-    return ignored(`job runs on "${job.runnerName}", not on "${e.runner}"`);
-  }
+  // The state machine, the holder of a running job, and the final word of the runner that held it (judge-state-report.ts).
+  const verdict = judgeStateReport("job", job, e);
+  if (!verdict.apply) return ignored(verdict.reason);
 
   const ts = new Date(e.ts);
   let reason: string | null;
@@ -39,6 +43,7 @@ export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<Appl
       data = {
         state: "running",
         runnerName: e.runner,
+        lastRunnerName: e.runner,
         attempt: e.attempt,
         startedAt: job.startedAt ?? ts,
         error: null,
@@ -69,6 +74,7 @@ export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<Appl
       data = { state: "cancelled", finishedAt: ts };
       break;
   }
+  if (verdict.late) reason = `${reason}; ${LATE_FINAL_NOTE}`;
   const message = stateEventMessage(e.state, reason);
 
   await tx.fineTuneJob.update({ where: { id: job.id }, data });
@@ -89,5 +95,10 @@ export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<Appl
   if (e.state === "succeeded" || e.state === "failed" || e.state === "cancelled") {
     await tx.runner.updateMany({ where: { name: e.runner }, data: { jobsDone: { increment: 1 } } });
   }
-  return applied([{ jobId: job.id, message: { type: "state", state: e.state } }], effects);
+  // A late final report: the BullMQ job the reconciler added meanwhile must not run the job again.
+  return withDuplicateDropped(
+    applied([{ jobId: job.id, message: { type: "state", state: e.state } }], effects),
+    job.id,
+    verdict.late,
+  );
 }

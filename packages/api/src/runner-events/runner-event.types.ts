@@ -23,7 +23,18 @@ export interface JobUpdate {
 export type ApplyEffect = { type: "enqueueEvaluation"; evaluationId: string };
 
 export type ApplyResult =
-  | { outcome: "applied"; updates: JobUpdate[]; effects?: ApplyEffect[] }
+  | {
+      outcome: "applied";
+      updates: JobUpdate[];
+      effects?: ApplyEffect[];
+      /**
+       * Set when a late final report was applied to work the reconciler had put back in the queue
+       * (judge-state-report.ts): the id whose duplicate BullMQ job must not run (perform-apply-effects.ts). Lost in a
+       * crash after the commit: a runner that takes that BullMQ job reports states the final row ignores; nothing is
+       * overwritten, some GPU time is spent.
+       */
+      dropDuplicate?: string;
+    }
   | { outcome: "ignored"; reason: string; updates: JobUpdate[]; effects?: ApplyEffect[] };
 
 export interface ApplyOptions {
@@ -35,4 +46,8 @@ export interface ApplyOptions {
 
 export const applied = (updates: JobUpdate[] = [], effects: ApplyEffect[] = []): ApplyResult =>
   effects.length > 0 ? { outcome: "applied", updates, effects } : { outcome: "applied", updates };
+
+/** `result`, marked as the late final report of work whose duplicate BullMQ job must be dropped (when `late`). */
+export const withDuplicateDropped = (result: ApplyResult, id: string, late: boolean): ApplyResult =>
+  late && result.outcome === "applied" ? { ...result, dropDuplicate: id } : result;
 export const ignored = (reason: string): ApplyResult => ({ outcome: "ignored", reason, updates: [] });

@@ -10,17 +10,18 @@
  * - log: level `error` is kept as `error`, the reason shown when `failed` carries no message.
  * - checkpoint: this work has none; ignored.
  */
-import { canTransition } from "@whetstone/core";
 import type { JobState } from "@whetstone/db";
 import type { RunnerEvent } from "@whetstone/queue";
 import {
   applied,
   ignored,
+  withDuplicateDropped,
   type ApplyOptions,
   type ApplyResult,
   type EventOf,
   type Tx,
 } from "../../runner-events/runner-event.types";
+import { judgeStateReport } from "../../runner-events/judge-state-report";
 import { workKind } from "./registry";
 import type { WorkKind } from "./work-kinds";
 
@@ -46,18 +47,13 @@ export async function applyWorkEvent(tx: Tx, kind: WorkKind, e: JobEvent, opts: 
 
 async function applyState(tx: Tx, kind: WorkKind, e: EventOf<"state">, opts: ApplyOptions): Promise<ApplyResult> {
   const spec = workKind(kind);
-  const locked = await tx.$queryRawUnsafe<Array<{ state: JobState; runnerName: string | null; error: string | null }>>(
-    `SELECT "state", "runnerName", "error" FROM "${spec.table}" WHERE "id" = $1 FOR UPDATE`,
-    e.jobId,
-  );
+  const locked = await tx.$queryRawUnsafe<
+    Array<{ state: JobState; runnerName: string | null; lastRunnerName: string | null; error: string | null }>
+  >(`SELECT "state", "runnerName", "lastRunnerName", "error" FROM "${spec.table}" WHERE "id" = $1 FOR UPDATE`, e.jobId);
   const row = locked[0];
   if (!row) return ignored(`unknown ${spec.noun} ${e.jobId}`);
-  if (!canTransition(row.state, e.state)) {
-    return ignored(`a ${spec.noun} in state "${row.state}" cannot move to "${e.state}"`);
-  }
-  if (row.state === "running" && row.runnerName !== null && row.runnerName !== e.runner) {
-    return ignored(`${spec.noun} runs on "${row.runnerName}", not on "${e.runner}"`);
-  }
+  const verdict = judgeStateReport(spec.noun, row, e);
+  if (!verdict.apply) return ignored(verdict.reason);
   const ts = new Date(e.ts);
   let data: Record<string, unknown>;
   switch (e.state) {
@@ -66,6 +62,7 @@ async function applyState(tx: Tx, kind: WorkKind, e: EventOf<"state">, opts: App
       data = {
         state: "running",
         runnerName: e.runner,
+        lastRunnerName: e.runner,
         attempt: e.attempt,
         startedAt: (current?.startedAt as Date | null) ?? ts,
         error: null,
@@ -100,7 +97,11 @@ async function applyState(tx: Tx, kind: WorkKind, e: EventOf<"state">, opts: App
   if (data.state === "succeeded" || data.state === "failed" || data.state === "cancelled") {
     await tx.runner.updateMany({ where: { name: e.runner }, data: { jobsDone: { increment: 1 } } });
   }
-  return applied([{ jobId: e.jobId, message: { type: "state", kind, state: data.state } }]);
+  return withDuplicateDropped(
+    applied([{ jobId: e.jobId, message: { type: "state", kind, state: data.state } }]),
+    e.jobId,
+    verdict.late,
+  );
 }
 
 async function applyProgress(tx: Tx, kind: WorkKind, e: EventOf<"metric">): Promise<ApplyResult> {
