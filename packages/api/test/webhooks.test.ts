@@ -170,7 +170,12 @@ describe("endpoints and deliveries", () => {
 
     const [endpoint] = await caller.webhooks.list();
     expect(endpoint!.deliveries).toEqual([
-      expect.objectContaining({ type: "fine_tuning.job.succeeded", status: "delivered", attempts: 2, lastStatusCode: 204 }),
+      expect.objectContaining({
+        type: "fine_tuning.job.succeeded",
+        status: "delivered",
+        attempts: 2,
+        lastStatusCode: 204,
+      }),
     ]);
     await caller.webhooks.delete({ id: created.id });
     expect(await db.prisma.webhookDelivery.count()).toBe(0);

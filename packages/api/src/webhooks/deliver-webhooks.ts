@@ -105,7 +105,12 @@ async function attempt(
 ): Promise<DeliveryOutcome> {
   const d = await prisma.webhookDelivery.findUnique({
     where: { id },
-    select: { eventId: true, payload: true, attempts: true, endpoint: { select: { url: true, secretCiphertext: true } } },
+    select: {
+      eventId: true,
+      payload: true,
+      attempts: true,
+      endpoint: { select: { url: true, secretCiphertext: true } },
+    },
   });
   if (!d) return { id, status: "failed", statusCode: null };
   const body = JSON.stringify(d.payload);
@@ -132,7 +137,14 @@ async function attempt(
   if (!error) {
     await prisma.webhookDelivery.update({
       where: { id },
-      data: { status: "delivered", attempts, lastAttemptAt: at, lastStatusCode: statusCode, lastError: null, deliveredAt: at },
+      data: {
+        status: "delivered",
+        attempts,
+        lastAttemptAt: at,
+        lastStatusCode: statusCode,
+        lastError: null,
+        deliveredAt: at,
+      },
     });
     return { id, status: "delivered", statusCode };
   }

@@ -20,7 +20,9 @@ export function encryptWebhookSecret(secret: string, secretKey: string): string 
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", keyOf(secretKey), iv);
   const ciphertext = Buffer.concat([cipher.update(secret, "utf8"), cipher.final()]);
-  return ["v1", iv, cipher.getAuthTag(), ciphertext].map((p) => (typeof p === "string" ? p : p.toString("base64"))).join(".");
+  return ["v1", iv, cipher.getAuthTag(), ciphertext]
+    .map((p) => (typeof p === "string" ? p : p.toString("base64")))
+    .join(".");
 }
 
 export function decryptWebhookSecret(stored: string, secretKey: string): string {
