@@ -10,7 +10,11 @@ import { z } from "zod";
 import { cancelGeneration } from "../inference/cancel-generation";
 import { collectGeneration } from "../inference/collect-generation";
 import type { GenerationResult } from "../inference/generate-request";
-import { GenerationFailedError, GenerationTimeoutError, readGenerationStream } from "../inference/read-generation-stream";
+import {
+  GenerationFailedError,
+  GenerationTimeoutError,
+  readGenerationStream,
+} from "../inference/read-generation-stream";
 import { startGeneration, type StartedGeneration } from "../inference/start-generation";
 import type { ApiDeps } from "../trpc";
 import { invalidRequest, OpenAiError, toOpenAiError } from "./errors";
@@ -242,8 +246,7 @@ const usage = (u: { promptTokens: number; completionTokens: number }) => ({
 
 function completion(id: string, created: number, model: string, r: GenerationResult) {
   // A classification model answers with its likeliest label.
-  const text =
-    r.text || (r.probs ? (Object.entries(r.probs).sort((a, b) => b[1] - a[1])[0]?.[0] ?? "") : "");
+  const text = r.text || (r.probs ? (Object.entries(r.probs).sort((a, b) => b[1] - a[1])[0]?.[0] ?? "") : "");
   return {
     id,
     object: "chat.completion",

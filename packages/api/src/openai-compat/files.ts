@@ -252,7 +252,9 @@ export async function listFiles(
   const data: FileObject[] = [];
   for (const r of page) {
     if (r.kind === "dataset") {
-      data.push(toFileObject({ id: r.id.slice(5), bytes: Number(r.bytes ?? 0), createdAt: r.created, filename: r.filename }));
+      data.push(
+        toFileObject({ id: r.id.slice(5), bytes: Number(r.bytes ?? 0), createdAt: r.created, filename: r.filename }),
+      );
     } else {
       const jobId = r.id.slice("file-result-".length);
       data.push(await resultFileObject(prisma, { id: jobId, finishedAt: r.finishedAt, createdAt: r.created }));
@@ -282,7 +284,8 @@ export async function fileContent(
     };
   }
   const job = await findResultJob(deps.prisma, team.id, id);
-  if (job) return { body: await resultsCsv(deps.prisma, job.id), contentType: "text/csv", filename: "step_metrics.csv" };
+  if (job)
+    return { body: await resultsCsv(deps.prisma, job.id), contentType: "text/csv", filename: "step_metrics.csv" };
   throw noSuchFile(id);
 }
 

@@ -173,8 +173,8 @@ export async function createFineTuningJob(
     hyperparameters.maxSeqLength = model.contextLength;
   }
   Object.assign(hyperparameters, ext.hyperparameters ?? {});
-  // OpenAI keeps a checkpoint at the end of each epoch (and evaluates there): so does a job created here, unless
-  // the caller set its own intervals.
+  // OpenAI keeps a checkpoint at the end of each epoch (and evaluates there), with the training loss beside it: so
+  // does a job created here, unless the caller set its own intervals.
   const resolved = hyperparametersSchema.safeParse(hyperparameters);
   if (resolved.success) {
     const h = resolved.data;
@@ -183,6 +183,7 @@ export async function createFineTuningJob(
     const given = ext.hyperparameters ?? {};
     if (!("checkpointEverySteps" in given)) hyperparameters.checkpointEverySteps = stepsPerEpoch;
     if (!("evalEverySteps" in given)) hyperparameters.evalEverySteps = stepsPerEpoch;
+    if (!("logEverySteps" in given)) hyperparameters.logEverySteps = Math.min(h.logEverySteps, stepsPerEpoch);
   }
 
   const spec = jobSpecSchema.safeParse({
@@ -271,7 +272,10 @@ async function toFineTuningJob(prisma: PrismaClient, team: OpenAiTeam, j: JobRow
   const state = j.state as JobState;
   const hyperparameters = openAiHyperparameters((j.hyperparameters ?? {}) as Record<string, unknown>);
   const summary = (j.summary ?? {}) as Record<string, number>;
-  const base = await prisma.baseModel.findUnique({ where: { id: j.baseModelId }, select: { name: true, source: true } });
+  const base = await prisma.baseModel.findUnique({
+    where: { id: j.baseModelId },
+    select: { name: true, source: true },
+  });
   let estimatedFinish: number | null = null;
   if (state === "running") {
     const eta = await prisma.metricPoint.findFirst({

@@ -263,8 +263,18 @@ export async function handleOpenAiRequest(req: Request, o: OpenAiHandlerOptions)
         "invalid_api_key",
       );
     }
-    const team = await o.deps.prisma.team.findUnique({ where: { id: caller.teamId }, select: { id: true, slug: true } });
-    if (!team) throw new OpenAiError(401, "the API key's team no longer exists", "invalid_request_error", null, "invalid_api_key");
+    const team = await o.deps.prisma.team.findUnique({
+      where: { id: caller.teamId },
+      select: { id: true, slug: true },
+    });
+    if (!team)
+      throw new OpenAiError(
+        401,
+        "the API key's team no longer exists",
+        "invalid_request_error",
+        null,
+        "invalid_api_key",
+      );
     const [, , handler] = route;
     const params = (route[1].exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
     return await handler({ req, url, o, team, caller, params });

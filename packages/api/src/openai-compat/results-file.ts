@@ -31,7 +31,9 @@ export async function resultsCsv(prisma: PrismaClient, jobId: string): Promise<s
   }
   const lines = [RESULTS_COLUMNS.join(",")];
   for (const [step, row] of rows) {
-    lines.push([String(step), ...RESULTS_COLUMNS.slice(1).map((c) => (row[c] === undefined ? "" : String(row[c])))].join(","));
+    lines.push(
+      [String(step), ...RESULTS_COLUMNS.slice(1).map((c) => (row[c] === undefined ? "" : String(row[c])))].join(","),
+    );
   }
   return lines.join("\n") + "\n";
 }
