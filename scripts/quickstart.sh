@@ -24,6 +24,8 @@ if [ ! -f .env ]; then
   cp .env.example .env
   secret=$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))')
   sed -i "s|^AUTH_SECRET=.*|AUTH_SECRET=$secret|" .env
+  webhook_key=$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))')
+  sed -i "s|^WEBHOOK_SECRET_KEY=.*|WEBHOOK_SECRET_KEY=$webhook_key|" .env
   sed -i "s|^STORAGE_URL=.*|STORAGE_URL=file://$ROOT/.data/blobs|" .env
   sed -i "s|^TINY_MODEL_DIR=.*|TINY_MODEL_DIR=$ROOT/.data/models/tiny-llama|" .env
   sed -i "s|^SMOLLM2_MODEL_DIR=.*|SMOLLM2_MODEL_DIR=$ROOT/.data/models/smollm2-135m-instruct|" .env
