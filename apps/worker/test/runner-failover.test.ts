@@ -5,7 +5,8 @@
  * Runner A takes the job and writes a checkpoint, then its whole process group gets SIGKILL. The reconciler
  * marks A offline (what the admin console's listRunners shows) and puts the job back to `queued`; runner B
  * takes it, resumes from A's checkpoint and finishes it. A killed runner's BullMQ lock lives until it expires
- * (BullMQ's 30 s lockDuration; the runner renews it every 15 s), so B may wait up to that long for the job.
+ * (BullMQ's 30 s lockDuration; the runner renews it every 15 s), and the job stays `running` until then: a held lock
+ * means a live process (decision 0011).
  */
 import { createHash } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";
@@ -179,6 +180,7 @@ describe("a runner killed without warning", () => {
       group: names.group,
       channel: names.channel,
       bullPrefix,
+      keyPrefix: names.prefix,
     });
     queueConnection = connectRedis();
     queue = new Queue(TRAINING_QUEUE, { connection: queueConnection, prefix: bullPrefix });
@@ -244,17 +246,20 @@ describe("a runner killed without warning", () => {
     expect(offline.currentJob).toBeNull();
     expect(offline.heartbeatAgeSeconds).toBeGreaterThanOrEqual(RUNNER_OFFLINE_AFTER_MS / 1000);
 
-    // ...and the job is back in the queue, with a JobEvent saying why.
+    // ...and the job is back in the queue, with a JobEvent saying why — once A's BullMQ lock has expired (a lock
+    // still held would mean a live process renews it: decision 0011). BullMQ's lockDuration is 30 s from A's last
+    // renewal, which came at most 15 s before the kill.
     const requeued = await waitUntil(
       "the job to go back to queued",
       async () => {
         const row = await jobRow();
         return row.state === "queued" ? row : null;
       },
-      10_000,
+      45_000,
       context,
     );
-    expect(requeued.runnerName).toBeNull();
+    expect(Date.now() - killedAt).toBeGreaterThan(RUNNER_OFFLINE_AFTER_MS);
+    expect(requeued).toMatchObject({ runnerName: null, lastRunnerName: "runner-a" });
     const requeueEvent = await db.prisma.jobEvent.findFirst({
       where: { jobId: job.id, kind: "state", message: { startsWith: "queued:" } },
     });
@@ -315,5 +320,5 @@ describe("a runner killed without warning", () => {
     // The console: A stays offline, B is alive.
     expect((await runnerRow("runner-a"))?.state).toBe("offline");
     expect(["idle", "busy"]).toContain((await runnerRow("runner-b"))?.state);
-  }, 150_000);
+  }, 240_000);
 });
