@@ -81,6 +81,8 @@ const WALK: Record<string, Walk> = {
   "jobs.metrics": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
   "jobs.artifacts": { kind: "object", input: (w) => ({ id: w.doneJobA.id }) },
   "jobs.cancel": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
+  "jobs.pause": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
+  "jobs.resume": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
   "jobs.estimate": {
     kind: "object",
     input: (w) => ({
@@ -117,6 +119,18 @@ const WALK: Record<string, Walk> = {
     },
   },
 };
+
+/** Team A's webhook endpoint (not part of the shared world): what team B must neither list nor delete. */
+let webhookA: { id: string };
+Object.assign(WALK, {
+  "webhooks.list": { kind: "list", input: () => undefined, leaks: (r: unknown) => ids(r).includes(webhookA.id) },
+  "webhooks.create": {
+    kind: "create",
+    input: () => ({ url: "https://hooks.example.com/walk" }),
+    why: "registers an endpoint of the caller's own team",
+  },
+  "webhooks.delete": { kind: "object", input: () => ({ id: webhookA.id }) },
+} satisfies Record<string, Walk>);
 
 const EXEMPT: Record<string, string> = {
   "health.check": "public liveness probe, reads nothing",
@@ -163,6 +177,9 @@ let viewerKeyA: string;
 beforeAll(async () => {
   env = await createTestEnv();
   w = await seedWorld(env.db.prisma);
+  webhookA = await env.db.prisma.webhookEndpoint.create({
+    data: { teamId: w.teamA.id, url: "https://hooks.example.com/a", secretCiphertext: "v1.x.y.z" },
+  });
   keyB = (await seedApiKey(env.db.prisma, { teamId: w.teamB.id, userId: w.ownerB.id, role: "owner" })).key;
   viewerKeyA = (await seedApiKey(env.db.prisma, { teamId: w.teamA.id, userId: w.ownerA.id, role: "viewer" })).key;
 });
@@ -209,6 +226,10 @@ describe("tenant isolation walk", () => {
       expect((await env.db.prisma.apiKey.findUniqueOrThrow({ where: { id: w.apiKeyA.id } })).revokedAt).toBeNull();
       expect(await env.db.prisma.dataset.count({ where: { id: w.textA.datasetId } })).toBe(1);
       expect(await env.db.prisma.membership.count({ where: { teamId: w.teamA.id } })).toBe(3);
+      expect(await env.db.prisma.webhookEndpoint.count({ where: { id: webhookA.id } })).toBe(1);
+      expect(
+        (await env.db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: w.runningJobA.id } })).pauseRequestedAt,
+      ).toBeNull();
       expect((await env.db.prisma.evaluation.findUniqueOrThrow({ where: { id: w.evaluationA.id } })).state).toBe(
         "queued",
       );
