@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { Alert, Button, ButtonLink, ConfirmDialog, PageHeader, Skeleton, StateBadge, cn } from "@/components/ui";
 import { errorInfo } from "@/lib/trpc";
+import { PauseResumeButton } from "./pause-resume-button";
 import type { Job } from "./use-job";
 import type { LiveStatus } from "./use-job-live";
 
@@ -45,14 +46,17 @@ export function JobHeader({
         actions={
           j &&
           (canCancel(j.state) ? (
-            <Button
-              variant="danger"
-              onClick={() => setConfirmCancel(true)}
-              disabled={j.cancelling}
-              data-testid="cancel-job"
-            >
-              <XCircle className="size-4" aria-hidden /> {j.cancelling ? "Cancelling…" : "Cancel job"}
-            </Button>
+            <span className="flex items-center gap-2">
+              <PauseResumeButton job={j} />
+              <Button
+                variant="danger"
+                onClick={() => setConfirmCancel(true)}
+                disabled={j.cancelling}
+                data-testid="cancel-job"
+              >
+                <XCircle className="size-4" aria-hidden /> {j.cancelling ? "Cancelling…" : "Cancel job"}
+              </Button>
+            </span>
           ) : (
             j.state === "succeeded" &&
             j.producedModel && (
