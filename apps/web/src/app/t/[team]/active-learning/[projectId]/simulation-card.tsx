@@ -79,7 +79,7 @@ export function SimulationCard(p: { project: Project; canWrite: boolean; onChang
                   type="number"
                   min={1}
                   value={initial}
-                  placeholder={String(fitInitial)}
+                  placeholder={rows ? String(fitInitial) : undefined}
                   onChange={(e) => setInitial(e.target.value)}
                 />
               </Field>
@@ -93,7 +93,7 @@ export function SimulationCard(p: { project: Project; canWrite: boolean; onChang
                   type="number"
                   min={1}
                   value={rounds}
-                  placeholder={String(fitRounds)}
+                  placeholder={rows ? String(fitRounds) : undefined}
                   onChange={(e) => setRounds(e.target.value)}
                 />
               </Field>
