@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "./trpc";
 import { adminRouter } from "./routers/admin";
 import { apiKeysRouter } from "./routers/api-keys";
 import { authRouter } from "./routers/auth";
+import { augmentationsRouter } from "./routers/augmentations";
 import { baseModelsRouter } from "./routers/base-models";
 import { datasetsRouter } from "./routers/datasets";
 import { evaluationsRouter } from "./routers/evaluations";
@@ -21,6 +22,7 @@ export const appRouter = router({
   datasets: datasetsRouter,
   jobs: jobsRouter,
   evaluations: evaluationsRouter,
+  augmentations: augmentationsRouter,
   activeLearning: activeLearningRouter,
   usage: usageRouter,
   webhooks: webhooksRouter,

@@ -5,6 +5,7 @@
  */
 import type { RunnerEvent } from "@whetstone/queue";
 import { applyWorkEvent } from "../active-learning/work/apply-work-event";
+import { applyAugmentationEvent } from "../augmentations/apply-augmentation-event";
 import { applyEvaluationEvent } from "./apply-evaluation-event";
 import { applyHeartbeat } from "./apply-heartbeat";
 import { applyStateEvent } from "./apply-state-event";
@@ -12,6 +13,7 @@ import { applied, ignored, type ApplyOptions, type ApplyResult, type EventOf, ty
 
 export async function applyRunnerEvent(tx: Tx, event: RunnerEvent, opts: ApplyOptions): Promise<ApplyResult> {
   if (event.type !== "heartbeat" && event.kind === "evaluate") return applyEvaluationEvent(tx, event, opts);
+  if (event.type !== "heartbeat" && event.kind === "augment") return applyAugmentationEvent(tx, event);
   if (event.type !== "heartbeat" && (event.kind === "score" || event.kind === "simulate"))
     return applyWorkEvent(tx, event.kind, event, opts);
   // A generation streams its tokens to its own Redis stream (decision 0007); nothing of it is persisted.

@@ -13,7 +13,7 @@ import {
   ReadinessSettingsError,
   redactRecord,
   resolveReadinessSettings,
-  type DatasetDerivation,
+  type CleanedDerivation,
   type DatasetFormat,
   type ReadinessSettings,
 } from "@whetstone/core";
@@ -92,7 +92,7 @@ export async function cleanDatasetVersion(
 
   // Pass 2: the kept rows, redacted. `derivation.masked` and `rowsAfter` fill in while the body is read, before
   // ingestDataset writes the version row.
-  const derivation: DatasetDerivation = {
+  const derivation: CleanedDerivation = {
     kind: "cleaned",
     sourceVersionId: v.id,
     sourceVersion: v.version,

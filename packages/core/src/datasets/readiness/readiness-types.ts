@@ -100,8 +100,25 @@ export interface DatasetReadiness {
 export const DROP_REASONS = ["exact_duplicate", "near_duplicate", "label_conflict"] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
-/** What a derived version (a cleaned one) records about how it was made. */
-export interface DatasetDerivation {
+/** What a derived version records about how it was made: cleaned, or augmented. */
+export type DatasetDerivation = CleanedDerivation | AugmentedDerivation;
+
+/** A version with rows added by an augmentation (the source's rows first, in order, then the new rows). */
+export interface AugmentedDerivation {
+  kind: "augmented";
+  sourceVersionId: string;
+  sourceVersion: number;
+  augmentationId: string;
+  method: string;
+  rowsBefore: number;
+  /** New rows kept, by how they were made (word_dropout, word_swap, paraphrase, new_text_for_label). */
+  added: Record<string, number>;
+  /** New rows the runner made that were dropped here as near duplicates of a row already in the version. */
+  droppedNearDuplicates: number;
+  rowsAfter: number;
+}
+
+export interface CleanedDerivation {
   kind: "cleaned";
   sourceVersionId: string;
   sourceVersion: number;

@@ -1,0 +1,53 @@
+import { compareAugmentation } from "../../augmentations/compare-augmentation";
+import { createAugmentation } from "../../augmentations/create-augmentation";
+import { getAugmentation } from "../../augmentations/get-augmentation";
+import { router, teamProcedure, teamWriteProcedure } from "../../trpc";
+import {
+  compareAugmentationInput,
+  compareAugmentationMeta,
+  compareAugmentationOutput,
+  createAugmentationInput,
+  createAugmentationMeta,
+  createAugmentationOutput,
+  getAugmentationInput,
+  getAugmentationMeta,
+  getAugmentationOutput,
+} from "./augmentations.types";
+
+const asJson = <T>(a: T) => a as T & { settings: Record<string, unknown>; summary: Record<string, unknown> | null };
+
+export const augmentationsRouter = router({
+  create: teamWriteProcedure
+    .meta(createAugmentationMeta)
+    .input(createAugmentationInput)
+    .output(createAugmentationOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { id, wordDropout, swaps, ...rest } = input;
+      const a = await createAugmentation(
+        ctx.deps,
+        { teamId: ctx.team.id, userId: ctx.caller.userId },
+        { ...rest, datasetVersionId: id, perturbation: { wordDropout, swaps } },
+      );
+      return asJson(a);
+    }),
+  get: teamProcedure
+    .meta(getAugmentationMeta)
+    .input(getAugmentationInput)
+    .output(getAugmentationOutput)
+    .query(async ({ ctx, input }) => {
+      const a = await getAugmentation(ctx.deps, ctx.team.id, input.id);
+      return {
+        ...asJson(a),
+        comparison:
+          a.comparison?.map((c) => ({ ...c, evaluation: c.evaluation as Record<string, unknown> | null })) ?? null,
+      };
+    }),
+  compare: teamWriteProcedure
+    .meta(compareAugmentationMeta)
+    .input(compareAugmentationInput)
+    .output(compareAugmentationOutput)
+    .mutation(({ ctx, input }) => {
+      const { id, ...spec } = input;
+      return compareAugmentation(ctx.deps, { teamId: ctx.team.id, userId: ctx.caller.userId }, id, spec);
+    }),
+});
