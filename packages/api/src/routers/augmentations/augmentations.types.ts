@@ -86,3 +86,15 @@ export const compareAugmentationInput = z.object({
   hyperparameters: hyperparametersSchema.partial().optional(),
 });
 export const compareAugmentationOutput = z.object({ withoutJobId: z.string(), withJobId: z.string() });
+
+export const listAugmentationsMeta = {
+  openapi: {
+    method: "GET",
+    path: "/dataset-versions/{id}/augmentations",
+    tags: ["Datasets"],
+    summary: "Augmentations of a dataset version, newest first",
+    protect: true,
+  },
+} satisfies OpenApiMeta;
+export const listAugmentationsInput = z.object({ id: z.string().min(1) });
+export const listAugmentationsOutput = z.array(augmentationOutput);

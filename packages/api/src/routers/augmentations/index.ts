@@ -12,6 +12,9 @@ import {
   getAugmentationInput,
   getAugmentationMeta,
   getAugmentationOutput,
+  listAugmentationsInput,
+  listAugmentationsMeta,
+  listAugmentationsOutput,
 } from "./augmentations.types";
 
 const asJson = <T>(a: T) => a as T & { settings: Record<string, unknown>; summary: Record<string, unknown> | null };
@@ -41,6 +44,20 @@ export const augmentationsRouter = router({
         comparison:
           a.comparison?.map((c) => ({ ...c, evaluation: c.evaluation as Record<string, unknown> | null })) ?? null,
       };
+    }),
+  list: teamProcedure
+    .meta(listAugmentationsMeta)
+    .input(listAugmentationsInput)
+    .output(listAugmentationsOutput)
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.prisma.augmentation.findMany({
+        where: { teamId: ctx.team.id, sourceVersionId: input.id },
+        orderBy: { createdAt: "desc" },
+        take: 20,
+      });
+      return rows.map((r) =>
+        asJson({ ...r, resultVersionId: r.resultVersionId?.startsWith("building:") ? null : r.resultVersionId }),
+      );
     }),
   compare: teamWriteProcedure
     .meta(compareAugmentationMeta)

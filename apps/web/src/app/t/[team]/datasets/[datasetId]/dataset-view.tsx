@@ -21,6 +21,7 @@ import { formatNumber } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
 import { LabelBars, LengthHistogram } from "./profile-charts";
 import { DetailsCard, ProfileStats } from "./profile-summary";
+import { AugmentCard, AugmentedNote } from "./augment-card";
 import { DerivationNote, ReadinessCard } from "./readiness-card";
 import { SampleTable } from "./sample-table";
 import { DangerZoneCard, VersionsCard } from "./versions-card";
@@ -67,6 +68,7 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
   const d = dataset.data;
   const v = version.data;
   const profile = v?.profile as DatasetProfile | undefined;
+  const derivation = v?.derivation as DatasetDerivation | null | undefined;
 
   return (
     <>
@@ -118,11 +120,8 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
 
       <ProfileStats version={v} profile={profile} />
 
-      <DerivationNote
-        team={team}
-        datasetId={datasetId}
-        derivation={v?.derivation as DatasetDerivation | null | undefined}
-      />
+      <DerivationNote team={team} datasetId={datasetId} derivation={derivation} />
+      {derivation?.kind === "augmented" && <AugmentedNote team={team} datasetId={datasetId} derivation={derivation} />}
       <ReadinessCard
         team={team}
         datasetId={datasetId}
@@ -130,6 +129,7 @@ export function DatasetView({ team, datasetId }: { team: string; datasetId: stri
         readiness={v?.readiness as DatasetReadiness | null | undefined}
         loading={!v}
       />
+      {v && <AugmentCard team={team} datasetId={datasetId} versionId={v.id} format={v.format} rows={v.rowCount} />}
 
       <div className="mt-6 grid gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2">
