@@ -187,6 +187,29 @@ def test_sigterm_checkpoints_and_hands_the_job_back(harness, tmp_path, tiny_mode
     h.assert_events_valid()
 
 
+def test_pause_key_checkpoints_and_reports_paused(harness, tmp_path, tiny_model):
+    """The API's pause (decision 0010): the agent stops the child as a drain does — a checkpoint at the current step —
+    reports `paused` (not `queued`) and completes its BullMQ job; a job paused before it started never runs."""
+    slow = chat_payload(tmp_path, tiny_model, epochs=3, maxSteps=40, checkpointEverySteps=100, logEverySteps=1)
+    early = chat_payload(tmp_path, tiny_model)
+    h = harness(faults=f"{slow['jobId']}=slow:0.2")
+    h.r.set(contract.redis_key("pause", prefix=h.key_prefix, jobId=early["jobId"]), "1")
+    h.start()
+    h.add_job(early)
+    h.add_job(slow)
+    assert h.wait_state(early["jobId"], "paused", timeout=60)["message"].startswith("paused before it started")
+    h.wait_for(lambda: any(m["step"] >= 3 for m in h.job_events(slow["jobId"], "metric")), 90, "step 3")
+    h.r.set(contract.redis_key("pause", prefix=h.key_prefix, jobId=slow["jobId"]), "1")
+    paused = h.wait_state(slow["jobId"], "paused", timeout=60)
+    ckpt = h.job_events(slow["jobId"], "checkpoint")
+    assert ckpt, "pausing writes a checkpoint"
+    assert paused["message"] == f"paused on request: checkpoint at step {ckpt[-1]['step']}; resuming continues from it"
+    assert h.states(slow["jobId"]) == ["running", "paused"]
+    assert h.states(early["jobId"]) == ["paused"]
+    h.wait_for(lambda: h.job_state(slow["jobId"]) == "completed", 10, "the BullMQ job to complete")
+    h.assert_events_valid()
+
+
 def test_drain_and_disable_stop_taking_jobs(harness, tmp_path, tiny_model):
     """Every wait ends on an event of the agent's; the timeouts are only safety nets for a run gone wrong, sized for
     a busy machine (the agent's start imports torch twice: in its fork server, then in a job's child)."""
