@@ -4,7 +4,7 @@
  * the source's rows in order, and generated rows never enter a split), so their automatic evaluations compare the
  * same thing; the augmentation shows them side by side.
  */
-import { jobSpecSchema, type JobSpecInput } from "@whetstone/core";
+import { DEFAULT_HYPERPARAMETERS, jobSpecSchema, type JobSpecInput } from "@whetstone/core";
 import type { Prisma } from "@whetstone/db";
 import { AppError, notFound } from "../errors";
 import { createJob } from "../jobs/create-job";
@@ -27,6 +27,19 @@ export async function compareAugmentation(
       jobIds: a.comparisonJobIds,
     });
   }
+  // Sequences no longer than the model reads (a small model's context is below the default maxSeqLength).
+  const model = await prisma.baseModel.findFirst({
+    where: { id: spec.baseModelId, OR: [{ teamId: actor.teamId }, { teamId: null }] },
+    select: { contextLength: true },
+  });
+  const hp = { ...(spec.hyperparameters ?? {}) };
+  if (
+    hp.maxSeqLength === undefined &&
+    model?.contextLength &&
+    model.contextLength < DEFAULT_HYPERPARAMETERS.maxSeqLength
+  )
+    hp.maxSeqLength = model.contextLength;
+  spec = { ...spec, hyperparameters: hp };
   const name = (arm: string) => `${spec.technique} · ${arm} augmentation (${id.slice(-6)})`;
   const parse = (arm: string, datasetVersionId: string) => {
     const r = jobSpecSchema.safeParse({ ...spec, name: name(arm), datasets: [{ datasetVersionId }] });
