@@ -12,7 +12,7 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticateApiKey } from "../src/auth/authenticate-api-key";
 import { appRouter } from "../src/root";
-import { seedApiKey, seedWorld, type World } from "./fixtures";
+import { seedApiKey, seedDatasetVersion, seedWorld, type World } from "./fixtures";
 import { createTestEnv, type TestEnv } from "./helpers";
 
 type Walk =
@@ -132,6 +132,47 @@ Object.assign(WALK, {
   "webhooks.delete": { kind: "object", input: () => ({ id: webhookA.id }) },
 } satisfies Record<string, Walk>);
 
+/** Team A's active-learning project with a picked row and a simulation (not part of the shared world). */
+const al = { projectId: "", roundId: "", itemId: "", simulationId: "", heldOutId: "" };
+const project = () => ({ projectId: al.projectId });
+Object.assign(WALK, {
+  "activeLearning.createProject": {
+    kind: "object",
+    input: (w: World) => ({
+      name: `walk-${Math.random()}`,
+      task: "classification",
+      labels: [{ name: "positive" }, { name: "negative" }],
+      baseModelId: w.sharedModel.id,
+      poolVersionId: w.textA.id,
+      heldOutVersionId: al.heldOutId,
+    }),
+  },
+  "activeLearning.listProjects": {
+    kind: "list",
+    input: () => undefined,
+    leaks: (r: unknown) => ids(items(r)).includes(al.projectId),
+  },
+  "activeLearning.getProject": { kind: "object", input: project },
+  "activeLearning.listItems": { kind: "object", input: () => ({ ...project(), limit: 10 }) },
+  "activeLearning.exportLabels": { kind: "object", input: () => ({ ...project(), format: "csv" }) },
+  "activeLearning.startRound": { kind: "object", input: project },
+  "activeLearning.cancelRound": { kind: "object", input: () => ({ roundId: al.roundId }) },
+  "activeLearning.nextItems": { kind: "object", input: () => ({ ...project(), count: 5 }) },
+  "activeLearning.label": { kind: "object", input: () => ({ ...project(), itemId: al.itemId, value: "positive" }) },
+  "activeLearning.unlabel": { kind: "object", input: () => ({ ...project(), itemId: al.itemId }) },
+  "activeLearning.resolve": { kind: "object", input: () => ({ ...project(), itemId: al.itemId, value: "negative" }) },
+  "activeLearning.skip": { kind: "object", input: () => ({ ...project(), itemId: al.itemId }) },
+  "activeLearning.importLabels": {
+    kind: "object",
+    input: () => ({ ...project(), format: "csv", content: "row,label\n7,positive\n" }),
+  },
+  "activeLearning.retrain": { kind: "object", input: project },
+  "activeLearning.simulate": { kind: "object", input: () => ({ ...project(), datasetVersionId: al.heldOutId }) },
+  "activeLearning.cancelSimulation": { kind: "object", input: () => ({ simulationId: al.simulationId }) },
+  // Last: the control run deletes the project (or is refused while its simulation is queued).
+  "activeLearning.deleteProject": { kind: "object", input: project },
+} satisfies Record<string, Walk>);
+
 const EXEMPT: Record<string, string> = {
   "health.check": "public liveness probe, reads nothing",
   "auth.signUp": "public: creates an account, no team involved",
@@ -180,6 +221,56 @@ beforeAll(async () => {
   webhookA = await env.db.prisma.webhookEndpoint.create({
     data: { teamId: w.teamA.id, url: "https://hooks.example.com/a", secretCiphertext: "v1.x.y.z" },
   });
+  const heldOut = await seedDatasetVersion(env.db.prisma, {
+    teamId: w.teamA.id,
+    name: "walk-held-out",
+    format: "classification",
+  });
+  al.heldOutId = heldOut.id;
+  const p = await env.db.prisma.activeLearningProject.create({
+    data: {
+      teamId: w.teamA.id,
+      name: "walk-project",
+      task: "classification",
+      labels: [{ name: "positive" }, { name: "negative" }],
+      baseModelId: w.sharedModel.id,
+      strategy: "margin",
+      hyperparameters: {},
+      poolVersionId: w.textA.id,
+      heldOutVersionId: heldOut.id,
+    },
+  });
+  al.projectId = p.id;
+  const round = await env.db.prisma.activeLearningRound.create({
+    data: {
+      projectId: p.id,
+      number: 1,
+      scoringModelId: w.sharedModel.id,
+      strategy: "margin",
+      batchSize: 1,
+      state: "succeeded",
+    },
+  });
+  al.roundId = round.id;
+  al.itemId = (
+    await env.db.prisma.activeLearningItem.create({
+      data: {
+        projectId: p.id,
+        roundId: round.id,
+        poolRow: 7,
+        text: "walk",
+        score: 1,
+        rank: 1,
+        prediction: {},
+        reason: "walk",
+      },
+    })
+  ).id;
+  al.simulationId = (
+    await env.db.prisma.activeLearningSimulation.create({
+      data: { projectId: p.id, datasetVersionId: heldOut.id, strategies: ["margin"], settings: {} },
+    })
+  ).id;
   keyB = (await seedApiKey(env.db.prisma, { teamId: w.teamB.id, userId: w.ownerB.id, role: "owner" })).key;
   viewerKeyA = (await seedApiKey(env.db.prisma, { teamId: w.teamA.id, userId: w.ownerA.id, role: "viewer" })).key;
 });
@@ -233,6 +324,10 @@ describe("tenant isolation walk", () => {
       expect((await env.db.prisma.evaluation.findUniqueOrThrow({ where: { id: w.evaluationA.id } })).state).toBe(
         "queued",
       );
+      const item = await env.db.prisma.activeLearningItem.findUniqueOrThrow({ where: { id: al.itemId } });
+      expect(item).toMatchObject({ status: "pending", assigneeId: null, value: null });
+      expect(await env.db.prisma.activeLearningProject.count({ where: { id: al.projectId } })).toBe(1);
+      expect(await env.db.prisma.activeLearningRound.count({ where: { projectId: al.projectId } })).toBe(1);
     });
   }
 
