@@ -4,7 +4,11 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
-import type { BlobInfo, BlobStorage } from "./storage";
+import { StorageError, type BlobInfo, type BlobStorage } from "./storage";
+
+/** Suffix of a file being written (the runner's older uploads used `.part`). */
+const PARTIAL = ".partial";
+const isPartial = (name: string) => name.endsWith(PARTIAL) || name.endsWith(".part");
 
 /** Blobs as files under one directory. Writes go to a temp file renamed into place, so a blob is whole or absent. */
 export class LocalStorage implements BlobStorage {
@@ -16,18 +20,59 @@ export class LocalStorage implements BlobStorage {
     return p;
   }
 
+  /**
+   * Streams `body` to a `.partial` file beside the blob, then renames it into place: a reader sees the blob whole or
+   * not at all. On failure the temp file is removed; a failure of the disk (full, read-only…) is a StorageError, an
+   * error of `body` itself is passed on as it is. A process killed mid-write leaves the `.partial`, which `list` never
+   * shows and `removeUnfinished` removes once stale.
+   */
   async put(key: string, body: Readable | AsyncIterable<Uint8Array>): Promise<BlobInfo> {
     const dest = this.pathOf(key);
-    await mkdir(path.dirname(dest), { recursive: true });
-    const tmp = `${dest}.${randomBytes(6).toString("hex")}.partial`;
+    const tmp = `${dest}.${randomBytes(6).toString("hex")}${PARTIAL}`;
+    let sourceFailed = false;
+    const source = async function* () {
+      try {
+        yield* body as AsyncIterable<Uint8Array>;
+      } catch (err) {
+        sourceFailed = true;
+        throw err;
+      }
+    };
     try {
-      await pipeline(body instanceof Readable ? body : Readable.from(body), createWriteStream(tmp));
+      await mkdir(path.dirname(dest), { recursive: true });
+      await pipeline(Readable.from(source()), createWriteStream(tmp));
       await rename(tmp, dest);
     } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
+      await rm(tmp, { force: true }).catch(() => undefined);
+      if (sourceFailed) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new StorageError(`could not write ${key} to storage: ${(err as Error).message}`, code, { cause: err });
     }
     return { key, bytes: (await stat(dest)).size };
+  }
+
+  async removeUnfinished(olderThan: Date): Promise<string[]> {
+    const removed: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (isPartial(e.name)) {
+          const info = await stat(full).catch(() => null);
+          if (!info || info.mtime >= olderThan) continue; // still being written, or already gone
+          await rm(full, { force: true });
+          removed.push(path.relative(this.root, full).split(path.sep).join("/"));
+        }
+      }
+    };
+    await walk(path.resolve(this.root));
+    return removed.sort();
   }
 
   async get(key: string): Promise<Readable> {
@@ -60,7 +105,7 @@ export class LocalStorage implements BlobStorage {
       for (const e of entries) {
         const full = path.join(dir, e.name);
         if (e.isDirectory()) await walk(full);
-        else if (!e.name.endsWith(".partial")) {
+        else if (!isPartial(e.name)) {
           const key = path.relative(this.root, full).split(path.sep).join("/");
           if (key.startsWith(prefix)) out.push({ key, bytes: (await stat(full)).size });
         }

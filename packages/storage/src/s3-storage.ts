@@ -1,13 +1,15 @@
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { BlobInfo, BlobStorage } from "./storage";
+import { StorageError, type BlobInfo, type BlobStorage } from "./storage";
 
 /** S3-compatible storage (AWS S3, MinIO…). Keys live under an optional prefix inside one bucket. */
 export class S3Storage implements BlobStorage {
@@ -37,7 +39,16 @@ export class S3Storage implements BlobStorage {
 
   async put(key: string, body: Readable | AsyncIterable<Uint8Array>): Promise<BlobInfo> {
     const { Upload } = await import("@aws-sdk/lib-storage");
-    const stream = body instanceof Readable ? body : Readable.from(body);
+    let sourceFailed = false;
+    const source = async function* () {
+      try {
+        yield* body as AsyncIterable<Uint8Array>;
+      } catch (err) {
+        sourceFailed = true;
+        throw err;
+      }
+    };
+    const stream = Readable.from(source());
     const pass = new PassThrough();
     const upload = new Upload({
       client: this.client,
@@ -49,7 +60,9 @@ export class S3Storage implements BlobStorage {
       await Promise.all([pipeline(stream, pass), upload.done()]);
     } catch (err) {
       await upload.abort().catch(() => undefined);
-      throw err;
+      if (sourceFailed) throw err;
+      const code = (err as { code?: string; name?: string }).code ?? (err as Error).name;
+      throw new StorageError(`could not write ${key} to storage: ${(err as Error).message}`, code, { cause: err });
     }
     const info = await this.stat(key);
     return info ?? { key, bytes: 0 };
@@ -75,6 +88,33 @@ export class S3Storage implements BlobStorage {
     await this.client.send(
       new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((k) => ({ Key: this.full(k) })) } }),
     );
+  }
+
+  /** Aborts multipart uploads initiated before `olderThan` (a put whose process died): their parts cost storage. */
+  async removeUnfinished(olderThan: Date): Promise<string[]> {
+    const removed: string[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: this.prefix ? this.full("") : undefined,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= olderThan) continue;
+        await this.client.send(
+          new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
+        );
+        removed.push(this.strip(u.Key));
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return removed.sort();
   }
 
   async list(prefix: string): Promise<BlobInfo[]> {

@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LocalStorage } from "../src";
+import { LocalStorage, StorageError } from "../src";
 
 let root: string;
 let storage: LocalStorage;
@@ -122,5 +122,39 @@ describe("LocalStorage", () => {
     await storage.delete("datasets/t1/never-existed/");
     await storage.delete("datasets/t1/u2/c.jsonl");
     expect(await storage.list("")).toEqual([]);
+  });
+
+  it("fails a write the disk refuses with a StorageError, leaving nothing behind", async () => {
+    // `datasets` is a file, so the blob's folder cannot be made: the storage failed, not the data.
+    await storage.put("keep.txt", body("x"));
+    await writeFile(join(root, "blobs/datasets"), "in the way");
+    const err = await storage.put("datasets/t/u/a.jsonl", body("rows")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as StorageError).message).toMatch(/^could not write datasets\/t\/u\/a.jsonl to storage: /);
+    expect((await allFiles(root)).map((f) => f.slice(root.length))).toEqual(["/blobs/datasets", "/blobs/keep.txt"]);
+
+    // An error of the data itself (a bad line, a client gone) is passed on as it is, and removes the temp file too.
+    async function* failing() {
+      yield Buffer.from("half a ");
+      throw new Error("client disconnected");
+    }
+    await expect(storage.put("other/a.jsonl", failing())).rejects.toThrow(/^client disconnected$/);
+    expect(await storage.list("other/")).toEqual([]);
+    expect((await allFiles(root)).some((f) => f.endsWith(".partial"))).toBe(false);
+  });
+
+  it("removes what killed writes left behind once stale, never a write in progress", async () => {
+    await storage.put("datasets/t/u/a.jsonl", body("done"));
+    const dir = join(root, "blobs/datasets/t/u");
+    await writeFile(join(dir, "b.jsonl.0a1b2c.partial"), "killed mid-write");
+    await writeFile(join(dir, "c.bin.part"), "a runner's older temp file");
+    const old = new Date(Date.now() - 2 * 3600_000);
+    for (const f of ["b.jsonl.0a1b2c.partial", "c.bin.part"]) await utimes(join(dir, f), old, old);
+    await writeFile(join(dir, "d.jsonl.3d4e5f.partial"), "still being written");
+    expect(await storage.list("datasets/")).toEqual([{ key: "datasets/t/u/a.jsonl", bytes: 4 }]);
+
+    const removed = await storage.removeUnfinished(new Date(Date.now() - 3600_000));
+    expect(removed).toEqual(["datasets/t/u/b.jsonl.0a1b2c.partial", "datasets/t/u/c.bin.part"]);
+    expect((await readdir(dir)).sort()).toEqual(["a.jsonl", "d.jsonl.3d4e5f.partial"]);
   });
 });
