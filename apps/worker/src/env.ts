@@ -38,6 +38,10 @@ export const envSchema = z.object({
   RUNNER_OFFLINE_AFTER_MS: ms(RUNNER_OFFLINE_AFTER_MS),
   /** How long a queued job's BullMQ job may sit completed/failed before the reconciler re-adds it. */
   REQUEUE_GRACE_MS: ms(60_000),
+  /** How often the storage sweeper looks for what killed uploads left behind (orphan dataset blobs, partial files). */
+  STORAGE_SWEEP_INTERVAL_MS: ms(3600_000),
+  /** How long a partial file must be untouched, or a dataset blob unreferenced, before the sweeper removes it. */
+  STORAGE_SWEEP_AFTER_MS: ms(24 * 3600_000),
   /** Decrypts webhook signing secrets; the same value as the web app's. Unset: no webhook is delivered. */
   WEBHOOK_SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   /** How often finished jobs are turned into webhook deliveries and due deliveries are sent. */

@@ -13,6 +13,7 @@ import type { Env } from "./env";
 import { EventsConsumer } from "./events/events-consumer";
 import type { Logger } from "./logger";
 import { Reconciler } from "./reconciler";
+import { StorageSweeper } from "./storage-sweeper";
 import { WebhookDispatcher } from "./webhook-dispatcher";
 
 export interface WorkerOverrides {
@@ -122,8 +123,16 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
     policy: { baseDelayMs: env.WEBHOOK_RETRY_BASE_MS },
     fetch: overrides.fetch,
   });
+  const storageSweeper = new StorageSweeper({
+    prisma,
+    storage,
+    logger: logger.child({ service: "storage-sweeper" }),
+    intervalMs: env.STORAGE_SWEEP_INTERVAL_MS,
+    afterMs: env.STORAGE_SWEEP_AFTER_MS,
+  });
   consumer.start();
   reconciler.start();
+  storageSweeper.start();
   webhooks.start();
   // Quota promotion for every team with room (also after API cancels) and the fair order of the queue.
   const scheduling = startSchedulingSweep(
@@ -135,7 +144,13 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      await Promise.allSettled([consumer.stop(), reconciler.stop(), scheduling.stop(), webhooks.stop()]);
+      await Promise.allSettled([
+        consumer.stop(),
+        reconciler.stop(),
+        scheduling.stop(),
+        webhooks.stop(),
+        storageSweeper.stop(),
+      ]);
       await Promise.allSettled([trainingQueue.close()]);
       await Promise.allSettled([redis.quit(), eventsRedis.quit(), prisma.$disconnect()]);
       logger.info("worker stopped");
@@ -152,5 +167,6 @@ function lazyStorage(created: Promise<BlobStorage>): BlobStorage {
     stat: async (key) => (await created).stat(key),
     delete: async (key) => (await created).delete(key),
     list: async (prefix) => (await created).list(prefix),
+    removeUnfinished: async (olderThan) => (await (await created).removeUnfinished?.(olderThan)) ?? [],
   };
 }

@@ -22,6 +22,7 @@ export class AppError extends Error {
       | "PRECONDITION_FAILED"
       | "PAYLOAD_TOO_LARGE"
       | "TOO_MANY_REQUESTS"
+      | "SERVICE_UNAVAILABLE"
     >,
     message: string,
     readonly details: ErrorLocation & Record<string, unknown> = {},

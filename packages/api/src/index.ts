@@ -2,6 +2,8 @@ export { appRouter, createCaller, type AppRouter } from "./root";
 export { createContext, type ApiDeps, type ApiConfig, type Caller, type Context } from "./trpc";
 export { createRequestContext } from "./request-context";
 export { AppError } from "./errors";
+export { retryAfterHeaders, unavailableError } from "./dependency-errors";
+export { REQUEST_REDIS_OPTIONS } from "./request-redis-options";
 export { buildOpenApiDocument, procedureSuccessStatus, API_VERSION, type RestMeta } from "./openapi";
 // the REST API's one error shape and its document, for the routes of apps/web
 export {
@@ -56,6 +58,7 @@ export { reconcileOnce } from "./reconcile/reconcile-once";
 export type { ReconcileLog, ReconcileOptions, ReconcileReport } from "./reconcile/reconcile.types";
 // datasets, for the upload routes of apps/web
 export { ingestDataset, type IngestDatasetInput } from "./datasets/ingest-dataset";
+export { sweepOrphanBlobs, type OrphanSweepState } from "./datasets/ingest/sweep-orphan-blobs";
 // API keys, for scripts (the quickstart demo)
 export { createApiKey, revokeApiKey } from "./api-keys/api-keys";
 // scheduling, for apps/worker (quota promotion on final states, periodic fair-order sweep)

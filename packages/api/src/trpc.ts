@@ -22,6 +22,7 @@ import { ZodError } from "zod";
 import type { PrismaClient, Role } from "@whetstone/db";
 import type { BlobStorage } from "@whetstone/storage";
 import { resolveTeamScope } from "./auth/resolve-team-scope";
+import { unavailableError } from "./dependency-errors";
 import { AppError } from "./errors";
 import { findUnstorableText, isUnstorableTextError, unstorableFieldOf, unstorableTextError } from "./input-text";
 
@@ -75,13 +76,15 @@ const t = initTRPC
     },
   });
 
-/** Turns AppError into TRPCError with the same code, keeping it as the cause for the formatter. */
+/**
+ * Turns AppError into TRPCError with the same code, keeping it as the cause for the formatter; a dependency that is
+ * down or saturated (database pool, Redis, storage) becomes a 503 naming it (dependency-errors.ts), not a 500.
+ */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: cause.code, message: cause.message, cause });
-  }
+  if (result.ok) return result;
+  const cause = result.error.cause instanceof AppError ? result.error.cause : unavailableError(result.error.cause);
+  if (cause) throw new TRPCError({ code: cause.code, message: cause.message, cause });
   return result;
 });
 

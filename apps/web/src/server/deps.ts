@@ -4,7 +4,7 @@
  */
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import type { ApiDeps } from "@whetstone/api";
+import { REQUEST_REDIS_OPTIONS, type ApiDeps } from "@whetstone/api";
 import { createPrismaClient } from "@whetstone/db";
 import { INFERENCE_QUEUE, TRAINING_QUEUE } from "@whetstone/queue";
 import { createStorage } from "@whetstone/storage";
@@ -14,8 +14,9 @@ const globalForDeps = globalThis as unknown as { whetstoneDeps?: Promise<ApiDeps
 
 async function buildDeps(): Promise<ApiDeps> {
   const e = env();
-  // Producer connection: fail fast rather than queue commands forever while Redis is down.
-  const redis = new Redis(e.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
+  // Producer connection: a command fails at once while Redis is down (the request answers 503 or, creating a job,
+  // accepts it and leaves the enqueue to the worker's reconciler), never waits out reconnections.
+  const redis = new Redis(e.REDIS_URL, { ...REQUEST_REDIS_OPTIONS, lazyConnect: false });
   redis.on("error", (err) => console.error("[web] redis:", err.message));
   const trainingQueue = new Queue(TRAINING_QUEUE, { connection: redis });
   trainingQueue.on("error", (err) => console.error("[web] training queue:", err.message));

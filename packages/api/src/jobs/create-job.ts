@@ -124,7 +124,7 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
   if (decision.state !== "queued") return job;
 
   try {
-    await enqueueTrainingJob(deps, job.id);
+    await withinDeadline(enqueueTrainingJob(deps, job.id), ENQUEUE_DEADLINE_MS);
   } catch (err) {
     if (err instanceof EnqueueError) {
       // The payload can never be built: fail the job now rather than let the reconciler retry forever.
@@ -143,8 +143,24 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
     console.warn(`job ${job.id} accepted but not enqueued yet (${(err as Error).message}); the reconciler will retry`);
   }
   // Give the new job its place in the fair order of the queue (the worker also does this periodically).
-  await rebalanceQueue(deps).catch(() => undefined);
+  await withinDeadline(rebalanceQueue(deps), ENQUEUE_DEADLINE_MS).catch(() => undefined);
   return job;
+}
+
+/**
+ * How long job creation waits for Redis after the row is committed. A slow or unreachable Redis must not hold the
+ * request: the job is accepted, and the worker's reconciler enqueues it (enqueuedAt stays null) and rebalances.
+ */
+const ENQUEUE_DEADLINE_MS = 2_000;
+
+/** `work`, or a rejection once `ms` have passed (the work goes on in the background; an enqueue is idempotent). */
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  work.catch(() => undefined); // a late failure is the reconciler's to repair
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**

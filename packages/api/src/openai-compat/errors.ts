@@ -49,6 +49,8 @@ const APP_STATUS: Record<AppError["code"], number> = {
   PRECONDITION_FAILED: 400,
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_REQUESTS: 429,
+  // A dependency down or saturated (dependency-errors.ts); the SDKs retry a 503.
+  SERVICE_UNAVAILABLE: 503,
 };
 
 /**

@@ -9,6 +9,7 @@
  * (`limit`, `kind`…). A 500 never carries internals: its cause is logged on the server.
  */
 import { TRPCError } from "@trpc/server";
+import { retryAfterHeaders, unavailableError } from "../dependency-errors";
 import { AppError } from "../errors";
 import { isUnstorableTextError } from "../input-text";
 
@@ -99,13 +100,16 @@ function zodIssuesOf(cause: unknown): { path?: PropertyKey[]; message: string }[
  * AppError, or the ZodError of input validation), anything else a logged 500 without internals.
  */
 export function restErrorFrom(err: unknown, log: (msg: string, err: unknown) => void = console.error): Response {
-  if (err instanceof AppError) return restError(err.code, err.message, { ...err.details });
+  if (err instanceof AppError)
+    return restError(err.code, err.message, { ...err.details }, { headers: retryAfterHeaders(err) });
   if (err instanceof TRPCError) {
     if (err.cause instanceof AppError) return restErrorFrom(err.cause, log);
     const issues = zodIssuesOf(err.cause);
     if (issues) return validationError(validationIssues(issues));
     if (err.code === "INTERNAL_SERVER_ERROR") {
       if (err.cause && isUnstorableTextError(err.cause)) return restErrorFrom(err.cause, log);
+      const down = unavailableError(err.cause);
+      if (down) return restErrorFrom(down, log);
       log("[api] REST internal error:", err.cause ?? err);
       return restError("INTERNAL_SERVER_ERROR", "something went wrong on the server");
     }
@@ -119,6 +123,8 @@ export function restErrorFrom(err: unknown, log: (msg: string, err: unknown) => 
       "text may not contain the NUL character (\\u0000) or an unpaired UTF-16 surrogate (\\ud800–\\udfff)",
     );
   }
+  const down = unavailableError(err);
+  if (down) return restErrorFrom(down, log);
   log("[api] REST unexpected error:", err);
   return restError("INTERNAL_SERVER_ERROR", "something went wrong on the server");
 }

@@ -1,5 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter, createRequestContext, type ApiDeps } from "@whetstone/api";
+import { AppError, appRouter, createRequestContext, retryAfterHeaders, type ApiDeps } from "@whetstone/api";
 import { callerFromSession, type SessionReader } from "../caller";
 
 /** /api/trpc — the dashboard (session cookie + x-whetstone-team) or an API key. */
@@ -12,6 +12,13 @@ export function handleTrpc(req: Request, deps: ApiDeps, readSession: SessionRead
       // An Authorization header wins (a bad key is refused, not replaced by the cookie).
       const session = req.headers.get("authorization") ? null : await callerFromSession(deps, readSession);
       return createRequestContext(deps, req, session?.kind === "session" ? session : null);
+    },
+    // A dependency down or saturated is a 503 (packages/api dependency-errors.ts): say when to try again.
+    responseMeta({ errors }) {
+      const retryAfter = errors
+        .map((e) => (e.cause instanceof AppError ? retryAfterHeaders(e.cause)["retry-after"] : undefined))
+        .find(Boolean);
+      return retryAfter ? { headers: new Headers({ "retry-after": retryAfter }) } : {};
     },
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[web] tRPC ${path ?? "?"}:`, error.cause ?? error);
