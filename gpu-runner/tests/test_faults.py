@@ -48,8 +48,42 @@ def test_the_alive_key_lives_while_the_runner_heartbeats_and_goes_with_it(harnes
     h.wait_for(lambda: h.r.exists(key), 30, "the alive key")
     ttl = h.r.pttl(key)
     assert 0 < ttl <= 6 * 1000  # six heartbeats of HEARTBEAT_SECONDS=1
+
+    # Redis loses its data (what FLUSHALL does to this runner's keys): entries the worker had not read are gone.
+    # The runner notices its alive key gone and sends its recent events again.
+    h.wait_for(lambda: sum(e["type"] == "heartbeat" for e in h.events()) >= 3, 30, "three heartbeats")
+    sent = {e["eventId"] for e in h.events()}
+    h.r.delete(h.stream, key)
+    h.wait_for(lambda: sent <= {e["eventId"] for e in h.events()}, 30, "the lost events sent again")
+
     h.stop(signal.SIGTERM)
     assert not h.r.exists(key)  # a runner that stops on purpose leaves nothing to wait for
+
+
+def test_the_event_sink_sends_its_recent_events_again(redis_url):
+    import uuid
+
+    import redis
+
+    from whetstone_runner.events import EventSink, make_event
+
+    stream = f"test:events:{uuid.uuid4().hex[:8]}"
+    sink = EventSink(redis_url, stream)
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        for i in range(3):
+            sink.emit(make_event("log", "r", jobId="j", attempt=1, level="info", message=str(i)))
+        assert sink.flush(timeout=15)
+        r.delete(stream)  # lost before the worker read it
+        sink.emit(make_event("log", "r", jobId="j", attempt=1, level="info", message="3"))
+        assert sink.resend_recent() == 3
+        assert sink.flush(timeout=15)
+        got = [json.loads(f["data"])["message"] for _id, f in r.xrange(stream)]
+        assert got in (["0", "1", "2", "3"], ["3", "0", "1", "2"])  # "3" may have gone out before the resend
+    finally:
+        r.delete(stream)
+        r.close()
+        sink.close()
 
 
 def _two_checkpoints(storage_root, tiny_model, tmp_path):

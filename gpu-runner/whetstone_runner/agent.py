@@ -44,6 +44,7 @@ class Agent:
         self.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
         self.device = device_info()
         self.current_job: str | None = None
+        self._alive_set_at: float | None = None  # monotonic time the alive key was last set
         self.job_kinds: dict[str, str | None] = {}  # job id -> the kind of the job being processed
         self.control: str | None = None  # None | "drain" | "disable"
         self.shutting_down = False
@@ -79,11 +80,21 @@ class Agent:
 
     async def _refresh_alive_key(self) -> None:
         """The runner's liveness as Redis sees it, independent of whether the worker is reading the events stream: a
-        key that expires after a few missed heartbeats (docs/decisions/0011-liveness-and-final-events.md)."""
+        key that expires after a few missed heartbeats (docs/decisions/0011-liveness-and-final-events.md).
+
+        The key also tells when Redis lost its data: set here before and gone now means a FLUSHALL or a restart without
+        persistence took the events stream with it, maybe with entries the worker had not read; the recent events are
+        sent again (the worker applies each event id once)."""
         try:
-            await self.redis.set(self.s.alive_key(), now_iso(), px=self.s.alive_ttl_ms())
+            previous = await self.redis.set(self.s.alive_key(), now_iso(), px=self.s.alive_ttl_ms(), get=True)
         except Exception as err:  # noqa: BLE001 - Redis away: the key expires, the events stream buffers
             log.warning("alive key not refreshed: %s", err)
+            return
+        now = time.monotonic()
+        set_before, self._alive_set_at = self._alive_set_at, now
+        if previous is None and set_before is not None:  # a mere expiry (a stalled loop) resends too: harmless
+            n = self.sink.resend_recent()
+            log.warning("Redis lost its data (the alive key vanished before its TTL); sent the last %d events again", n)
 
     def job_event(self, type_: str, job_id: str, attempt: int, **fields) -> None:
         # Every event about a job names its kind, so the worker applies it to a training job or an evaluation.
