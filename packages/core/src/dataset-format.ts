@@ -1,5 +1,5 @@
 /** Dataset formats the platform detects and the runner reads. */
-export const DATASET_FORMATS = ["chat", "prompt_completion", "alpaca", "text", "classification"] as const;
+export const DATASET_FORMATS = ["chat", "prompt_completion", "alpaca", "text", "classification", "preference"] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 export const DATASET_FORMAT_LABELS: Record<DatasetFormat, string> = {
@@ -8,6 +8,7 @@ export const DATASET_FORMAT_LABELS: Record<DatasetFormat, string> = {
   alpaca: "Alpaca (instruction / input / output)",
   text: "Raw text (continued pre-training)",
   classification: "Classification (text + label)",
+  preference: "Preference pairs (prompt / chosen / rejected)",
 };
 
 /** Which techniques can train on which formats. */
@@ -15,6 +16,7 @@ export const FORMATS_FOR_TECHNIQUE = {
   sft: ["chat", "prompt_completion", "alpaca"],
   continued_pretraining: ["text"],
   classification: ["classification"],
+  preference: ["preference"],
 } as const satisfies Record<string, readonly DatasetFormat[]>;
 
 /** Container files a dataset arrives in. */

@@ -95,6 +95,14 @@ export const HYPERPARAMETER_FIELDS: { readonly [K in HyperparameterKey]: FieldFo
     advanced: true,
     techniques: ["sft"],
   },
+  beta: {
+    kind: "number",
+    label: "DPO beta (β)",
+    shortLabel: "Beta",
+    help: "how far from the starting model; higher stays closer, 0.1 is typical",
+    decimal: true,
+    techniques: ["preference"],
+  },
 };
 
 export type HyperparameterField =

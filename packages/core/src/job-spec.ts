@@ -1,8 +1,10 @@
 import { z } from "zod";
 
 /** Techniques a job can run. Transfer learning is a base model whose source is an earlier job's artifact;
- *  multi-task learning is a job with several dataset versions mixed by weight. */
-export const TECHNIQUES = ["sft", "continued_pretraining", "classification"] as const;
+ *  multi-task learning is a job with several dataset versions mixed by weight. `preference` is preference tuning
+ *  on prompt / chosen / rejected pairs with DPO (TRL's DPOTrainer; OpenAI's `method.type: "dpo"`): named after the
+ *  task and its data, like the others, rather than after the loss. */
+export const TECHNIQUES = ["sft", "continued_pretraining", "classification", "preference"] as const;
 export const techniqueSchema = z.enum(TECHNIQUES);
 export type Technique = z.infer<typeof techniqueSchema>;
 
@@ -14,6 +16,7 @@ export const TECHNIQUE_LABELS: Record<Technique, string> = {
   sft: "Supervised fine-tuning",
   continued_pretraining: "Continued pre-training",
   classification: "Classification",
+  preference: "Preference tuning (DPO)",
 };
 export const METHOD_LABELS: Record<Method, string> = {
   lora: "LoRA",
@@ -60,10 +63,73 @@ export const hyperparametersSchema = z.object({
    * the trainer's own `neftune_noise_alpha`; helps small instruction datasets. null = off; the paper uses 5–15.
    */
   neftuneNoiseAlpha: z.number().gt(0).max(50).nullable().default(null),
+  /**
+   * Preference tuning only (see TECHNIQUE_HYPERPARAMETERS): DPO's β, how far the model may move from the reference
+   * (the model before tuning); higher keeps it closer. The paper and TRL use 0.1; 0.01–0.5 is the usual range.
+   */
+  beta: z.number().gt(0).max(10).optional(),
 });
 export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
 export type HyperparametersInput = z.input<typeof hyperparametersSchema>;
 export const DEFAULT_HYPERPARAMETERS: Hyperparameters = hyperparametersSchema.parse({});
+
+/**
+ * Hyperparameters that belong to one technique, with their defaults. The others in `hyperparametersSchema` shape every
+ * training loop; these are options of one technique only: a job of that technique gets the default when it leaves one
+ * out (`resolveTechniqueHyperparameters`), and a job of any other technique that sets one is refused naming it — a
+ * `beta` on a supervised job is a mistake, not a no-op.
+ */
+export const TECHNIQUE_HYPERPARAMETERS = {
+  preference: { beta: 0.1 },
+} as const satisfies Partial<Record<Technique, Partial<Hyperparameters>>>;
+type TechniqueHyperparameterKey = {
+  [T in keyof typeof TECHNIQUE_HYPERPARAMETERS]: keyof (typeof TECHNIQUE_HYPERPARAMETERS)[T];
+}[keyof typeof TECHNIQUE_HYPERPARAMETERS];
+
+/** The technique a technique-specific hyperparameter belongs to, or null for the general ones. */
+export function techniqueOfHyperparameter(key: string): Technique | null {
+  for (const [technique, options] of Object.entries(TECHNIQUE_HYPERPARAMETERS)) {
+    if (key in options) return technique as Technique;
+  }
+  return null;
+}
+
+/** The default of a hyperparameter: the general default, else the default of the technique that owns it. */
+export function defaultHyperparameter<K extends keyof Hyperparameters>(key: K): Hyperparameters[K] {
+  const owner = techniqueOfHyperparameter(key);
+  if (owner === null) return DEFAULT_HYPERPARAMETERS[key];
+  return (TECHNIQUE_HYPERPARAMETERS as Record<string, Record<string, unknown>>)[owner]![key] as Hyperparameters[K];
+}
+
+/** Hyperparameters with the technique's own options filled in with their defaults where they were left out. */
+export function resolveTechniqueHyperparameters<H extends Partial<Hyperparameters>>(technique: Technique, hp: H): H {
+  const own = (TECHNIQUE_HYPERPARAMETERS as Partial<Record<Technique, Partial<Hyperparameters>>>)[technique];
+  if (!own) return hp;
+  const out: Record<string, unknown> = { ...hp };
+  for (const [k, v] of Object.entries(own)) if (out[k] === undefined || out[k] === null) out[k] = v;
+  return out as H;
+}
+
+/** The issues of technique-specific hyperparameters set on a job of another technique (path from the spec). */
+export function techniqueHyperparameterIssues(
+  technique: Technique,
+  hp: Partial<Record<string, unknown>>,
+): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  for (const [owner, options] of Object.entries(TECHNIQUE_HYPERPARAMETERS)) {
+    if (owner === technique) continue;
+    for (const key of Object.keys(options) as TechniqueHyperparameterKey[]) {
+      if (hp[key] === undefined || hp[key] === null) continue;
+      issues.push({
+        path: ["hyperparameters", key],
+        message:
+          `${key} is a hyperparameter of ${TECHNIQUE_LABELS[owner as Technique]} only; ` +
+          `a ${TECHNIQUE_LABELS[technique]} job does not use it (leave it out, or choose technique "${owner}")`,
+      });
+    }
+  }
+  return issues;
+}
 
 export const datasetMixEntrySchema = z.object({
   datasetVersionId: z.string().min(1),
@@ -91,6 +157,9 @@ export const jobSpecSchema = z
     labels: z.array(z.string().trim().min(1).max(200)).min(2).max(1000).optional(),
   })
   .superRefine((spec, ctx) => {
+    for (const issue of techniqueHyperparameterIssues(spec.technique, spec.hyperparameters)) {
+      ctx.addIssue({ code: "custom", ...issue });
+    }
     if (spec.labels && spec.technique !== "classification") {
       ctx.addIssue({ code: "custom", path: ["labels"], message: "labels are declared for classification only" });
     }

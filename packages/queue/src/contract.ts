@@ -72,6 +72,9 @@ export const TECHNIQUE_FORMATS = FORMATS_FOR_TECHNIQUE;
 /**
  * Row rules both sides check: the fields a row of each format must carry (non-empty), and for chat the roles
  * and the turn that must be present. The platform checks them at upload, the runner again when it reads the file.
+ * A format whose rows come in several shapes lists none in `requiredFields` and each shape's in `requiredFieldsOneOf`:
+ * a row carries every field of one of them (preference: TRL's chosen / rejected, with a prompt or with the prompt as
+ * the messages both answers start with; OpenAI's input / preferred_output / non_preferred_output).
  */
 export const ROW_RULES = {
   requiredFields: {
@@ -80,12 +83,20 @@ export const ROW_RULES = {
     alpaca: ["instruction", "output"],
     text: ["text"],
     classification: ["text", "label"],
+    preference: [],
+  },
+  requiredFieldsOneOf: {
+    preference: [
+      ["chosen", "rejected"],
+      ["input", "preferred_output", "non_preferred_output"],
+    ],
   },
   chatRoles: ["system", "user", "assistant"],
   chatMustHaveRole: "assistant",
   containers: ["jsonl", "csv", "tsv"],
 } as const satisfies {
   requiredFields: Record<(typeof DATASET_FORMATS)[number], readonly string[]>;
+  requiredFieldsOneOf: Partial<Record<(typeof DATASET_FORMATS)[number], readonly (readonly string[])[]>>;
   chatRoles: readonly string[];
   chatMustHaveRole: string;
   containers: readonly string[];

@@ -39,8 +39,9 @@ export const trainingJobPayloadSchema = z.object({
   teamId: z.string().min(1),
   technique: techniqueSchema,
   method: methodSchema,
-  /** Fully resolved: every field present. */
-  hyperparameters: hyperparametersSchema.required(),
+  /** Fully resolved: every field present; a technique's own (TECHNIQUE_HYPERPARAMETERS: `beta` of preference tuning)
+   *  only on a job of that technique, where it is required. */
+  hyperparameters: hyperparametersSchema.required().extend({ beta: z.number().gt(0).max(10).optional() }),
   baseModel: baseModelRefSchema,
   datasets: z.array(payloadDatasetSchema).min(1),
   /** Classification: the declared label set (the head gets one class per entry, in this order, even for labels the

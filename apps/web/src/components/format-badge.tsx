@@ -6,6 +6,7 @@ const FORMAT: Record<string, { label: string; tone: Tone }> = {
   alpaca: { label: "Alpaca", tone: "violet" },
   text: { label: "Raw text", tone: "neutral" },
   classification: { label: "Classification", tone: "amber" },
+  preference: { label: "Preference pairs", tone: "green" },
 };
 
 export function FormatBadge({ format }: { format: string }) {

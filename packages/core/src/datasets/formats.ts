@@ -1,5 +1,6 @@
 import { DATASET_FORMAT_LABELS, type DatasetFormat } from "../dataset-format";
 import { typeName } from "./errors";
+import { isPreferenceRecord, validatePreference } from "./preference";
 
 export type DatasetRecord = Record<string, unknown>;
 
@@ -18,10 +19,12 @@ const has = (r: DatasetRecord, k: string) => Object.prototype.hasOwnProperty.cal
 
 /**
  * The format a record looks like, from its field names alone (values are checked by `validateRecord`):
- * `messages` → chat; `prompt`/`completion` → prompt_completion; `instruction`/`output` → alpaca;
+ * `chosen`/`rejected` or `preferred_output`/`non_preferred_output` → preference (before `prompt`, which its rows
+ * may carry too); `messages` → chat; `prompt`/`completion` → prompt_completion; `instruction`/`output` → alpaca;
  * `text` + `label` → classification; `text` → text. Null when no known field is present.
  */
 export function detectFormat(r: DatasetRecord): DatasetFormat | null {
+  if (isPreferenceRecord(r)) return "preference";
   if (has(r, "messages")) return "chat";
   if (has(r, "prompt") || has(r, "completion")) return "prompt_completion";
   if (has(r, "instruction") || has(r, "output")) return "alpaca";
@@ -37,12 +40,13 @@ export const KEY_FIELD: Record<DatasetFormat, string> = {
   alpaca: "instruction",
   text: "text",
   classification: "label",
+  preference: "chosen",
 };
 
 /** What each format needs, in words, for "cannot tell the format" errors. */
 export const FORMAT_FIELDS_HELP =
   `"messages" (${DATASET_FORMAT_LABELS.chat}), "prompt" + "completion", "instruction" + "output" (Alpaca), ` +
-  `"text" (raw text) or "text" + "label" (classification)`;
+  `"text" (raw text), "text" + "label" (classification) or "prompt" + "chosen" + "rejected" (preference pairs)`;
 
 function missing(field: string): RowProblem {
   return { kind: "missing_field", field, message: `field "${field}" is missing` };
@@ -129,5 +133,7 @@ export function validateRecord(format: DatasetFormat, r: DatasetRecord): RowProb
       return requireString(r, "text");
     case "classification":
       return validateClassification(r);
+    case "preference":
+      return validatePreference(r);
   }
 }

@@ -11,6 +11,18 @@ export interface DatasetProfile {
   duplicateRows: number;
   /** Field names seen in the records. */
   fields: string[];
+  /**
+   * The upload, when it was converted to JSON Lines at upload (a JSON array, Parquet or plain-text file, ShareGPT
+   * rows): its own name, container, row layout, size and sha256. The version's filename, bytes and sha256 are then
+   * those of the stored JSON Lines file, which is what the runner reads. Absent when the upload is stored as is.
+   */
+  source?: {
+    filename: string;
+    container: "jsonl" | "csv" | "tsv" | "json" | "parquet" | "txt";
+    format: "sharegpt" | null;
+    bytes: number;
+    sha256: string;
+  };
   /** Characters per row (trainable text), in buckets. */
   lengthHistogram: { start: number; end: number; count: number }[];
   lengthStats: { min: number; max: number; mean: number; p50: number; p95: number };
@@ -26,4 +38,9 @@ export interface DatasetProfile {
   lengthStatsExact: boolean;
   /** False when the file had more distinct rows than the duplicate detector remembers (duplicateRows is then a lower bound). */
   duplicatesExact: boolean;
+  /**
+   * Preference pairs only: mean characters of the chosen and of the rejected answers, and the share of pairs whose
+   * chosen answer is the longer one (DPO learns "longer is better" when that share is far from one half).
+   */
+  preference?: { chosenMeanChars: number; rejectedMeanChars: number; chosenLongerShare: number };
 }

@@ -4,6 +4,7 @@ import type { DatasetRecord } from "./formats";
 import { Hash64, Hash64Set } from "./hash-set";
 import { ReadinessAccumulator, type ReadinessAccumulatorOptions } from "./readiness/readiness";
 import { redactPii } from "./readiness/pii";
+import { preferencePair } from "./preference";
 
 /**
  * Bucket edges of the length histogram, in characters; the last bucket is open-ended. A 1–1.5–2–3–5–7.5 series:
@@ -58,7 +59,7 @@ function xorshift(seed: number): () => number {
  * (except the duplicate table, bounded by DUPLICATE_TRACKING_LIMIT). Records must already be valid for `format`.
  *
  * Lengths are of the trainable text (chat: every message content; prompt + completion; instruction + input +
- * output; text), counted in UTF-16 code units (= characters outside rare astral symbols). A row is empty when
+ * output; text; preference: the prompt and both answers), counted in UTF-16 code units (= characters outside rare astral symbols). A row is empty when
  * all its trainable text is whitespace. Duplicates compare the normalized record: the format's own fields only,
  * in a fixed order, strings trimmed (extra fields such as ids do not make rows distinct).
  */
@@ -76,6 +77,10 @@ export class ProfileAccumulator {
   private readonly random = xorshift(0x5eed);
   private readonly labels = new Map<string, number>();
   private readonly sample: Record<string, unknown>[] = [];
+  /** Preference pairs: characters of the chosen and rejected answers, pairs whose chosen answer is the longer. */
+  private chosenChars = 0;
+  private rejectedChars = 0;
+  private chosenLonger = 0;
 
   // per-row scratch, written by piece()
   private len = 0;
@@ -131,6 +136,26 @@ export class ProfileAccumulator {
         if (this.labels.has(label) || this.labels.size < MAX_LABELS)
           this.labels.set(label, (this.labels.get(label) ?? 0) + 1);
         else this.labels.set(OTHER_LABELS, (this.labels.get(OTHER_LABELS) ?? 0) + 1);
+        break;
+      }
+      case "preference": {
+        const pair = preferencePair(r);
+        const answer = (side: { role: string; content: string }[]) => {
+          const start = this.len;
+          for (const m of side) {
+            this.hash.update(m.role);
+            this.piece(m.content);
+          }
+          return this.len - start;
+        };
+        answer(pair.prompt);
+        this.hash.update("chosen:");
+        const chosen = answer(pair.chosen);
+        this.hash.update("rejected:");
+        const rejected = answer(pair.rejected);
+        this.chosenChars += chosen;
+        this.rejectedChars += rejected;
+        if (chosen > rejected) this.chosenLonger++;
         break;
       }
     }
@@ -195,6 +220,15 @@ export class ProfileAccumulator {
       totalChars: this.totalChars,
       lengthStatsExact: n <= LENGTH_RESERVOIR_SIZE,
       duplicatesExact: !this.seen.full,
+      ...(this.format === "preference"
+        ? {
+            preference: {
+              chosenMeanChars: n ? Math.round((this.chosenChars / n) * 100) / 100 : 0,
+              rejectedMeanChars: n ? Math.round((this.rejectedChars / n) * 100) / 100 : 0,
+              chosenLongerShare: n ? Math.round((this.chosenLonger / n) * 10_000) / 10_000 : 0,
+            },
+          }
+        : {}),
     };
   }
 }

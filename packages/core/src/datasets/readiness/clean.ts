@@ -40,6 +40,21 @@ export function redactRecord(
     case "classification":
       out.text = redact(r.text, found);
       break;
+    case "preference": {
+      // Either shape: strings, or message lists (OpenAI's input.messages and outputs).
+      const side = (v: unknown) =>
+        Array.isArray(v)
+          ? v.map((m: { role: string; content: string }) => ({ ...m, content: redact(m.content, found) as string }))
+          : redact(v, found);
+      for (const k of ["prompt", "chosen", "rejected", "preferred_output", "non_preferred_output"]) {
+        if (k in r) out[k] = side(r[k]);
+      }
+      if (r.input && typeof r.input === "object") {
+        const input = r.input as { messages?: unknown };
+        out.input = { ...input, messages: side(input.messages) };
+      }
+      break;
+    }
   }
   return { record: out, found };
 }

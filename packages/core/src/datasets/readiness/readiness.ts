@@ -6,6 +6,7 @@
  */
 import type { DatasetFormat } from "../../dataset-format";
 import type { DatasetRecord } from "../formats";
+import { preferencePair } from "../preference";
 import { Hash64, Hash64Set } from "../hash-set";
 import type { DatasetProfile } from "../profile-types";
 import { bandKeys, fingerprint, LshIndex, MINHASH_BINS, MinHasher, LSH_BANDS } from "./minhash";
@@ -132,6 +133,23 @@ export function rowView(format: DatasetFormat, r: DatasetRecord): RowView {
       total = (r.text as string).length;
       label = String(r.label).trim();
       break;
+    case "preference": {
+      // The prompt, then both answers; an empty answer on either side counts.
+      const pair = preferencePair(r);
+      pair.prompt.forEach((m, i) => {
+        if (m.role === "system" && i === 0) system = m.content;
+        fields.push({ field: `prompt[${i}].content`, text: m.content });
+        total += m.content.length;
+      });
+      promptChars = total;
+      for (const side of ["chosen", "rejected"] as const) {
+        const answer = pair[side].map((m) => m.content).join("\n");
+        fields.push({ field: side, text: answer });
+        total += answer.length;
+        if (answer.trim() === "") emptyAnswer = true;
+      }
+      break;
+    }
   }
   return { fields, promptChars, totalChars: total, emptyAnswer, system, label };
 }
@@ -246,7 +264,7 @@ export class ReadinessAccumulator {
         edges: LENGTH_EDGES,
         total: new Array<number>(LENGTH_EDGES.length).fill(0),
         prompt:
-          format === "chat" || format === "prompt_completion" || format === "alpaca"
+          format === "chat" || format === "prompt_completion" || format === "alpaca" || format === "preference"
             ? new Array<number>(LENGTH_EDGES.length).fill(0)
             : [],
       },

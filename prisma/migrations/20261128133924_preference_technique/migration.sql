@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "Technique" ADD VALUE 'preference';
+
