@@ -228,6 +228,58 @@ describe("fine-tuning jobs", () => {
     expect((await apiError(other.fineTuning.jobs.retrieve(job.id))).status).toBe(404);
   });
 
+  it("creates a DPO job on a file of OpenAI preference rows: technique preference, beta mapped ('auto' = 0.1)", async () => {
+    const rows = chatJsonl(30, 3)
+      .trim()
+      .split("\n")
+      .map((l, i) => {
+        const m = (JSON.parse(l) as { messages: { role: string; content: string }[] }).messages;
+        return JSON.stringify({
+          input: { messages: m.slice(0, 2) },
+          preferred_output: [m[2]],
+          non_preferred_output: [{ role: "assistant", content: `I cannot help with question ${i}.` }],
+        });
+      });
+    const f = await client.files.create({ file: await file(rows.join("\n"), "prefs.jsonl"), purpose: "fine-tune" });
+    const version = await db.prisma.datasetVersion.findUniqueOrThrow({ where: { id: f.id.slice(5) } });
+    expect(version).toMatchObject({ format: "preference", rowCount: 30 });
+
+    const job = await client.fineTuning.jobs.create({
+      model: "tiny-llama",
+      training_file: f.id,
+      method: { type: "dpo", dpo: { hyperparameters: { beta: 0.25, n_epochs: 2 } } },
+    });
+    expect(job.method).toMatchObject({
+      type: "dpo",
+      dpo: { hyperparameters: { beta: 0.25, n_epochs: 2, batch_size: 8, learning_rate_multiplier: 1 } },
+    });
+    const row = await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id.slice(6) } });
+    expect(row).toMatchObject({ technique: "preference", method: "lora" });
+    expect(row.hyperparameters).toMatchObject({ beta: 0.25, epochs: 2 });
+    // the payload a runner gets carries the same beta
+    const queued = await deps.trainingQueue.getJob(row.id);
+    expect(queued?.data).toMatchObject({ technique: "preference", hyperparameters: { beta: 0.25 } });
+
+    const auto = await client.fineTuning.jobs.create({
+      model: "tiny-llama",
+      training_file: f.id,
+      method: { type: "dpo", dpo: { hyperparameters: { beta: "auto" } } },
+    });
+    expect((auto.method as { dpo: { hyperparameters: { beta: number } } }).dpo.hyperparameters.beta).toBe(0.1);
+    const bad = await apiError(
+      client.fineTuning.jobs.create({
+        model: "tiny-llama",
+        training_file: f.id,
+        method: { type: "dpo", dpo: { hyperparameters: { beta: 0 } } },
+      }),
+    );
+    expect(bad).toMatchObject({ status: 400, param: "method.dpo.hyperparameters.beta" });
+    // a preference file is not supervised data
+    const sup = await apiError(client.fineTuning.jobs.create({ model: "tiny-llama", training_file: f.id }));
+    expect(sup).toMatchObject({ status: 400, param: "training_file", code: "invalid_training_file" });
+    expect(sup.message).toContain("train on it with method.type 'dpo'");
+  });
+
   it("pauses a queued job at once, resumes it through admission, and cancels it", async () => {
     const f = await client.files.create({ file: await file(chatJsonl(24), "p.jsonl"), purpose: "fine-tune" });
     const job = await client.fineTuning.jobs.create({ model: "tiny-llama", training_file: f.id });
@@ -256,7 +308,7 @@ describe("fine-tuning jobs", () => {
       code: "invalid_training_file",
     });
     expect(foreign.message).toBe(`invalid training_file: ${f.id}`);
-    // DPO: not available yet, and the error says what is missing
+    // DPO on a file that holds no preference pairs: the file is named, and what it should hold
     const dpo = await apiError(
       client.fineTuning.jobs.create({
         model: "tiny-llama",
@@ -264,8 +316,11 @@ describe("fine-tuning jobs", () => {
         method: { type: "dpo", dpo: { hyperparameters: { beta: 0.1 } } },
       }),
     );
-    expect(dpo).toMatchObject({ status: 400, param: "method.type", code: "unsupported_method" });
-    expect(dpo.message).toMatch(/Direct Preference Optimization.*not available.*no preference-tuning technique/s);
+    expect(dpo).toMatchObject({ status: 400, param: "training_file", code: "invalid_training_file" });
+    expect(dpo.message).toBe(
+      `method.type 'dpo' needs a file of preference pairs (rows with "input", "preferred_output" and ` +
+        `"non_preferred_output", or "prompt", "chosen" and "rejected"); ${f.id} is chat`,
+    );
     // pausing a finished job
     const done = await client.fineTuning.jobs.create({ model: "tiny-llama", training_file: f.id });
     await db.prisma.fineTuneJob.update({

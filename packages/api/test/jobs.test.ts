@@ -176,6 +176,43 @@ describe("jobs.create", () => {
     expect(await env.db.prisma.fineTuneJob.count()).toBe(count);
   });
 
+  it("preference tuning: refuses SFT data and a beta on an SFT job naming the field; resolves beta for DPO", async () => {
+    const e = await expectAppError(
+      asOwnerA().jobs.create({
+        baseModelId: w.sharedModel.id,
+        technique: "preference",
+        datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
+      }),
+      "BAD_REQUEST",
+      "datasets.0.datasetVersionId",
+    );
+    expect(e.message).toMatch(/format "chat"; technique "preference" needs one of: preference/);
+    const beta = await expectAppError(
+      asOwnerA().jobs.create({
+        baseModelId: w.sharedModel.id,
+        technique: "sft",
+        datasets: [{ datasetVersionId: w.chatA.id, weight: 1 }],
+        hyperparameters: { beta: 0.2 },
+      }),
+      "BAD_REQUEST",
+    );
+    expect(beta.message).toMatch(/beta is a hyperparameter of Preference tuning \(DPO\) only/);
+
+    const pairs = await seedDatasetVersion(env.db.prisma, { teamId: w.teamA.id, format: "preference", rows: 300 });
+    const job = await asOwnerA().jobs.create({
+      baseModelId: w.sharedModel.id,
+      technique: "preference",
+      datasets: [{ datasetVersionId: pairs.id, weight: 1 }],
+      readinessOverride: { reason: "seeded profile without a readiness report" },
+    });
+    const row = await env.db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.technique).toBe("preference");
+    expect((row.hyperparameters as Record<string, unknown>).beta).toBe(0.1);
+    const payload = trainingJobPayloadSchema.parse((await env.deps.trainingQueue.getJob(job.id))!.data);
+    expect(payload).toMatchObject({ technique: "preference", hyperparameters: { beta: 0.1 } });
+    expect(payload.datasets[0]).toMatchObject({ format: "preference" });
+  });
+
   it("rejects an invalid spec through the shared zod schema", async () => {
     await expectAppError(
       asOwnerA().jobs.create({

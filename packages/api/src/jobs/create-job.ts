@@ -1,4 +1,4 @@
-import { FORMATS_FOR_TECHNIQUE, type JobSpec } from "@whetstone/core";
+import { FORMATS_FOR_TECHNIQUE, resolveTechniqueHyperparameters, type JobSpec } from "@whetstone/core";
 import { audit } from "../audit/audit";
 import { assertJobDataReady } from "../datasets/readiness/get-job-readiness";
 import { AppError } from "../errors";
@@ -85,7 +85,8 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
         baseModelId: baseModel.id,
         technique: spec.technique,
         method: spec.method,
-        hyperparameters: spec.hyperparameters,
+        // The technique's own hyperparameters (a preference job's beta) resolved, like every other one.
+        hyperparameters: resolveTechniqueHyperparameters(spec.technique, spec.hyperparameters),
         labels: spec.labels ?? [],
         validationSplit: spec.hyperparameters.validationSplit,
         seed: spec.hyperparameters.seed,

@@ -10,7 +10,7 @@
  * calls this function again. Calling it any number of times is safe.
  */
 import type { JobsOptions } from "bullmq";
-import { DEFAULT_HYPERPARAMETERS } from "@whetstone/core";
+import { DEFAULT_HYPERPARAMETERS, resolveTechniqueHyperparameters } from "@whetstone/core";
 import {
   JOB_KINDS,
   STORAGE_LAYOUT,
@@ -58,7 +58,10 @@ export async function buildTrainingJobPayload(
   });
   if (!job) throw new EnqueueError(jobId, "job not found");
   // A job stored before testSplit existed (decision 0007) gets its default, as the API resolves it today.
-  const hyperparameters = { testSplit: DEFAULT_HYPERPARAMETERS.testSplit, ...(job.hyperparameters as object) };
+  const hyperparameters = resolveTechniqueHyperparameters(job.technique, {
+    testSplit: DEFAULT_HYPERPARAMETERS.testSplit,
+    ...(job.hyperparameters as object),
+  });
   const payload = {
     kind: "train",
     schemaVersion: 1,

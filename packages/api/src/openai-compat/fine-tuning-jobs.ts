@@ -7,6 +7,7 @@
 import { z } from "zod";
 import {
   DEFAULT_HYPERPARAMETERS,
+  defaultHyperparameter,
   FORMATS_FOR_TECHNIQUE,
   hyperparametersSchema,
   jobSpecSchema,
@@ -35,6 +36,10 @@ const supervisedHyperparameters = z.object({
   learning_rate_multiplier: auto(z.number().gt(0).max(1000)).optional(),
   n_epochs: auto(z.number().int().min(1).max(100)).optional(),
 });
+/** DPO's: the supervised ones and β (Whetstone's preference-tuning `beta`). */
+const dpoHyperparameters = supervisedHyperparameters.extend({
+  beta: auto(z.number().gt(0).max(10)).optional(),
+});
 
 /** Whetstone's own knobs, beside OpenAI's (`extra_body={"whetstone": {...}}` in Python, an extra key in Node). */
 const whetstoneExtension = z.object({
@@ -55,7 +60,7 @@ export const jobCreateSchema = z.object({
     .object({
       type: z.enum(["supervised", "dpo", "reinforcement"]),
       supervised: z.object({ hyperparameters: supervisedHyperparameters.optional() }).nullish(),
-      dpo: z.unknown().optional(),
+      dpo: z.object({ hyperparameters: dpoHyperparameters.optional() }).nullish(),
       reinforcement: z.unknown().optional(),
     })
     .optional(),
@@ -77,6 +82,7 @@ const HP_PARAM: Record<string, string> = {
   epochs: "n_epochs",
   batchSize: "batch_size",
   learningRate: "learning_rate_multiplier",
+  beta: "beta",
 };
 
 export function techniqueForFormat(format: string): Technique {
@@ -94,15 +100,6 @@ export async function createFineTuningJob(
   const body = parseBody(jobCreateSchema, rawBody);
   const { prisma } = deps;
   const methodType = body.method?.type ?? "supervised";
-  if (methodType === "dpo") {
-    throw invalidRequest(
-      "method.type 'dpo' (Direct Preference Optimization) is not available on this Whetstone yet: its runners have " +
-        "no preference-tuning technique, and its files have no preference format (input, preferred_output, " +
-        "non_preferred_output). Use method.type 'supervised' until an update adds DPO.",
-      "method.type",
-      "unsupported_method",
-    );
-  }
   if (methodType === "reinforcement") {
     throw invalidRequest(
       "method.type 'reinforcement' is not available on Whetstone: it has no graders. Use method.type 'supervised'.",
@@ -156,8 +153,23 @@ export async function createFineTuningJob(
   });
 
   const ext = body.whetstone ?? {};
-  const hp = body.method?.supervised?.hyperparameters ?? body.hyperparameters ?? {};
-  const hpPrefix = body.method?.supervised?.hyperparameters ? "method.supervised.hyperparameters" : "hyperparameters";
+  // DPO is Whetstone's preference tuning, on a file of preference pairs; supervised picks the technique by format.
+  const dpo = methodType === "dpo";
+  const technique = ext.technique ?? (dpo ? "preference" : techniqueForFormat(format));
+  if (!ext.technique && dpo !== (format === "preference")) {
+    throw invalidRequest(
+      dpo
+        ? `method.type 'dpo' needs a file of preference pairs (rows with "input", "preferred_output" and ` +
+            `"non_preferred_output", or "prompt", "chosen" and "rejected"); ${body.training_file} is ${format}`
+        : `${body.training_file} holds preference pairs: train on it with method.type 'dpo'`,
+      "training_file",
+      "invalid_training_file",
+    );
+  }
+  const methodHp = dpo ? body.method?.dpo?.hyperparameters : body.method?.supervised?.hyperparameters;
+  const hp = methodHp ?? body.hyperparameters ?? {};
+  const hpPrefix = methodHp ? `method.${dpo ? "dpo" : "supervised"}.hyperparameters` : "hyperparameters";
+  const beta = "beta" in hp ? hp.beta : undefined;
   const batchSize = hp.batch_size === undefined || hp.batch_size === "auto" ? undefined : hp.batch_size;
   const multiplier = hp.learning_rate_multiplier;
   const hyperparameters: Record<string, unknown> = {
@@ -167,6 +179,8 @@ export async function createFineTuningJob(
       ? { learningRate: DEFAULT_HYPERPARAMETERS.learningRate * multiplier }
       : {}),
     ...(body.seed != null ? { seed: body.seed } : {}),
+    // "auto": the technique's default (TECHNIQUE_HYPERPARAMETERS), resolved when the job is created.
+    ...(beta !== undefined && beta !== "auto" ? { beta } : {}),
   };
   // "auto" values: the product's defaults, and sequences no longer than the model's context.
   if (model.contextLength != null && DEFAULT_HYPERPARAMETERS.maxSeqLength > model.contextLength) {
@@ -189,7 +203,7 @@ export async function createFineTuningJob(
   const spec = jobSpecSchema.safeParse({
     name: body.suffix ?? undefined,
     baseModelId: model.id,
-    technique: ext.technique ?? techniqueForFormat(format),
+    technique,
     method: ext.method ?? "lora",
     datasets: [{ datasetVersionId: version.id, weight: 1 }],
     hyperparameters,
@@ -218,6 +232,7 @@ export async function createFineTuningJob(
         "hyperparameters.epochs": `${hpPrefix}.n_epochs`,
         "hyperparameters.batchSize": `${hpPrefix}.batch_size`,
         "hyperparameters.learningRate": `${hpPrefix}.learning_rate_multiplier`,
+        "hyperparameters.beta": `${hpPrefix}.beta`,
         hyperparameters: "whetstone.hyperparameters",
         readinessOverride: "whetstone.readinessOverride",
       }) ?? err
@@ -268,6 +283,17 @@ function openAiHyperparameters(h: Record<string, unknown>) {
   };
 }
 
+/** A preference-tuning job is OpenAI's `dpo` method, with its β; every other technique reads as `supervised`. */
+function openAiMethod(
+  technique: Technique,
+  hyperparameters: ReturnType<typeof openAiHyperparameters>,
+  h: Record<string, unknown>,
+): { type: "supervised"; supervised: object } | { type: "dpo"; dpo: object } {
+  if (technique !== "preference") return { type: "supervised", supervised: { hyperparameters } };
+  const beta = typeof h.beta === "number" ? h.beta : defaultHyperparameter("beta");
+  return { type: "dpo", dpo: { hyperparameters: { ...hyperparameters, beta } } };
+}
+
 async function toFineTuningJob(prisma: PrismaClient, team: OpenAiTeam, j: JobRow) {
   const state = j.state as JobState;
   const hyperparameters = openAiHyperparameters((j.hyperparameters ?? {}) as Record<string, unknown>);
@@ -297,7 +323,7 @@ async function toFineTuningJob(prisma: PrismaClient, team: OpenAiTeam, j: JobRow
     fine_tuned_model: state === "succeeded" ? await fineTunedModelOf(prisma, team, j) : null,
     finished_at: j.finishedAt ? unix(j.finishedAt) : null,
     hyperparameters,
-    method: { type: "supervised" as const, supervised: { hyperparameters } },
+    method: openAiMethod(j.technique, hyperparameters, (j.hyperparameters ?? {}) as Record<string, unknown>),
     model: base?.source === "artifact" ? await artifactModelName(prisma, team, j.baseModelId) : (base?.name ?? ""),
     organization_id: team.slug,
     result_files: state === "succeeded" ? [resultFileId(j.id)] : [],

@@ -54,7 +54,8 @@ export interface SpecEstimate {
   assumptions: string[];
 }
 
-type SpecLike = Pick<JobSpec, "baseModelId" | "method" | "datasets" | "hyperparameters">;
+type SpecLike = Pick<JobSpec, "baseModelId" | "method" | "datasets" | "hyperparameters"> &
+  Partial<Pick<JobSpec, "technique">>;
 
 export async function estimateJobSpec(prisma: PrismaClient, teamId: string, spec: SpecLike): Promise<SpecEstimate> {
   const base = await prisma.baseModel.findFirst({
@@ -123,12 +124,19 @@ export async function estimateJobSpec(prisma: PrismaClient, teamId: string, spec
   if (contextLength !== null && hp.maxSeqLength > contextLength) {
     assumptions.push(`maxSeqLength ${hp.maxSeqLength} exceeds the model's context length ${contextLength}.`);
   }
+  // DPO runs the chosen and the rejected answer of each pair through the model in one batch.
+  const sequencesPerExample = spec.technique === "preference" ? 2 : 1;
+  if (sequencesPerExample === 2) {
+    assumptions.push(
+      `Preference tuning (DPO): each pair is two sequences (chosen and rejected) in one batch, so a batch of ${hp.batchSize} pairs is estimated as ${hp.batchSize * 2} sequences; the reference model's forward passes (no gradients) are not counted.`,
+    );
+  }
   const estimate = estimateJob({
     model: preset ?? { parameters: parameters! },
     method: spec.method,
     loraR: hp.loraR,
     loraDropout: hp.loraDropout,
-    batchSize: hp.batchSize,
+    batchSize: hp.batchSize * sequencesPerExample,
     gradientAccumulationSteps: hp.gradientAccumulationSteps,
     maxSeqLength: hp.maxSeqLength,
     datasetTokens,
