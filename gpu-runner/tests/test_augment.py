@@ -15,8 +15,10 @@ from tests.helpers import chat_rows, classification_rows, example_payload, make_
 from whetstone_runner import contract
 from whetstone_runner.config import JobError, TrainingConfig
 from whetstone_runner.data import carve_test, is_generated, split
+from whetstone_runner.events import make_event
 from whetstone_runner.jobs.augment import parse_config, run_augment_job, seed_rows
 from whetstone_runner.jobs.context import JobContext
+from whetstone_runner.schema import validate_event
 from whetstone_runner.storage import LocalStorage
 from whetstone_runner.techniques import get as technique
 from whetstone_runner.training.datasets import prepare
@@ -55,6 +57,10 @@ def test_perturbations_carry_provenance_and_come_only_from_training_rows(tmp_pat
                         perturbation={"wordDropout": 0.3, "swaps": 2}, holdOut={"testSplit": 0.1, "validationSplit": 0.1})
     result, made, events = run(p, storage_root, tmp_path)
     assert result["status"] == "succeeded" and result["artifacts"][0]["kind"] == "augmented_rows"
+    # What the agent puts in the succeeded event must be a valid runner event (the summary: figures only).
+    state = make_event("state", "test", jobId=p["jobId"], attempt=1, kind="augment", state="succeeded",
+                       message=None, artifacts=result["artifacts"], summary=result["summary"])
+    assert validate_event(state) == []
     assert 0 < len(made) <= 40
     held = held_out_lines(rows)
     originals = {json.dumps(r, sort_keys=True) for r in rows}

@@ -30,7 +30,8 @@ export async function applyAugmentationEvent(tx: Tx, e: JobEvent): Promise<Apply
       return n.count ? applied([{ jobId: e.jobId, message: { type: "metric", step: e.step } }]) : ignored("final");
     }
     case "log":
-      if (e.level !== "error") return ignored("augmentation logs are not kept");
+      // Only an error is kept (as the reason a failure shows); other lines have nowhere to go, which is not a fault.
+      if (e.level !== "error") return applied();
       await tx.augmentation.updateMany({ where: { id: e.jobId }, data: { error: e.message } });
       return applied();
     case "checkpoint":
