@@ -1,6 +1,6 @@
 "use client";
 /** A member's labelling session: the batch's progress, the row in view with its choices, and the moves. */
-import { ArrowLeft, ArrowRight, CheckCircle2, Inbox, SkipForward, Undo2 } from "lucide-react";
+import { ArrowLeft, ArrowRight, CheckCircle2, Inbox, Loader2, SkipForward, Undo2 } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { Alert, Button, ButtonLink, Card, EmptyState, Progress, Skeleton } from "@/components/ui";
 import { batchProgress, type Project } from "../../_components/strategies";
@@ -54,6 +54,7 @@ export function LabellingSession({ project: p, projectHref }: { project: Project
           </span>
           <span className="tabular font-medium text-zinc-800" data-testid="labelling-position">
             {item ? `row ${s.index + 1} of ${s.items.length} handed to you` : `${s.done} of ${s.items.length} done`}
+            {s.saving > 0 && <span className="ml-2 font-normal text-zinc-400">saving…</span>}
           </span>
         </div>
         <Progress
@@ -166,13 +167,28 @@ function NothingToLabel({ p, href }: { p: Project; href: string }) {
 }
 
 function AllDone({ s, href }: { s: ReturnType<typeof useLabelling>; href: string }) {
+  const saving = s.saving > 0;
   return (
-    <EmptyState
-      icon={CheckCircle2}
-      testId="labelling-done"
-      title={`You are through your rows: ${s.done} done`}
-      description="Everything handed to you is saved. Retrain on the project page to see what these labels bought; U takes back the last one."
-      action={<ButtonLink href={href}>Back to the project</ButtonLink>}
-    />
+    <div data-testid="labelling-done" data-saving={s.saving}>
+      <EmptyState
+        icon={saving ? Loader2 : CheckCircle2}
+        testId="labelling-done-state"
+        title={`You are through your rows: ${s.done} done`}
+        description={
+          saving
+            ? `Saving the last ${s.saving === 1 ? "label" : `${s.saving} labels`}…`
+            : "Everything handed to you is saved. Retrain on the project page to see what these labels bought; U takes back the last one."
+        }
+        action={
+          saving ? (
+            <Button disabled>Saving…</Button>
+          ) : (
+            <ButtonLink href={href} data-testid="back-to-project">
+              Back to the project
+            </ButtonLink>
+          )
+        }
+      />
+    </div>
   );
 }

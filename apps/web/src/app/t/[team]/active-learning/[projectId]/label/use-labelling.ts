@@ -27,6 +27,8 @@ export function useLabelling(projectId: string, enabled: boolean) {
   const [index, setIndex] = useState(0);
   const [outcomes, setOutcomes] = useState<Record<string, Outcome>>({});
   const [exhausted, setExhausted] = useState(false);
+  /** Saves given but not yet answered. */
+  const [saving, setSaving] = useState(0);
   const history = useRef<string[]>([]);
   const itemsRef = useRef<Item[]>([]);
   itemsRef.current = items;
@@ -50,6 +52,7 @@ export function useLabelling(projectId: string, enabled: boolean) {
   /** Runs `save` after every earlier save, then records how it went on the row. */
   const enqueue = useCallback(
     (itemId: string, save: () => Promise<unknown>, onOk?: () => void) => {
+      setSaving((n) => n + 1);
       chain.current = chain.current.then(async () => {
         try {
           await save();
@@ -58,11 +61,21 @@ export function useLabelling(projectId: string, enabled: boolean) {
         } catch (e) {
           const error = errorInfo(e).message;
           setOutcomes((o) => (o[itemId] ? { ...o, [itemId]: { ...o[itemId]!, status: "error", error } } : o));
+        } finally {
+          setSaving((n) => n - 1);
         }
       });
     },
     [refreshProject],
   );
+
+  // A tab closed while saves are in flight would lose them: the browser asks first.
+  useEffect(() => {
+    if (saving === 0) return;
+    const hold = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener("beforeunload", hold);
+    return () => window.removeEventListener("beforeunload", hold);
+  }, [saving]);
   const mark = (id: string, status: Outcome["status"]) =>
     setOutcomes((o) => (o[id] ? { ...o, [id]: { ...o[id]!, status } } : o));
 
@@ -129,6 +142,7 @@ export function useLabelling(projectId: string, enabled: boolean) {
       setExhausted(false);
     },
     done: items.length - open,
+    saving,
     label: (value: string) => act("label", value),
     skip: () => act("skip"),
     undo,
