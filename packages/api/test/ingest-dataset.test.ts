@@ -172,19 +172,20 @@ const BAD: BadCase[] = [
     file: "image.png",
     code: "BAD_REQUEST",
     field: "file",
-    message: 'unsupported file type: "image.png" is a PNG image; upload JSON Lines (.jsonl), CSV (.csv) or TSV (.tsv)',
+    message:
+      'unsupported file type: "image.png" is a PNG image; upload JSON Lines (.jsonl), a JSON array (.json), CSV (.csv), TSV (.tsv), Parquet (.parquet) or plain text (.txt)',
   },
   {
     file: "data.parquet",
     code: "BAD_REQUEST",
     field: "file",
-    message: 'unsupported file type: "data.parquet" is a Parquet file',
+    message: "the Parquet file cannot be read: ",
   },
   {
     file: "json-array.json",
     code: "BAD_REQUEST",
-    field: "file",
-    message: '"json-array.json" is a JSON array; upload JSON Lines instead',
+    line: 4,
+    message: 'line 4: malformed JSON: unexpected "{" at column 3 (a "," missing between elements?)',
   },
   {
     file: "unknown-format.jsonl",

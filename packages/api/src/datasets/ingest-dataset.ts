@@ -14,6 +14,13 @@
  * exists. A crash between the put and the commit can leave at most that one file, which no DatasetVersion
  * points to: `findOrphanDatasetBlobs` (./ingest/orphan-blobs.ts) finds it for a sweeper.
  *
+ * Formats converted at upload: a JSON array file, a Parquet file, plain text and ShareGPT rows are stored as JSON
+ * Lines in the platform's format (the records the parser hands over, one per line), so the runner reads every
+ * version the same way. The version's filename, size and sha256 are the stored file's (`<name>.jsonl`); the upload's
+ * own are kept in `profile.source`. Until the first row says whether a JSONL file is ShareGPT, its chunks are held
+ * (at most the first line). Parquet needs its footer: it is spooled to a temporary file, then read row group by row
+ * group (./ingest/parquet-rows.ts).
+ *
  * Concurrency: the version number is max(version) + 1 inside the transaction; two uploads to the same dataset
  * (or two first uploads creating it) collide on the unique constraints (datasetId, version) / (teamId, name),
  * and the loser retries the transaction with a fresh read.
@@ -24,6 +31,10 @@ import {
   DATASET_FORMATS,
   DatasetError,
   DatasetParser,
+  detectContainer,
+  isConvertedContainer,
+  SNIFF_BYTES,
+  type UploadContainer,
   encodeSketch,
   ReadinessSettingsError,
   resolveReadinessSettings,
@@ -35,6 +46,7 @@ import {
 import type { Prisma, PrismaClient } from "@whetstone/db";
 import type { BlobStorage } from "@whetstone/storage";
 import { AppError } from "../errors";
+import { readParquetRows, spoolToTempFile, type SpooledFile } from "./ingest/parquet-rows";
 import { sanitizeFilename } from "./ingest/sanitize-filename";
 import { datasetErrorToAppError, formatBytes } from "./ingest/to-app-error";
 
@@ -115,32 +127,83 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
 
   const limit = deps.config.maxUploadBytes;
   const dir = `datasets/${input.teamId}/${randomUUID()}`;
-  const blobKey = `${dir}/${sanitizeFilename(input.filename)}`;
   // The duplicate sketch beside the file; the name cannot collide with the sanitized file name's extension rules.
   const sketchKey = `${dir}/.readiness-sketch.bin`;
-  const parser = new DatasetParser({ filename: input.filename, declaredFormat: input.declaredFormat, readiness });
-  const sha256 = createHash("sha256");
+  const displayName = input.filename.split(/[\\/]/).pop() || "data";
+  // Converted uploads: the records the parser hands over, as JSON Lines (see the header).
+  let out: string[] = [];
+  const parser = new DatasetParser({
+    filename: input.filename,
+    declaredFormat: input.declaredFormat,
+    readiness,
+    onRecord: (r) => {
+      if (parser.storedAs === "jsonl") out.push(JSON.stringify(r));
+    },
+  });
+  const sourceSha = createHash("sha256");
+  const storedSha = createHash("sha256");
   let bytes = 0;
+  let storedBytes = 0;
   let parsed: DatasetParseResult | null = null;
   let failure: unknown = null;
+  let spooled: SpooledFile | null = null;
 
-  async function* checkedBody(): AsyncGenerator<Uint8Array> {
+  /** The upload's chunks, counted against the limit and hashed. */
+  async function* uploaded(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of input.body as AsyncIterable<Uint8Array | string>) {
+      const c = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      bytes += c.length;
+      if (bytes > limit) {
+        throw new AppError(
+          "PAYLOAD_TOO_LARGE",
+          `the file is larger than the upload limit of ${formatBytes(limit)}: ${bytes} bytes read so far`,
+          { field: "file", limit, bytesRead: bytes },
+        );
+      }
+      sourceSha.update(c);
+      yield c;
+    }
+  }
+  const flush = () => {
+    const b = Buffer.from(`${out.join("\n")}\n`);
+    out = [];
+    return b;
+  };
+  /** Bytes, parsed as they pass: the uploaded chunks, or (converted) the JSON Lines of its records. */
+  async function* streamed(upload: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    let held: Uint8Array[] = [];
+    for await (const c of upload) {
+      parser.push(c);
+      const mode = parser.storedAs;
+      if (mode === null) held.push(c);
+      else if (mode === "original") {
+        yield* held;
+        held = [];
+        yield c;
+      } else {
+        held = [];
+        if (out.length) yield flush();
+      }
+    }
+    parsed = parser.end();
+    if (parsed.storedAs === "original") yield* held;
+    else if (out.length) yield flush();
+  }
+  async function* fromParquet(path: string): AsyncGenerator<Uint8Array> {
+    for await (const [row, record] of readParquetRows(path)) {
+      parser.pushRecord(row, record);
+      if (out.length >= 256) yield flush();
+    }
+    parsed = parser.end();
+    if (out.length) yield flush();
+  }
+  async function* hashed(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     try {
-      for await (const chunk of input.body as AsyncIterable<Uint8Array | string>) {
-        const c = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-        bytes += c.length;
-        if (bytes > limit) {
-          throw new AppError(
-            "PAYLOAD_TOO_LARGE",
-            `the file is larger than the upload limit of ${formatBytes(limit)}: ${bytes} bytes read so far`,
-            { field: "file", limit, bytesRead: bytes },
-          );
-        }
-        sha256.update(c);
-        parser.push(c);
+      for await (const c of body) {
+        storedSha.update(c);
+        storedBytes += c.length;
         yield c;
       }
-      parsed = parser.end();
     } catch (e) {
       failure = e;
       throw e;
@@ -148,9 +211,41 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
   }
 
   try {
-    await deps.storage.put(blobKey, checkedBody());
+    // The first bytes decide the container, hence the stored file's name, before anything is written.
+    const reader = uploaded()[Symbol.asyncIterator]();
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    while (headBytes < SNIFF_BYTES) {
+      const next = await reader.next();
+      if (next.done) break;
+      head.push(next.value);
+      headBytes += next.value.length;
+    }
+    const upload = (async function* () {
+      yield* head;
+      for (let next = await reader.next(); !next.done; next = await reader.next()) yield next.value;
+    })();
+    const container = peekContainer(input.filename, Buffer.concat(head));
+    const storedName =
+      container && isConvertedContainer(container) ? `${displayName.replace(/\.[^.]*$/, "")}.jsonl` : displayName;
+    const blobKey = `${dir}/${sanitizeFilename(storedName)}`;
+    if (container === "parquet") {
+      spooled = await spoolToTempFile(upload);
+      await deps.storage.put(blobKey, hashed(fromParquet(spooled.path)));
+    } else {
+      await deps.storage.put(blobKey, hashed(streamed(upload)));
+    }
     const result = parsed as DatasetParseResult | null;
     if (!result) throw new Error("storage.put returned before the upload was read to its end");
+    if (result.storedAs === "jsonl") {
+      result.profile.source = {
+        filename: displayName,
+        container: result.source.container,
+        format: result.source.format,
+        bytes,
+        sha256: sourceSha.digest("hex"),
+      };
+    }
     // Sketch of the rows (band keys + 8-bit fingerprints, ≤ ~17 MB): duplicates between the datasets of a job.
     if (result.sketch) await deps.storage.put(sketchKey, oneChunk(encodeSketch(result.sketch)));
     return await createVersionRow(deps.prisma, {
@@ -158,10 +253,10 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
       userId: input.userId,
       datasetName,
       description: input.description,
-      filename: input.filename.split(/[\\/]/).pop() || "data",
+      filename: storedName,
       blobKey,
-      bytes,
-      sha256: sha256.digest("hex"),
+      bytes: storedBytes,
+      sha256: storedSha.digest("hex"),
       result,
       sketchKey: result.sketch ? sketchKey : null,
       derivedFrom: input.derivedFrom,
@@ -171,6 +266,20 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
     await deps.storage.delete(`${dir}/`).catch(() => undefined);
     const e = failure ?? err;
     if (e instanceof DatasetError) throw datasetErrorToAppError(e);
+    throw e;
+  } finally {
+    await spooled?.dispose();
+  }
+}
+
+/** The upload's container from its first bytes, or null when the parser is to say what is wrong (it will). */
+function peekContainer(filename: string, head: Uint8Array): UploadContainer | null {
+  const bomless = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
+  if (bomless.length === 0) return null;
+  try {
+    return detectContainer(filename, bomless);
+  } catch (e) {
+    if (e instanceof DatasetError) return null;
     throw e;
   }
 }

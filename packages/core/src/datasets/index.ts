@@ -1,5 +1,14 @@
 export { DatasetError, typeName, type DatasetErrorKind } from "./errors";
-export { detectContainer, SNIFF_BYTES } from "./container";
+export {
+  detectContainer,
+  isConvertedContainer,
+  SNIFF_BYTES,
+  UPLOAD_CONTAINERS,
+  type UploadContainer,
+} from "./container";
+export { isShareGpt, shareGptToChat, SHAREGPT_FIELD, SHAREGPT_ROLES } from "./sharegpt";
+export { JsonArrayReader } from "./json-array";
+export { TextDocuments } from "./text-documents";
 export { detectFormat, validateRecord, CHAT_ROLES, KEY_FIELD, type DatasetRecord, type RowProblem } from "./formats";
 export { CsvReader } from "./csv";
 export { Hash64, Hash64Set } from "./hash-set";
@@ -13,6 +22,12 @@ export {
   SAMPLE_STRING_CHARS,
   OTHER_LABELS,
 } from "./profile";
-export { DatasetParser, parseDatasetStream, type DatasetParserOptions, type DatasetParseResult } from "./parser";
+export {
+  DatasetParser,
+  parseDatasetStream,
+  type DatasetParserOptions,
+  type DatasetParseResult,
+  type DatasetSource,
+} from "./parser";
 export type { DatasetProfile } from "./profile-types";
 export * from "./readiness";

@@ -1,9 +1,13 @@
 import { DATASET_FORMAT_LABELS, type DatasetContainer, type DatasetFormat } from "../dataset-format";
-import { detectContainer, SNIFF_BYTES } from "./container";
+import { detectContainer, isConvertedContainer, SNIFF_BYTES, type UploadContainer } from "./container";
 import { CsvReader } from "./csv";
 import { DatasetError, typeName } from "./errors";
 import { detectFormat, FORMAT_FIELDS_HELP, KEY_FIELD, validateRecord, type DatasetRecord } from "./formats";
+import { JsonArrayReader } from "./json-array";
 import { ProfileAccumulator } from "./profile";
+import { shapeHint } from "./shape-hint";
+import { isShareGpt, SHAREGPT_FIELD, shareGptToChat } from "./sharegpt";
+import { TextDocuments } from "./text-documents";
 import { describeTextProblem, findUnencodableText } from "./text-check";
 import type { DatasetProfile } from "./profile-types";
 import type { DuplicateSketch, ReadinessAccumulator, ReadinessAccumulatorOptions } from "./readiness/readiness";
@@ -22,8 +26,26 @@ export interface DatasetParserOptions {
   onRecord?: (record: DatasetRecord, line: number) => void;
 }
 
+/**
+ * What was uploaded, when it is not what is stored: a JSON array, Parquet or plain-text file, or ShareGPT rows, are
+ * stored as JSON Lines in the platform's format (chat for ShareGPT), which the runner reads unchanged.
+ */
+export interface DatasetSource {
+  container: UploadContainer;
+  /** Rows in a layout converted at upload (`sharegpt` → chat), or null when the rows are in `format` already. */
+  format: "sharegpt" | null;
+}
+
 export interface DatasetParseResult {
+  /** The container of the stored file (`jsonl` for every converted upload). */
   container: DatasetContainer;
+  /** The upload's own container and row layout. */
+  source: DatasetSource;
+  /**
+   * `original`: the uploaded bytes are the stored file. `jsonl`: the stored file is one JSON object per line, the
+   * records handed to `onRecord` in order (so lines of the stored file are rows: line N = row N).
+   */
+  storedAs: "original" | "jsonl";
   format: DatasetFormat;
   rows: number;
   profile: DatasetProfile;
@@ -36,7 +58,18 @@ export interface DatasetParseResult {
 }
 
 const LF = 0x0a;
-const KNOWN_COLUMNS = new Set(["messages", "prompt", "completion", "instruction", "input", "output", "text", "label"]);
+const KNOWN_COLUMNS = new Set([
+  "messages",
+  "prompt",
+  "completion",
+  "instruction",
+  "input",
+  "output",
+  "text",
+  "label",
+  "chosen",
+  "rejected",
+]);
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
@@ -106,6 +139,14 @@ export class DatasetParser {
   private formatLine = 0;
   private profile: ProfileAccumulator | null = null;
   private sawContent = false;
+  private source: UploadContainer | null = null;
+  private sourceFormat: "sharegpt" | null = null;
+  private converting: boolean | null = null;
+  private json: JsonArrayReader | null = null;
+  private docs: TextDocuments | null = null;
+  private records = 0;
+  /** How positions are named in messages: lines of a text file, rows of a Parquet file. */
+  private unit: "line" | "row" = "line";
 
   constructor(private readonly opts: DatasetParserOptions) {
     this.maxLineBytes = opts.maxLineBytes ?? 16 * 1024 * 1024;
@@ -122,7 +163,31 @@ export class DatasetParser {
     this.feed(chunk);
   }
 
+  /**
+   * Whether the stored file is the uploaded bytes (`original`) or the JSON Lines of the records given to `onRecord`
+   * (`jsonl`); null until the first record has decided it (a JSONL file of ShareGPT rows is converted).
+   */
+  get storedAs(): "original" | "jsonl" | null {
+    return this.converting === null ? null : this.converting ? "jsonl" : "original";
+  }
+
+  /**
+   * A record read by the caller instead of bytes (Parquet, whose footer must be read first, so it cannot be pushed
+   * as a stream): `row` is 1-based and names the record in messages ("row 12"). Do not mix with `push`.
+   */
+  pushRecord(row: number, r: DatasetRecord): void {
+    if (this.container === null) {
+      this.source = "parquet";
+      this.container = "jsonl";
+      this.unit = "row";
+      this.converting = true;
+    }
+    this.sawContent = true;
+    this.onRecord(row, r);
+  }
+
   end(): DatasetParseResult {
+    if (this.unit === "row") return this.finish();
     if (this.container === null) {
       if (this.headBytes === 0 || (this.headBytes === 3 && this.isBom(concat(this.head, 3)))) {
         throw new DatasetError("empty_file", `the file "${this.opts.filename}" is empty`, undefined, "file");
@@ -136,8 +201,16 @@ export class DatasetParser {
       this.processBlock(last, false);
     }
     this.csv?.end();
+    this.json?.end();
+    this.docs?.end();
+    return this.finish();
+  }
+
+  private finish(): DatasetParseResult {
     const profile = this.profile;
     if (!profile || profile.rowCount === 0) {
+      if (this.unit === "row") throw new DatasetError("no_rows", `the Parquet file has no rows`, undefined, "file");
+      if (this.json) throw new DatasetError("no_rows", `the JSON array is empty: there are no rows`, undefined, "file");
       if (this.header) {
         throw new DatasetError("no_rows", `the file has a header row (line 1) but no data rows`, undefined, "file");
       }
@@ -158,6 +231,8 @@ export class DatasetParser {
     const acc = profile.readiness;
     return {
       container: result.container,
+      source: { container: this.source ?? result.container, format: this.sourceFormat },
+      storedAs: this.converting ? "jsonl" : "original",
       format: result.format,
       rows: result.rows,
       profile: result,
@@ -175,14 +250,38 @@ export class DatasetParser {
     const head = concat(this.head, this.headBytes);
     this.head = [];
     const bomless = this.isBom(head) ? head.subarray(3) : head;
-    this.container = detectContainer(this.opts.filename, bomless);
-    if (this.container !== "jsonl") {
-      this.csv = new CsvReader(this.container === "csv" ? "," : "\t", (line, fields) => this.onCsvRecord(line, fields));
+    const source = detectContainer(this.opts.filename, bomless);
+    if (source === "parquet") {
+      // Its footer comes last: the caller spools it and hands its rows to pushRecord (packages/api ingest).
+      throw new DatasetError(
+        "unsupported_file_type",
+        `"${this.opts.filename}" is a Parquet file: it is read from a file, row group by row group, not as a stream`,
+        undefined,
+        "file",
+        { detectedType: "Parquet file" },
+      );
+    }
+    this.source = source;
+    this.container = isConvertedContainer(source) ? "jsonl" : source;
+    if (source === "csv" || source === "tsv") {
+      this.converting = false;
+      this.csv = new CsvReader(source === "csv" ? "," : "\t", (line, fields) => this.onCsvRecord(line, fields));
+    } else if (source === "json") {
+      this.converting = true;
+      this.json = new JsonArrayReader((value, line) => this.onJsonValue(line, value), this.maxLineBytes);
+    } else if (source === "txt") {
+      this.converting = true;
+      this.docs = new TextDocuments((text, line) => this.onRecord(line, { text }), this.maxLineBytes);
     }
     this.feed(head);
   }
 
   private feed(chunk: Uint8Array): void {
+    if (this.json) {
+      // A JSON array is not split into lines (a minified one is a single line); its reader counts them.
+      this.json.push(chunk);
+      return;
+    }
     const lf = chunk.lastIndexOf(LF);
     if (lf < 0) {
       this.pending.push(chunk);
@@ -269,6 +368,11 @@ export class DatasetParser {
       this.csv.pushLine(lineNo, l);
       return;
     }
+    if (this.docs) {
+      if (!this.sawContent && l.trim() !== "") this.sawContent = true;
+      this.docs.pushLine(lineNo, l);
+      return;
+    }
     if (l.length === 0 || (l.charCodeAt(0) <= 32 && l.trim() === "")) return;
     this.sawContent = true;
     let value: unknown;
@@ -289,6 +393,21 @@ export class DatasetParser {
       throw new DatasetError(
         "not_an_object",
         `line ${lineNo}: expected a JSON object ({…}) on each line, got ${got === "array" ? "an array" : got}`,
+        lineNo,
+        undefined,
+        { got },
+      );
+    }
+    this.onRecord(lineNo, value as DatasetRecord);
+  }
+
+  private onJsonValue(lineNo: number, value: unknown): void {
+    this.sawContent = true;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      const got = typeName(value);
+      throw new DatasetError(
+        "not_an_object",
+        `line ${lineNo}: expected a JSON object ({…}) as each element of the array, got ${got === "array" ? "an array" : got}`,
         lineNo,
         undefined,
         { got },
@@ -344,13 +463,49 @@ export class DatasetParser {
   }
 
   private onRecord(lineNo: number, r: DatasetRecord): void {
+    const at = `${this.unit} ${lineNo}`;
     const bad = findUnencodableText(r);
     if (bad) {
-      throw new DatasetError("invalid_character", `line ${lineNo}: ${describeTextProblem(bad)}`, lineNo, bad.field, {
+      throw new DatasetError("invalid_character", `${at}: ${describeTextProblem(bad)}`, lineNo, bad.field, {
         character: bad.escape,
         position: bad.at,
       });
     }
+    // ShareGPT rows become chat rows; a file is all ShareGPT or none of it. A row that also carries another
+    // format's key field (e.g. a preference pair's "chosen") is that format's, not ShareGPT.
+    const shareGpt = isShareGpt(r) && detectFormat(r) === null;
+    if (this.format !== null && shareGpt !== (this.sourceFormat === "sharegpt")) {
+      const rowIs = shareGpt ? `ShareGPT (field "${SHAREGPT_FIELD}")` : `not ShareGPT (no field "${SHAREGPT_FIELD}")`;
+      throw new DatasetError(
+        "mixed_formats",
+        `${at}: mixed formats: this row is ${rowIs} but the file is ${this.sourceFormat === "sharegpt" ? "ShareGPT" : `"${this.format}"`} ` +
+          `since ${this.unit} ${this.formatLine}`,
+        lineNo,
+        SHAREGPT_FIELD,
+        { format: this.format, rowFormat: shareGpt ? "sharegpt" : detectFormat(r), formatLine: this.formatLine },
+      );
+    }
+    if (shareGpt) {
+      const declared = this.opts.declaredFormat;
+      if (declared && declared !== "chat") {
+        throw new DatasetError(
+          "format_mismatch",
+          `${at}: the file was declared as "${declared}" (${DATASET_FORMAT_LABELS[declared]}) but this row is ShareGPT ` +
+            `(conversations, stored as "chat"; field "${SHAREGPT_FIELD}")`,
+          lineNo,
+          SHAREGPT_FIELD,
+          { declared, detected: "sharegpt" },
+        );
+      }
+      const converted = shareGptToChat(r);
+      if ("problem" in converted) {
+        const { kind, field, message, ...rest } = converted.problem;
+        throw new DatasetError(kind, `${at}: ${message}`, lineNo, field, rest);
+      }
+      if (this.format === null) this.sourceFormat = "sharegpt";
+      r = converted.record;
+    }
+    if (this.converting === null) this.converting = shareGpt;
     const seen = detectFormat(r);
     if (this.format === null) {
       const declared = this.opts.declaredFormat;
@@ -358,7 +513,7 @@ export class DatasetParser {
         if (seen && seen !== declared && !(declared === "classification" && seen === "text")) {
           throw new DatasetError(
             "format_mismatch",
-            `line ${lineNo}: the file was declared as "${declared}" (${DATASET_FORMAT_LABELS[declared]}) but this row is "${seen}" ` +
+            `${at}: the file was declared as "${declared}" (${DATASET_FORMAT_LABELS[declared]}) but this row is "${seen}" ` +
               `(${DATASET_FORMAT_LABELS[seen]}, field "${KEY_FIELD[seen]}")`,
             lineNo,
             KEY_FIELD[seen],
@@ -371,8 +526,8 @@ export class DatasetParser {
           const keys = Object.keys(r).slice(0, 10);
           throw new DatasetError(
             "unknown_format",
-            `line ${lineNo}: cannot tell the dataset format from the fields ${keys.length ? keys.map((k) => `"${k}"`).join(", ") : "(none)"}; ` +
-              `expected ${FORMAT_FIELDS_HELP}`,
+            `${at}: cannot tell the dataset format from the fields ${keys.length ? keys.map((k) => `"${k}"`).join(", ") : "(none)"}; ` +
+              `expected ${FORMAT_FIELDS_HELP}, or "${SHAREGPT_FIELD}" (ShareGPT)${shapeHint(keys)}`,
             lineNo,
             undefined,
             { fields: keys },
@@ -385,8 +540,8 @@ export class DatasetParser {
     } else if (seen && seen !== this.format && !(this.format === "classification" && seen === "text")) {
       throw new DatasetError(
         "mixed_formats",
-        `line ${lineNo}: mixed formats: this row is "${seen}" (field "${KEY_FIELD[seen]}") but the file is "${this.format}" ` +
-          `since line ${this.formatLine}`,
+        `${at}: mixed formats: this row is "${seen}" (field "${KEY_FIELD[seen]}") but the file is "${this.format}" ` +
+          `since ${this.unit} ${this.formatLine}`,
         lineNo,
         KEY_FIELD[seen],
         { format: this.format, rowFormat: seen, formatLine: this.formatLine },
@@ -395,10 +550,12 @@ export class DatasetParser {
     const problem = validateRecord(this.format, r);
     if (problem) {
       const { kind, field, message, ...rest } = problem;
-      throw new DatasetError(kind, `line ${lineNo}: ${message}`, lineNo, field, rest);
+      throw new DatasetError(kind, `${at}: ${message}`, lineNo, field, rest);
     }
-    this.profile!.add(r, lineNo);
-    this.opts.onRecord?.(r, lineNo);
+    // A converted file is stored as one record per line: its readiness examples name lines of the stored file.
+    const stored = this.converting ? ++this.records : lineNo;
+    this.profile!.add(r, stored);
+    this.opts.onRecord?.(r, stored);
   }
 }
 
