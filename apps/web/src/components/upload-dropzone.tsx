@@ -31,11 +31,11 @@ type Phase =
   | { kind: "done"; version: UploadedVersion }
   | { kind: "error"; error: UploadError };
 
-const ACCEPT = ".jsonl,.json,.csv,.tsv,.txt";
+const ACCEPT = ".jsonl,.json,.csv,.tsv,.parquet,.txt";
 
 function nameFromFile(filename: string): string {
   return filename
-    .replace(/\.(jsonl|json|csv|tsv|txt)$/i, "")
+    .replace(/\.(jsonl|json|csv|tsv|parquet|txt)$/i, "")
     .replace(/[^a-zA-Z0-9_-]+/g, "-")
     .replace(/^-+|-+$/g, "")
     .toLowerCase()
@@ -205,7 +205,8 @@ export function UploadDropzone({
               Drop a file here, or <span className="text-accent-600">browse</span>
             </div>
             <div className="mt-1 text-xs text-zinc-500">
-              JSONL (chat, prompt/completion, alpaca, text, classification), CSV or TSV
+              JSONL, a JSON array, CSV, TSV, Parquet or plain text — chat (OpenAI or ShareGPT), prompt/completion,
+              Alpaca, raw text, classification
             </div>
           </div>
         )}

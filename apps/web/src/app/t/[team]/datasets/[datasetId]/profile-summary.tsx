@@ -7,6 +7,30 @@ import type { RouterOutputs } from "@/lib/trpc";
 
 export type DatasetVersion = RouterOutputs["datasets"]["getVersion"];
 
+const CONTAINER_NAMES: Record<string, string> = {
+  json: "a JSON array",
+  parquet: "Parquet",
+  txt: "plain text (one document per blank-line–separated block)",
+  jsonl: "JSON Lines",
+  csv: "CSV",
+  tsv: "TSV",
+};
+
+/** An upload converted to JSON Lines: its own name, container and checksum, and what the stored file is. */
+function ConvertedUpload({ source, storedAs }: { source: NonNullable<DatasetProfile["source"]>; storedAs: string }) {
+  return (
+    <p className="mt-3 text-xs text-zinc-500" data-testid="converted-upload">
+      Uploaded as <span className="font-mono text-zinc-700">{source.filename}</span> (
+      {CONTAINER_NAMES[source.container] ?? source.container}
+      {source.format === "sharegpt" ? ", ShareGPT conversations" : ""}, {formatBytes(source.bytes)}, sha256{" "}
+      <span className="font-mono">{shortHash(source.sha256)}</span>); converted at upload to JSON Lines
+      {source.format === "sharegpt" ? " in chat format (human → user, gpt → assistant, system → system)" : ""} as{" "}
+      <span className="font-mono text-zinc-700">{storedAs}</span>, the file training reads. Row numbers on this page are
+      lines of that file.
+    </p>
+  );
+}
+
 /** Rows, size, duplicates and empty rows of the version, and a warning when some rows are repeats or empty. */
 export function ProfileStats({ version: v, profile }: { version?: DatasetVersion; profile?: DatasetProfile }) {
   return (
@@ -51,6 +75,7 @@ export function ProfileStats({ version: v, profile }: { version?: DatasetVersion
           hint={profile && v ? pctHint(profile.emptyRows, v.rowCount, "no trainable text") : undefined}
         />
       </div>
+      {profile?.source && v && <ConvertedUpload source={profile.source} storedAs={v.filename} />}
       {/* Versions with a readiness report show these in its card instead. */}
       {profile && (profile.duplicateRows > 0 || profile.emptyRows > 0) && v && !v.readiness && (
         <Alert tone="amber" className="mt-4" title="Data quality">
