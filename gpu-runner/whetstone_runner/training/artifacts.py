@@ -9,6 +9,7 @@ from .. import contract
 from ..modeling import compute_dtype
 from ..storage import sha256_file, upload_dir
 from ..techniques.technique import load_class
+from .model_card import render_model_card
 
 
 def _kind_of(rel: Path) -> str:
@@ -30,6 +31,11 @@ def save_artifacts(cfg, ctx, model, tokenizer, loaded: dict, resolved: dict, met
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     if peft and cfg.hp.merge_weights:
         save_merged(cfg, model, loaded, out_dir / contract.artifact_dir("merged_model"), ctx.workdir / "merge")
+    # The model card (README.md) of each folder a user takes away; over PEFT's empty template in the adapter folder.
+    for kind in ("adapter" if peft else "model", "merged_model"):
+        folder = out_dir / contract.artifact_dir(kind)
+        if folder.is_dir():
+            (folder / "README.md").write_text(render_model_card(cfg, metrics, kind), encoding="utf-8")
     artifacts = []
     for key, path in upload_dir(ctx.storage, out_dir, contract.storage_key("artifacts", outputPrefix=cfg.output_prefix)):
         artifacts.append({"kind": _kind_of(path.relative_to(out_dir)), "name": path.name, "key": key,

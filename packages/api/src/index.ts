@@ -82,3 +82,16 @@ export {
   type GenerationEntry,
   type GenerationResult,
 } from "./inference/generate-request";
+// a job's model as one archive (the download routes of apps/web)
+export {
+  ARCHIVE_KINDS,
+  archiveChecksum,
+  planModelArchive,
+  saveArchiveChecksum,
+  storedArchiveChecksum,
+  streamModelArchive,
+  type ArchiveKind,
+  type ModelArchive,
+} from "./model-archive/model-archive";
+export { renderModelfile, type ModelfileInput } from "./model-archive/modelfile";
+export { completeModelCard, renderEvaluationSection } from "./model-archive/model-card";
