@@ -128,3 +128,22 @@ def make_payload(storage_root: Path, model_dir: Path, datasets: list[tuple[str, 
         p["datasets"].append({"datasetVersionId": f"dv_{i}", "name": name, "key": key, "format": fmt,
                               "container": container, "weight": 1, "rows": len(rows), "sha256": sha256(path)})
     return p
+
+
+UNHELPFUL = ["Sorry, I cannot help with that.", "Please write again later.", "I do not know what you mean."]
+
+
+def preference_rows(n: int, seed: int = 5, shape: str = "trl") -> list[dict]:
+    """A question, the answer routing it to its team (chosen) and an unhelpful one (rejected); in TRL's
+    prompt/chosen/rejected strings or OpenAI's input/preferred_output/non_preferred_output."""
+    rng = random.Random(seed)
+    rows = []
+    for q, a in qa_pairs(n, seed):
+        bad = rng.choice(UNHELPFUL)
+        if shape == "openai":
+            rows.append({"input": {"messages": [{"role": "user", "content": q}]},
+                         "preferred_output": [{"role": "assistant", "content": a}],
+                         "non_preferred_output": [{"role": "assistant", "content": bad}]})
+        else:
+            rows.append({"prompt": q, "chosen": a, "rejected": bad})
+    return rows

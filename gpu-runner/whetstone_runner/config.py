@@ -34,6 +34,8 @@ class Hyperparameters:
     merge_weights: bool
     # NEFTune: noise scale for the input embeddings (transformers' neftune_noise_alpha); None = off.
     neftune_noise_alpha: float | None = None
+    # Preference tuning: DPO's beta (only a preference job's payload carries it).
+    beta: float | None = None
 
     @classmethod
     def from_payload(cls, hp: dict) -> Hyperparameters:
@@ -46,7 +48,7 @@ class Hyperparameters:
             early_stopping_patience=hp["earlyStoppingPatience"], eval_every_steps=hp["evalEverySteps"],
             checkpoint_every_steps=hp["checkpointEverySteps"], log_every_steps=hp["logEverySteps"],
             max_steps=hp["maxSteps"], seed=hp["seed"], packing=hp["packing"], merge_weights=hp["mergeWeights"],
-            neftune_noise_alpha=hp.get("neftuneNoiseAlpha"),
+            neftune_noise_alpha=hp.get("neftuneNoiseAlpha"), beta=hp.get("beta"),
         )
 
 
@@ -82,7 +84,7 @@ class BaseModelRef:
 class TrainingConfig:
     job_id: str
     team_id: str
-    technique: str  # sft | continued_pretraining | classification
+    technique: str  # sft | continued_pretraining | classification | preference
     method: str  # lora | qlora | full
     hp: Hyperparameters
     base_model: BaseModelRef

@@ -107,6 +107,13 @@ def required_fields(fmt: str) -> tuple[str, ...]:
     return tuple(table[fmt])
 
 
+def required_field_shapes(fmt: str) -> tuple[tuple[str, ...], ...]:
+    """The shapes a row of `fmt` may take, each as the fields it must carry: one shape (requiredFields) for most
+    formats, several (requiredFieldsOneOf) for those whose rows come in more than one (preference)."""
+    shapes = contract()["rowRules"].get("requiredFieldsOneOf", {}).get(fmt)
+    return tuple(tuple(s) for s in shapes) if shapes else (required_fields(fmt),)
+
+
 def chat_roles() -> frozenset[str]:
     return frozenset(contract()["rowRules"]["chatRoles"])
 

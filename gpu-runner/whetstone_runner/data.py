@@ -8,6 +8,7 @@ queue contract (the same table the upload parser in packages/core checks):
   alpaca             {"instruction", "input"?, "output"}
   text               {"text"}
   classification     {"text", "label"}
+  preference         {"prompt"?, "chosen", "rejected"} or {"input": {"messages"}, "preferred_output", "non_preferred_output"}
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ def read_numbered_rows(path: Path, container: str, fmt: str, name: str) -> list[
     for line_no, row in rows:
         if not isinstance(row, dict):
             raise JobError(f"dataset {name!r} line {line_no}: expected an object")
-        for fld in contract.required_fields(fmt):
+        shapes = contract.required_field_shapes(fmt)
+        # the shape whose fields the row has most of (the only one for most formats) names what is missing
+        shape = max(shapes, key=lambda fields: sum(row.get(f) not in (None, "") for f in fields))
+        for fld in shape:
             if row.get(fld) in (None, ""):
                 raise JobError(f"dataset {name!r} line {line_no}: field {fld!r} is missing")
         if fmt == "chat":

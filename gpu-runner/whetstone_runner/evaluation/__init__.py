@@ -11,7 +11,7 @@ Report shape, version 1 (keys camelCase; metric ids snake_case):
 
     {
       "reportVersion": 1,
-      "technique": "classification" | "sft" | "continued_pretraining" | "multi_task",   # multi_task: > 1 task
+      "technique": "classification" | "sft" | "continued_pretraining" | "preference" | "multi_task",  # multi_task: > 1 task
       "base": "base",                      # the reference model
       "models": ["base", "ft", ...],       # base first, then the candidates in input order
       "bootstrap": {"method": "paired percentile", "resamples": 1000, "seed": 0, "confidence": 0.95},
@@ -44,6 +44,10 @@ Per kind, the scores (and extras) of a model:
        generations); tokens.
   continued_pretraining: domain_loss, domain_perplexity, general_loss, general_perplexity (with a general
        sample); domainTokens, generalTokens. Perplexities are compared, losses only reported.
+  preference: preference_accuracy (pairs whose preferred answer has the higher log-likelihood per token),
+       preference_margin (mean difference, nats/token); chosenLogpPerToken, rejectedLogpPerToken, and for every
+       model but the base implicitReward (DPO's reward against the base per unit of β: accuracy, margin, their CIs).
+       The task lives in evaluation/preference.py.
 Lower is better for loss, perplexity and ece: there `better` means the CI lies entirely below 0.
 """
 

@@ -45,6 +45,9 @@ METRICS: dict[str, MetricInfo] = {
     "chrf": MetricInfo("chrF", True),
     "domain_perplexity": MetricInfo("domain perplexity", False),
     "general_perplexity": MetricInfo("general-text perplexity", False),
+    # preference tuning (evaluation/preference.py): pairs whose preferred answer is the likelier one per token
+    "preference_accuracy": MetricInfo("preference accuracy", True),
+    "preference_margin": MetricInfo("log-likelihood margin (nats/token)", True),
 }
 
 

@@ -1,7 +1,7 @@
 """The `train` job: one fine-tuning run, start to finish, with the technique the payload names.
 
 It runs inside the agent's child process (or directly, in tests), wraps the technique's trainer (transformers'
-Trainer today) and returns a result dict or raises: `JobError` for failures that retrying cannot fix, anything else
+Trainer, or TRL's DPOTrainer) and returns a result dict or raises: `JobError` for failures that retrying cannot fix, anything else
 for failures that a retry (resuming from the last checkpoint) may get past.
 """
 
@@ -46,6 +46,7 @@ def run_train_job(payload: dict, ctx: JobContext) -> dict:
     if run.callback.handing_back:
         return {"status": "handed_back", "step": run.trainer.state.global_step}
     restore_best(run, bool(prep.val), report, model)
+    technique.before_save(model)
     if ctx.after_train:
         ctx.after_train(model, tokenizer)
 

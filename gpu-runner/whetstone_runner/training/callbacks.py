@@ -19,10 +19,18 @@ def eval_slug(i: int) -> str:
     return f"ds{i}"
 
 
-def eval_values(metrics: dict, prefix: str, names: tuple[str, ...]) -> dict:
-    """`eval_loss` / `eval_ds0_accuracy` ... -> `val_loss` / `val_accuracy`, for the metric names given."""
-    return {"val_" + k[len(prefix):]: float(v) for k, v in metrics.items()
-            if k.startswith(prefix) and k[len(prefix):] in names}
+def eval_values(metrics: dict, prefix: str, names: tuple[str, ...], log_names: dict[str, str] | None = None) -> dict:
+    """`eval_loss` / `eval_ds0_accuracy` ... -> `val_loss` / `val_accuracy`, for the metric names given; a trainer's
+    own key is first renamed by `log_names` (`eval_rewards/accuracies` -> `val_reward_accuracy`)."""
+    log_names = log_names or {}
+    out = {}
+    for k, v in metrics.items():
+        if not k.startswith(prefix):
+            continue
+        name = log_names.get(k[len(prefix):], k[len(prefix):])
+        if name in names:
+            out["val_" + name] = float(v)
+    return out
 
 
 def finite(values: dict) -> dict:
@@ -44,13 +52,15 @@ def _inject_fault(fault: str | None, step: int) -> None:
 
 
 def make_callback(cfg, ctx, report, tracker: BestTracker, val_weights: dict[str, float], metric_names: tuple[str, ...],
-                  model):
-    """val_weights: validation set name -> dataset weight, in the order of the eval datasets."""
+                  model, log_names: dict[str, str] | None = None):
+    """val_weights: validation set name -> dataset weight, in the order of the eval datasets; log_names: the trainer's
+    own log keys -> metric names (reported as val_<name> and, from training logs, train_<name>)."""
     from transformers import TrainerCallback
 
     names = list(val_weights)
     multi = len(names) > 1
     wanted = ("loss", *metric_names)
+    log_names = log_names or {}
 
     class ProgressCallback(TrainerCallback):
         def __init__(self):
@@ -82,6 +92,9 @@ def make_callback(cfg, ctx, report, tracker: BestTracker, val_weights: dict[str,
                 values["learning_rate"] = float(logs["learning_rate"])
             if logs.get("grad_norm") is not None:
                 values["grad_norm"] = float(logs["grad_norm"])
+            for key, name in log_names.items():
+                if logs.get(key) is not None:
+                    values[f"train_{name}"] = float(logs[key])
             if torch.cuda.is_available():
                 values["gpu_memory_mb"] = torch.cuda.max_memory_allocated() / 2**20
             done = state.global_step - self.start_step
@@ -104,11 +117,11 @@ def make_callback(cfg, ctx, report, tracker: BestTracker, val_weights: dict[str,
             """One evaluation's values; with several validation sets, None until each has reported, then their
             weighted mean plus `<metric>:<dataset name>` for each."""
             if not multi:
-                return eval_values(metrics, "eval_", wanted)
+                return eval_values(metrics, "eval_", wanted, log_names)
             idx = next((i for i, n in enumerate(names) if f"eval_{eval_slug(i)}_loss" in metrics), None)
             if idx is None:
                 return None
-            self.pending[names[idx]] = eval_values(metrics, f"eval_{eval_slug(idx)}_", wanted)
+            self.pending[names[idx]] = eval_values(metrics, f"eval_{eval_slug(idx)}_", wanted, log_names)
             if len(self.pending) < len(names):
                 return None
             values = {}

@@ -1,5 +1,6 @@
-"""The technique's trainer (transformers' Trainer today), set up for a train job: arguments from the
-hyperparameters, the evaluation sets, the progress callback, and resuming from the newest checkpoint in storage."""
+"""The technique's trainer (transformers' Trainer, or TRL's DPOTrainer for preference tuning), set up for a train
+job: arguments from the hyperparameters, the evaluation sets, the progress callback, and resuming from the newest
+checkpoint in storage."""
 
 from __future__ import annotations
 
@@ -35,11 +36,14 @@ def plan_steps(hp, n_train: int) -> tuple[int, int]:
     return per_epoch, total
 
 
-def training_args(cfg, workdir: Path, has_val: bool, total_steps: int, cuda: bool):
-    from transformers import TrainingArguments
-
+def training_args(cfg, workdir: Path, has_val: bool, total_steps: int, cuda: bool,
+                  technique: Technique | None = None):
+    """The technique's arguments class (TrainingArguments, or a subclass such as TRL's DPOConfig) from the
+    hyperparameters, plus the arguments only that class has."""
     hp = cfg.hp
-    return TrainingArguments(
+    config_class = load_class(technique.config_class if technique else "transformers.TrainingArguments")
+    extra = technique.config_kwargs(hp) if technique else {}
+    common = dict(
         output_dir=str(workdir / "trainer"),
         per_device_train_batch_size=hp.batch_size, per_device_eval_batch_size=hp.batch_size,
         gradient_accumulation_steps=hp.gradient_accumulation_steps, learning_rate=hp.learning_rate,
@@ -53,27 +57,30 @@ def training_args(cfg, workdir: Path, has_val: bool, total_steps: int, cuda: boo
         # NEFTune through the trainer's own support (noise on the input embeddings while training); SFT only.
         neftune_noise_alpha=hp.neftune_noise_alpha if cfg.technique == "sft" else None,
     )
+    return config_class(**{**common, **extra})  # the technique's own arguments win
 
 
-def eval_datasets(prep: Prepared):
-    """One validation set, or one per dataset (named as the callback reads them) for a multi-task job."""
+def eval_datasets(prep: Prepared, dataset=None):
+    """One validation set, or one per dataset (named as the callback reads them) for a multi-task job; `dataset` turns
+    examples into what the trainer takes (the technique's `dataset`)."""
+    dataset = dataset or ListDataset
     if len(prep.val) > 1:
-        return {eval_slug(i): ListDataset(v) for i, v in enumerate(prep.val.values())}
-    return ListDataset(next(iter(prep.val.values()))) if prep.val else None
+        return {eval_slug(i): dataset(v) for i, v in enumerate(prep.val.values())}
+    return dataset(next(iter(prep.val.values()))) if prep.val else None
 
 
 def build_trainer(cfg, ctx, report, technique: Technique, model, tokenizer, prep: Prepared) -> TrainRun:
     from transformers import PrinterCallback
 
     steps_per_epoch, total_steps = plan_steps(cfg.hp, len(prep.train))
-    args = training_args(cfg, ctx.workdir, bool(prep.val), total_steps, torch.cuda.is_available())
+    args = training_args(cfg, ctx.workdir, bool(prep.val), total_steps, torch.cuda.is_available(), technique)
     tracker = BestTracker(patience=cfg.hp.early_stopping_patience)
     callback = make_callback(cfg, ctx, report, tracker, {n: prep.weights[n] for n in prep.val},
-                             technique.metric_names, model)
+                             technique.metric_names, model, technique.log_names)
     trainer = load_class(technique.trainer_class)(
-        model=model, args=args, data_collator=technique.collator(tokenizer), train_dataset=ListDataset(prep.train),
-        eval_dataset=eval_datasets(prep), processing_class=tokenizer, callbacks=[callback],
-        compute_metrics=technique.compute_metrics,
+        model=model, args=args, data_collator=technique.collator(tokenizer), train_dataset=technique.dataset(prep.train),
+        eval_dataset=eval_datasets(prep, technique.dataset), processing_class=tokenizer, callbacks=[callback],
+        compute_metrics=technique.compute_metrics, **technique.trainer_kwargs(model),
     )
     trainer.remove_callback(PrinterCallback)  # progress goes out as events, not to stdout
     return TrainRun(trainer, callback, tracker, steps_per_epoch, total_steps)
