@@ -1,3 +1,4 @@
+import { techniqueSchema } from "@whetstone/core";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { z } from "zod";
 
@@ -137,7 +138,7 @@ export const getJobReadinessInput = z.object({
   /** Comma-separated dataset version ids. */
   datasetVersionIds: z.string().min(1).describe("Dataset version ids, comma-separated"),
   baseModelId: z.string().min(1).optional(),
-  technique: z.enum(["sft", "continued_pretraining", "classification"]).optional(),
+  technique: techniqueSchema.optional(),
   maxSeqLength: z.coerce.number().int().min(16).max(131072).optional(),
   validationSplit: z.coerce.number().gt(0).max(0.5).optional(),
   testSplit: z.coerce.number().min(0).max(0.5).optional(),

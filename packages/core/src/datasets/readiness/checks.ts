@@ -298,21 +298,25 @@ function languageCheck(t: ReadinessTally): ReadinessCheck {
   const ranked = [...counts].sort((a, b) => b[1] - a[1]);
   const share = (i: number) => (detected ? (ranked[i]?.[1] ?? 0) / detected : 0);
   // Trigram identification confuses related languages on short texts: count a second language only above 10%.
-  const mixed = detected >= 20 && ranked.length >= 2 && share(1) >= 0.1;
+  // A second language in at least a quarter of the sample is a mix; 10–25% is noted (keyword-like texts fool the
+  // trigram models into related languages at that rate).
+  const mixed = detected >= 20 && ranked.length >= 2 && share(1) >= 0.25;
+  const some = detected >= 20 && ranked.length >= 2 && share(1) >= 0.1;
   const langs = ranked.slice(0, 4).map(([l, c]) => `${l} ${Math.round((100 * c) / detected)}%`);
   return {
     id: "language_mix",
     title: "Languages",
-    severity: mixed ? "warning" : "ok",
+    severity: mixed ? "warning" : some ? "info" : "ok",
     count: mixed ? ranked.length : Math.min(1, ranked.length),
     summary: detected
-      ? mixed
+      ? mixed || some
         ? `A mix of languages in a sample of ${fmt(detected)} rows: ${langs.join(", ")}.`
         : `Mostly one language (${ranked[0]![0]}) in a sample of ${fmt(detected)} rows.`
       : "Too few long rows to tell the language.",
-    action: mixed
-      ? "A model tuned on mixed languages answers in either; if that is intended, make sure the evaluation covers each language. Otherwise split the dataset by language."
-      : "",
+    action:
+      mixed || some
+        ? "A model tuned on mixed languages answers in either; if that is intended, make sure the evaluation covers each language. Otherwise split the dataset by language."
+        : "",
     examples: [],
     details: { sampled: t.languageSample.length, detected, languages: Object.fromEntries(ranked.slice(0, 10)) },
     estimate: true,

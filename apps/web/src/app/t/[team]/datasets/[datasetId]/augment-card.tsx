@@ -8,7 +8,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { AugmentedDerivation } from "@whetstone/core";
 import { Wand2 } from "lucide-react";
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Alert, Badge, Button, Card, CardBody, CardHeader, Field, Input, Progress, Select } from "@/components/ui";
 import { formatNumber } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
@@ -56,8 +56,14 @@ export function AugmentCard({
       onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.augmentations.list.queryKey({ id: versionId }) }),
     }),
   );
-  if (!canGenerate) return null;
   const resultVersionId = latest?.resultVersionId ?? result.data?.resultVersionId;
+  // The new version belongs in the page's list of versions (and the job form's).
+  useEffect(() => {
+    if (!resultVersionId) return;
+    void qc.invalidateQueries({ queryKey: trpc.datasets.get.queryKey({ id: datasetId }) });
+    void qc.invalidateQueries({ queryKey: trpc.datasets.list.queryKey() });
+  }, [resultVersionId, datasetId, qc, trpc]);
+  if (!canGenerate) return null;
   return (
     <Card className="mt-6" data-testid="augment-card">
       <CardHeader
@@ -65,7 +71,7 @@ export function AugmentCard({
         description="More rows for a small dataset. Every new row records its source row and how it was made; new rows never enter validation or test splits, and near copies of existing rows are dropped."
       />
       <CardBody className="space-y-4">
-        <div className="grid gap-3 sm:grid-cols-[12rem_8rem_1fr_auto] sm:items-end">
+        <div className="grid gap-3 sm:grid-cols-[15rem_8rem_1fr_auto] sm:items-end">
           <Field label="Method" htmlFor="aug-method">
             <Select
               id="aug-method"
