@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every suite against real PostgreSQL and Redis — TypeScript (vitest), the runner (pytest), the
-// browser (Playwright in Debian's Chromium) — then one line `N passed, N failed` summed over all of them.
+// browser (Playwright in Debian's Chromium), the REST API against its OpenAPI document (schemathesis) — then one
+// line `N passed, N failed` summed over all of them.
 // Exits non-zero when anything failed or a suite could not run.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -67,6 +68,25 @@ if (want("e2e")) {
     failed: s.unexpected ?? 0,
     skipped: s.skipped ?? 0,
   });
+}
+
+if (want("api")) {
+  // After the browser specs: the stack it starts reuses their web build.
+  const xml = path.join(out, "api-fuzz", "schemathesis.xml");
+  const code = run("bash", ["tests/api-fuzz/run.sh"]);
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
+  if (existsSync(xml)) {
+    const text = readFileSync(xml, "utf8");
+    const cases = text.match(/<testcase\b[\s\S]*?(?:\/>|<\/testcase>)/g) ?? [];
+    for (const c of cases) {
+      if (/<(failure|error)\b/.test(c)) failed++;
+      else if (/<skipped\b/.test(c)) skipped++;
+      else passed++;
+    }
+  }
+  results.push({ suite: "api (schemathesis)", code, passed, failed, skipped });
 }
 
 // A suite that exited non-zero without a failed test (it could not start, a file did not import) counts as one failure.

@@ -152,6 +152,17 @@ describe("startGeneration", () => {
     expect(chat.task).toBe("chat");
   });
 
+  it("refuses classify for a model without a classification head, before the queue", async () => {
+    const before = await inferenceQueue.count();
+    const e = await expectAppError(
+      startGeneration(deps, { teamId: w.teamA.id, modelId: w.sharedModel.id, body: body({ task: "classify" }) }),
+      "BAD_REQUEST",
+      "task",
+    );
+    expect(e.message).toMatch(/no classification head/);
+    expect(await inferenceQueue.count()).toBe(before);
+  });
+
   it("answers not found for another team's model, and for a model that does not exist", async () => {
     const before = await inferenceQueue.count();
     const e = await expectAppError(

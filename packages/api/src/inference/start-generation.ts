@@ -53,8 +53,15 @@ export async function startGeneration(
   });
   if (!model) throw notFound(`model "${input.modelId}"`);
 
+  const classifier = model.sourceJob?.technique === "classification";
+  if (req.task === "classify" && !classifier) {
+    // Only a classification job gives a model its label head; the runner would refuse the request after the queue.
+    throw new AppError("BAD_REQUEST", `model "${model.name}" has no classification head: ask it with task "chat"`, {
+      field: "task",
+    });
+  }
   const requestId = randomUUID();
-  const task = req.task ?? (model.sourceJob?.technique === "classification" ? "classify" : "chat");
+  const task = req.task ?? (classifier ? "classify" : "chat");
   const ref = await buildBaseModelRef(
     deps.prisma,
     model.id,

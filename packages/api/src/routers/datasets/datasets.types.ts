@@ -94,10 +94,18 @@ export const deleteDatasetOutput = z.object({ id: z.string(), deletedVersions: z
 
 // ─── readiness ──────────────────────────────────────────────────────────────
 
+// The bounds are checked by the domain function (its error names the field); the document states them too.
+const THRESHOLD_BOUNDS = { minimum: 0.7, maximum: 1 };
+const MAX_EXAMPLES_BOUNDS = { minimum: 1, maximum: 20 };
 const thresholdField = z
   .number()
+  .meta(THRESHOLD_BOUNDS)
   .describe("Near-duplicate threshold: estimated Jaccard similarity of character 5-grams, from 0.7 to 1 (default 0.8)");
-const maxExamplesField = z.number().int().describe("Examples kept per check, 1 to 20 (default 5)");
+const maxExamplesField = z
+  .number()
+  .int()
+  .meta(MAX_EXAMPLES_BOUNDS)
+  .describe("Examples kept per check, 1 to 20 (default 5)");
 
 export const getVersionReadinessMeta = {
   openapi: {
@@ -114,9 +122,9 @@ export const getVersionReadinessMeta = {
 } satisfies OpenApiMeta;
 export const getVersionReadinessInput = z.object({
   id: z.string().min(1),
-  // Range errors come from the domain function with the field named, so no bounds here.
-  nearDuplicateThreshold: z.coerce.number().optional().pipe(thresholdField.optional()),
-  maxExamples: z.coerce.number().optional().pipe(maxExamplesField.optional()),
+  // Range errors come from the domain function with the field named; the bounds are only stated here (meta).
+  nearDuplicateThreshold: z.coerce.number().meta(THRESHOLD_BOUNDS).optional().pipe(thresholdField.optional()),
+  maxExamples: z.coerce.number().int().meta(MAX_EXAMPLES_BOUNDS).optional().pipe(maxExamplesField.optional()),
 });
 export const getVersionReadinessOutput = readinessReport;
 
