@@ -117,7 +117,10 @@ def _usage(cfg, kind: str, base: str, classifier: bool) -> list[str]:
            f"from transformers import {auto}, AutoTokenizer"]
     if kind == "adapter":
         out.append("from peft import PeftModel")
-    out += ["", "tokenizer = AutoTokenizer.from_pretrained(\".\")", *load, "```", ""]
+    out += ["", "tokenizer = AutoTokenizer.from_pretrained(\".\")", *load]
+    if kind == "adapter":
+        out += ["# merged weights: model.merge_and_unload().save_pretrained(\"merged\"); tokenizer.save_pretrained(\"merged\")"]
+    out += ["```", ""]
     if classifier:
         return out
     if kind == "adapter":

@@ -82,7 +82,7 @@ async function rootBase(prisma: PrismaClient, id: string) {
 
 /**
  * What the archive of `kind` (default: the adapter, else the full model) of job `jobId` in team `teamId` holds.
- * 404 for a job of another team or without such weights (merged weights: ask for them first, POST /jobs/{id}/merge).
+ * 404 for a job of another team or without such weights (merged weights come from `mergeWeights` at training time).
  */
 export async function planModelArchive(
   deps: { prisma: PrismaClient; storage: BlobStorage },
@@ -108,7 +108,7 @@ export async function planModelArchive(
     const what = chosen === "merged_model" ? "merged weights" : chosen === "adapter" ? "adapter" : "full model";
     const hint =
       chosen === "merged_model" && has("adapter")
-        ? ": merge the adapter into the base first (POST /jobs/{id}/merge, or mergeWeights at training time)"
+        ? ": train with mergeWeights to get them, or merge the adapter archive locally (see its README.md)"
         : job.state === "succeeded"
           ? ""
           : ` (the job is ${job.state}; its model is written when it succeeds)`;
