@@ -76,6 +76,7 @@ export function ProfileStats({ version: v, profile }: { version?: DatasetVersion
         />
       </div>
       {profile?.source && v && <ConvertedUpload source={profile.source} storedAs={v.filename} />}
+      {profile?.preference && <PreferenceLengths stats={profile.preference} />}
       {/* Versions with a readiness report show these in its card instead. */}
       {profile && (profile.duplicateRows > 0 || profile.emptyRows > 0) && v && !v.readiness && (
         <Alert tone="amber" className="mt-4" title="Data quality">
@@ -121,6 +122,24 @@ export function DetailsCard({ version: v, profile }: { version?: DatasetVersion;
         </Detail>
       </CardBody>
     </Card>
+  );
+}
+
+/**
+ * Preference pairs: how long the preferred and the rejected answers are. When the preferred one is nearly always the
+ * longer (or the shorter), DPO can learn length instead of quality, so that is called out.
+ */
+function PreferenceLengths({ stats }: { stats: NonNullable<DatasetProfile["preference"]> }) {
+  const share = stats.chosenLongerShare;
+  const skewed = share >= 0.8 || share <= 0.2;
+  return (
+    <Alert tone={skewed ? "amber" : "blue"} className="mt-4" title="Preference pairs" testId="profile-preference">
+      Preferred answers average {formatNumber(Math.round(stats.chosenMeanChars))} characters, rejected ones{" "}
+      {formatNumber(Math.round(stats.rejectedMeanChars))}; the preferred answer is the longer one in{" "}
+      {Math.round(share * 100)}% of pairs.
+      {skewed &&
+        " DPO may learn to prefer answers by their length rather than their quality: add pairs where it differs."}
+    </Alert>
   );
 }
 

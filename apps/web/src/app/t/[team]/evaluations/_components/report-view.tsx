@@ -30,6 +30,7 @@ const KIND_LABELS: Record<string, string> = {
   classification: "classification",
   sft: "supervised fine-tuning",
   continued_pretraining: "continued pre-training",
+  preference: "preference tuning (DPO)",
 };
 
 export function ReportView({ report }: { report: Report }) {

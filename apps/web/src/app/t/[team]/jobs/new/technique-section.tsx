@@ -15,6 +15,7 @@ const TECHNIQUE_HELP: Record<Technique, string> = {
   sft: "Teach answers: chat, prompt/completion or alpaca rows; loss on the answer tokens.",
   continued_pretraining: "Absorb domain language from raw text with next-token prediction.",
   classification: "Predict a label for a text with a classification head.",
+  preference: "Prefer the better of two answers: DPO on prompt / chosen / rejected pairs.",
 };
 const METHOD_HELP: Record<Method, string> = {
   lora: "Small adapter on frozen weights. Fast, light on memory.",
@@ -32,7 +33,7 @@ export function TechniqueSection({ form }: { form: JobForm }) {
         description={chosenFormats.length ? `Options that can read ${formatNames(chosenFormats)}.` : undefined}
       />
       <CardBody>
-        <div className="grid gap-3 sm:grid-cols-3" role="radiogroup" data-testid="technique-options">
+        <div className="grid gap-3 sm:grid-cols-2" role="radiogroup" data-testid="technique-options">
           {TECHNIQUES.map((t) => {
             const allowed = allowedTechniques.includes(t);
             return (

@@ -9,6 +9,7 @@ import {
   BOOLEAN_HYPERPARAMETER_FIELDS,
   DATASET_FORMAT_LABELS,
   DEFAULT_HYPERPARAMETERS,
+  defaultHyperparameter,
   FORMATS_FOR_TECHNIQUE,
   NUMBER_HYPERPARAMETER_FIELDS,
   TECHNIQUE_LABELS,
@@ -36,7 +37,7 @@ export type HpFlags = Record<BooleanHyperparameterKey, boolean>;
 
 const initialHp = () =>
   Object.fromEntries(
-    NUMBER_HYPERPARAMETER_FIELDS.map((f) => [f.key, String(DEFAULT_HYPERPARAMETERS[f.key] ?? "")]),
+    NUMBER_HYPERPARAMETER_FIELDS.map((f) => [f.key, String(defaultHyperparameter(f.key) ?? "")]),
   ) as HpValues;
 const initialFlags = () =>
   Object.fromEntries(BOOLEAN_HYPERPARAMETER_FIELDS.map((f) => [f.key, DEFAULT_HYPERPARAMETERS[f.key]])) as HpFlags;
@@ -129,7 +130,9 @@ export function useJobForm(team: string) {
 
   const spec = () => {
     const hyperparameters: Record<string, unknown> = { ...flags };
-    for (const { key } of NUMBER_HYPERPARAMETER_FIELDS) {
+    for (const { key, techniques } of NUMBER_HYPERPARAMETER_FIELDS) {
+      // A technique's own hyperparameter (DPO's beta) goes only with that technique: the spec refuses it elsewhere.
+      if (techniques && !(technique && techniques.includes(technique))) continue;
       const raw = hp[key].trim();
       const n = Number(raw);
       // Empty: the default, or "none" where the schema allows it (max steps).
