@@ -110,6 +110,26 @@ describe("a final report from the runner that held the work wins over a wrong re
     expect(await queue.getJobState(job.id)).toBe("unknown");
   });
 
+  it("lets another runner take over a job whose holder is offline (BullMQ gave it the job), and no sooner", async () => {
+    const { job } = await createFixture(db.prisma, { state: "running", runnerName: "gpu-5" });
+    await db.prisma.runner.create({ data: { name: "gpu-5", state: "busy", lastHeartbeatAt: new Date() } });
+    expect(await send(ev.state(job.id, "running", { runner: "gpu-6" }))).toMatchObject({
+      outcome: "ignored",
+      reason: 'job runs on "gpu-5", not on "gpu-6"',
+    });
+    await db.prisma.runner.update({ where: { name: "gpu-5" }, data: { state: "offline" } });
+    expect(await send(ev.state(job.id, "running", { runner: "gpu-6", attempt: 2 }))).toMatchObject({
+      outcome: "applied",
+    });
+    expect(await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+      state: "running",
+      runnerName: "gpu-6",
+      lastRunnerName: "gpu-6",
+    });
+    // The old holder's word no longer counts; only a take-over's `running` was let through, not a final state.
+    expect(await send(ev.state(job.id, "succeeded", { runner: "gpu-5" }))).toMatchObject({ outcome: "ignored" });
+  });
+
   it("tells a runner that already took the duplicate to drop it", async () => {
     const { job } = await createFixture(db.prisma, { state: "queued", enqueuedAt: new Date() });
     await queue.add("training.run", { kind: "train" }, { jobId: job.id });

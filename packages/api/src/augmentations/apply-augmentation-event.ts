@@ -45,7 +45,7 @@ async function applyState(tx: Tx, e: EventOf<"state">): Promise<ApplyResult> {
     select: { state: true, runnerName: true, error: true, startedAt: true },
   });
   if (!row) return ignored(`unknown augmentation ${e.jobId}`);
-  const verdict = judgeStateReport("augmentation", { ...row, lastRunnerName: null }, e);
+  const verdict = await judgeStateReport(tx, "augmentation", { ...row, lastRunnerName: null }, e);
   if (!verdict.apply) return ignored(verdict.reason);
   const ts = new Date(e.ts);
   let data: Prisma.AugmentationUpdateInput;

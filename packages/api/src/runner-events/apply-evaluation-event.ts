@@ -52,7 +52,7 @@ async function applyEvaluationState(tx: Tx, e: EventOf<"state">, opts: ApplyOpti
     SELECT "state", "runnerName", "lastRunnerName", "error" FROM "Evaluation" WHERE "id" = ${e.jobId} FOR UPDATE`;
   const ev = locked[0];
   if (!ev) return unknown(e.jobId);
-  const verdict = judgeStateReport("evaluation", ev, e);
+  const verdict = await judgeStateReport(tx, "evaluation", ev, e);
   if (!verdict.apply) return ignored(verdict.reason);
 
   const ts = new Date(e.ts);

@@ -30,7 +30,7 @@ export async function applyStateEvent(tx: Tx, e: EventOf<"state">): Promise<Appl
   });
 
   // The state machine, the holder of a running job, and the final word of the runner that held it (judge-state-report.ts).
-  const verdict = judgeStateReport("job", job, e);
+  const verdict = await judgeStateReport(tx, "job", job, e);
   if (!verdict.apply) return ignored(verdict.reason);
 
   const ts = new Date(e.ts);

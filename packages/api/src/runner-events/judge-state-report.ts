@@ -8,11 +8,13 @@
  *    past its limit, over the artifacts it wrote. The duplicate BullMQ job is dropped after the commit (`late`).
  * 2. Otherwise the state machine decides (`canTransition`): a late `running` after `cancelled` is ignored.
  * 3. Only the runner that holds running work moves it: a runner the work was taken from, and which came back after
- *    another runner took it, is ignored.
+ *    another runner took it, is ignored. One exception: a `running` from another runner while the holder is marked
+ *    offline is a take-over — BullMQ gave that runner the job (the holder's lock expired and a stalled-job check put
+ *    it back in the queue before the reconciler did), so it holds the work now.
  */
 import { canTransition } from "@whetstone/core";
 import type { JobState } from "@whetstone/db";
-import type { EventOf } from "./runner-event.types";
+import type { EventOf, Tx } from "./runner-event.types";
 
 export interface HeldRow {
   state: JobState;
@@ -22,14 +24,16 @@ export interface HeldRow {
 
 export type StateVerdict = { apply: true; late: boolean } | { apply: false; reason: string };
 
-export function judgeStateReport(noun: string, row: HeldRow, e: EventOf<"state">): StateVerdict {
+export async function judgeStateReport(tx: Tx, noun: string, row: HeldRow, e: EventOf<"state">): Promise<StateVerdict> {
   const final = e.state === "succeeded" || e.state === "failed";
   if (final && row.state === "queued" && row.lastRunnerName === e.runner) return { apply: true, late: true };
+  if (row.state === "running" && row.runnerName !== null && row.runnerName !== e.runner) {
+    const holder = await tx.runner.findUnique({ where: { name: row.runnerName }, select: { state: true } });
+    if (e.state === "running" && holder?.state === "offline") return { apply: true, late: false };
+    return { apply: false, reason: `${noun} runs on "${row.runnerName}", not on "${e.runner}"` };
+  }
   if (!canTransition(row.state, e.state)) {
     return { apply: false, reason: `${article(noun)} ${noun} in state "${row.state}" cannot move to "${e.state}"` };
-  }
-  if (row.state === "running" && row.runnerName !== null && row.runnerName !== e.runner) {
-    return { apply: false, reason: `${noun} runs on "${row.runnerName}", not on "${e.runner}"` };
   }
   return { apply: true, late: false };
 }

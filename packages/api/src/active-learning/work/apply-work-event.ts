@@ -52,7 +52,7 @@ async function applyState(tx: Tx, kind: WorkKind, e: EventOf<"state">, opts: App
   >(`SELECT "state", "runnerName", "lastRunnerName", "error" FROM "${spec.table}" WHERE "id" = $1 FOR UPDATE`, e.jobId);
   const row = locked[0];
   if (!row) return ignored(`unknown ${spec.noun} ${e.jobId}`);
-  const verdict = judgeStateReport(spec.noun, row, e);
+  const verdict = await judgeStateReport(tx, spec.noun, row, e);
   if (!verdict.apply) return ignored(verdict.reason);
   const ts = new Date(e.ts);
   let data: Record<string, unknown>;
