@@ -8,7 +8,8 @@ type Series = RouterOutputs["jobs"]["metrics"]["series"];
 /** The latest value of a metric, if it was reported. */
 export const latestValue = (series: Series, name: string) => series.find((s) => s.name === name)?.points.at(-1)?.value;
 
-/** Loss (train, validation and per-dataset validation) and, for classification, accuracy / F1. */
+/** Loss (train, validation and per-dataset validation) and, for classification, accuracy / F1 (preference tuning:
+ *  reward accuracy). */
 export function MetricsSection({ series, state }: { series: Series; state?: JobState }) {
   const names = series.map((s) => s.name);
   const lossNames = ["train_loss", "val_loss", ...names.filter((n) => n.startsWith("val_loss:")).sort()];
@@ -40,7 +41,11 @@ export function MetricsSection({ series, state }: { series: Series; state?: JobS
             description={
               latest("val_accuracy") != null
                 ? `validation ${(latest("val_accuracy")! * 100).toFixed(1)}%`
-                : "Classification metrics on the validation split"
+                : latest("val_reward_accuracy") != null
+                  ? // preference tuning: pairs whose preferred answer gets the higher DPO reward, and the mean margin
+                    `validation reward accuracy ${(latest("val_reward_accuracy")! * 100).toFixed(1)}%` +
+                    (latest("val_reward_margin") != null ? ` · margin ${latest("val_reward_margin")!.toFixed(3)}` : "")
+                  : "Classification metrics on the validation split"
             }
           />
           <CardBody>
