@@ -1,8 +1,9 @@
 /**
  * The curve's next point: when a round's training job succeeds, its model is evaluated on the project's FIXED
- * held-out set (every row, the same seeded sample each round). The first trained round also evaluates the base, so
- * the curve starts from what the model knew before any label. Written inside the transaction that records the
- * success; the caller enqueues it after the commit (or the reconciler does).
+ * held-out set (every row, the same seeded sample each round), against the base as the reference: the report's
+ * verdict says whether the round beats the base, and the curve keeps the base's level (the runner's report needs a
+ * reference besides the model it judges). Written inside the transaction that records the success; the caller
+ * enqueues it after the commit (or the reconciler does).
  */
 import type { Prisma } from "@whetstone/db";
 import { uniqueLabels } from "../evaluations/create-evaluation";
@@ -37,11 +38,8 @@ export async function createRoundEvaluation(
   });
   if (!round || round.evaluationId) return null;
   const { project } = round;
-  const earlier = await tx.activeLearningRound.count({
-    where: { projectId: project.id, evaluationId: { not: null } },
-  });
   const models = [
-    ...(earlier === 0 ? [{ id: project.baseModel.id, name: project.baseModel.name }] : []),
+    { id: project.baseModel.id, name: project.baseModel.name },
     { id: producedModelId, name: round.trainJob?.name ?? `${project.name} · round ${round.number}` },
   ];
   const labels = uniqueLabels(models.map((m) => m.name));
