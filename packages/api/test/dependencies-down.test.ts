@@ -208,6 +208,22 @@ describe("the database pool exhausted", () => {
   }, 60_000);
 });
 
+describe("the database unreachable", () => {
+  it("answers 503 naming the database, not 500", async () => {
+    const prisma = createPrismaClient(`postgresql://postgres@127.0.0.1:${await freePort()}/nowhere?pool_timeout=1`);
+    try {
+      const err = await prisma.dataset.findMany().catch((e: unknown) => e);
+      expect(await restAnswer(err)).toMatchObject({
+        status: 503,
+        retryAfter: "2",
+        body: { error: { code: "SERVICE_UNAVAILABLE", details: { dependency: "database" } } },
+      });
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+});
+
 describe("blob storage failing", () => {
   it("answers an upload 503 saying nothing was saved, with no row and no file left", async () => {
     const root = join(dir, "broken-blobs");
