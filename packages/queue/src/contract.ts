@@ -30,6 +30,7 @@ export const JOB_KINDS = {
   score: { jobName: "active-learning.score", queue: QUEUES.training, schema: "job-score.schema.json" },
   simulate: { jobName: "active-learning.simulate", queue: QUEUES.training, schema: "job-simulate.schema.json" },
   augment: { jobName: "dataset.augment", queue: QUEUES.training, schema: "job-augment.schema.json" },
+  merge: { jobName: "training.merge", queue: QUEUES.training, schema: "job-merge.schema.json" },
 } as const;
 export type JobKind = keyof typeof JOB_KINDS;
 export const JOB_KIND_NAMES = Object.keys(JOB_KINDS) as [JobKind, ...JobKind[]];

@@ -1,4 +1,5 @@
 import type { AugmentationJobPayloadInput } from "./augmentation-job";
+import type { MergeJobPayloadInput } from "./merge-job";
 import type {
   EvaluationJobPayloadInput,
   GenerationJobPayloadInput,
@@ -448,5 +449,18 @@ export const augmentationJobPayloadExamples: AugmentationJobPayloadInput[] = [
     holdOut: { testSplit: 0.1, validationSplit: 0.1 },
     seed: 7,
     outputPrefix: "augmentations/aug_example_2/",
+  },
+];
+
+/** Merged weights on request for a finished LoRA job trained without mergeWeights (decision 0013). */
+export const mergeJobPayloadExamples: MergeJobPayloadInput[] = [
+  {
+    kind: "merge",
+    schemaVersion: 1,
+    jobId: "job_a",
+    teamId: "team_example",
+    baseModel: tinyBase,
+    adapter: "jobs/job_a/artifacts/",
+    outputPrefix: "jobs/job_a/",
   },
 ];

@@ -5,5 +5,6 @@ export * from "./evaluation-job";
 export * from "./generation-job";
 export * from "./active-learning-job";
 export * from "./augmentation-job";
+export * from "./merge-job";
 export * from "./job-payload";
 export * from "./events";

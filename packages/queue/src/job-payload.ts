@@ -7,6 +7,7 @@ import { scoreJobPayloadSchema, simulationJobPayloadSchema } from "./active-lear
 import { augmentationJobPayloadSchema } from "./augmentation-job";
 import { evaluationJobPayloadSchema } from "./evaluation-job";
 import { generationJobPayloadSchema } from "./generation-job";
+import { mergeJobPayloadSchema } from "./merge-job";
 import { trainingJobPayloadSchema } from "./training-job";
 
 export const jobPayloadSchemas = {
@@ -16,6 +17,7 @@ export const jobPayloadSchemas = {
   score: scoreJobPayloadSchema,
   simulate: simulationJobPayloadSchema,
   augment: augmentationJobPayloadSchema,
+  merge: mergeJobPayloadSchema,
 } as const;
 
 export const jobPayloadSchema = z.discriminatedUnion("kind", [
@@ -25,5 +27,6 @@ export const jobPayloadSchema = z.discriminatedUnion("kind", [
   scoreJobPayloadSchema,
   simulationJobPayloadSchema,
   augmentationJobPayloadSchema,
+  mergeJobPayloadSchema,
 ]);
 export type JobPayload = z.infer<typeof jobPayloadSchema>;

@@ -9,6 +9,7 @@ import {
   simulationJobPayloadExamples,
   trainingJobPayloadExamples,
   augmentationJobPayloadExamples,
+  mergeJobPayloadExamples,
 } from "./examples";
 import { jobPayloadSchemas } from "./job-payload";
 
@@ -24,6 +25,7 @@ const payloadExamples: Record<keyof typeof JOB_KINDS, unknown[]> = {
   score: scoreJobPayloadExamples,
   simulate: simulationJobPayloadExamples,
   augment: augmentationJobPayloadExamples,
+  merge: mergeJobPayloadExamples,
 };
 
 /** File name → JSON text of every export the runner loads: the contract, one schema per job kind, the events. */
