@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import chat_rows, example_payload, make_payload
 from whetstone_runner import contract
 from whetstone_runner.config import JobError
-from whetstone_runner.jobs import HANDLERS, augment, evaluate, generate, score, simulate, train
+from whetstone_runner.jobs import HANDLERS, augment, evaluate, generate, merge, score, simulate, train
 from whetstone_runner.schema import errors, load_schema, validate_event, validate_payload
 from whetstone_runner.techniques import TECHNIQUES, sft
 
@@ -20,7 +20,8 @@ KINDS = contract.job_kinds()
 SOURCE = Path(__file__).resolve().parents[1] / "whetstone_runner"
 # each handled kind's payload -> its typed config (a new kind adds its parser here)
 CONFIG_PARSERS = {"train": train.parse_config, "evaluate": evaluate.parse_config, "generate": generate.parse_request,
-                  "score": score.parse_config, "simulate": simulate.parse_config, "augment": augment.parse_config}
+                  "score": score.parse_config, "simulate": simulate.parse_config, "augment": augment.parse_config,
+                  "merge": merge.parse_config}
 
 
 def handled() -> str:

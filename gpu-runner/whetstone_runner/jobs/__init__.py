@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..config import JobError
-from . import augment, evaluate, generate, score, simulate, train
+from . import augment, evaluate, generate, merge, score, simulate, train
 from .context import JobContext, Reporter
 
 HANDLERS: dict[str, Callable[[dict, JobContext], dict]] = {
@@ -17,6 +17,7 @@ HANDLERS: dict[str, Callable[[dict, JobContext], dict]] = {
     score.KIND: score.run_score_job,
     simulate.KIND: simulate.run_simulate_job,
     augment.KIND: augment.run_augment_job,
+    merge.KIND: merge.run_merge_job,
 }
 
 __all__ = ["HANDLERS", "JobContext", "Reporter", "run_job", "unhandled_kind_message"]

@@ -36,8 +36,13 @@ def save_artifacts(cfg, ctx, model, tokenizer, loaded: dict, resolved: dict, met
         folder = out_dir / contract.artifact_dir(kind)
         if folder.is_dir():
             (folder / "README.md").write_text(render_model_card(cfg, metrics, kind), encoding="utf-8")
+    return upload_artifacts(ctx, out_dir, cfg.output_prefix)
+
+
+def upload_artifacts(ctx, out_dir: Path, output_prefix: str) -> list[dict]:
+    """Upload every file under out_dir to the job's artifacts prefix; -> their artifact entries (kind, size, sha256)."""
     artifacts = []
-    for key, path in upload_dir(ctx.storage, out_dir, contract.storage_key("artifacts", outputPrefix=cfg.output_prefix)):
+    for key, path in upload_dir(ctx.storage, out_dir, contract.storage_key("artifacts", outputPrefix=output_prefix)):
         artifacts.append({"kind": _kind_of(path.relative_to(out_dir)), "name": path.name, "key": key,
                           "bytes": path.stat().st_size, "sha256": sha256_file(path)})
     return artifacts
