@@ -11,6 +11,7 @@ import { applyRunnerEvent, type ApplyOptions, type ApplyResult } from "@whetston
 import type { PrismaClient } from "@whetstone/db";
 import { EVENTS_GROUP, EVENTS_STREAM, jobUpdatesChannel, type RunnerEvent } from "@whetstone/queue";
 import type { Logger } from "../logger";
+import { prefetchSuccessDocuments } from "./prefetch-blobs";
 import { compareIds, flatToRecord, parseEntry, streamEntries, type StreamEntry } from "./stream-entries";
 
 export interface EventsConsumerOptions {
@@ -316,6 +317,8 @@ export class EventsConsumer {
       return "malformed";
     }
     const event = parsed.event;
+    // Blob reads happen before the transaction, never inside it (prefetch-blobs.ts).
+    const storage = this.o.storage && (await prefetchSuccessDocuments(this.o.storage, event));
     const result = await this.o.prisma.$transaction(
       async (tx): Promise<ApplyResult | null> => {
         const inserted = await tx.processedEvent.createMany({
@@ -323,7 +326,7 @@ export class EventsConsumer {
           skipDuplicates: true,
         });
         if (inserted.count === 0) return null;
-        return applyRunnerEvent(tx, event, { maxMeteredGapMs: this.o.maxMeteredGapMs, storage: this.o.storage });
+        return applyRunnerEvent(tx, event, { maxMeteredGapMs: this.o.maxMeteredGapMs, storage });
       },
       { timeout: 30_000 },
     );
