@@ -86,6 +86,21 @@ def test_dpo_lora_makes_the_preferred_answers_likelier_and_leaves_the_base_untou
     assert likelihoods(reloaded, tok, rows)["margin_per_token"] == pytest.approx(after["margin_per_token"], abs=1e-5)
 
 
+def test_dpo_resumes_after_a_crash_like_an_uninterrupted_run(tmp_path, storage_root, tiny_model):
+    rows = preference_rows(40)
+    straight = make_payload(storage_root, tiny_model, [("p", "preference", "jsonl", rows)], **DPO)
+    r_straight, _ = run_direct(straight, storage_root, tmp_path / "a")
+    crashed = make_payload(storage_root, tiny_model, [("p", "preference", "jsonl", rows)], **DPO)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_direct(crashed, storage_root, tmp_path / "b1", fault="raise_after:8")
+    r_resumed, ev_resumed = run_direct(crashed, storage_root, tmp_path / "b2")  # the retry, on a fresh disk
+    assert any(e["message"] == "resuming from checkpoint step-8" for e in ev_resumed.of("log"))
+    assert r_resumed["summary"]["steps"] == r_straight["summary"]["steps"] == 16
+    # the reference after a resume is the model before tuning again, not the checkpoint's weights
+    for key in ("best_val_loss", "val_reward_margin"):
+        assert r_resumed["summary"][key] == pytest.approx(r_straight["summary"][key], rel=1e-3), key
+
+
 def test_dpo_full_fine_tuning_on_openai_rows_trains_against_a_frozen_copy(tmp_path, storage_root, tiny_model):
     rows = preference_rows(40, shape="openai")
     payload = make_payload(storage_root, tiny_model, [("prefs", "preference", "jsonl", rows)],
