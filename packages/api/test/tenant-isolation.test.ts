@@ -83,6 +83,8 @@ const WALK: Record<string, Walk> = {
   "jobs.cancel": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
   "jobs.pause": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
   "jobs.resume": { kind: "object", input: (w) => ({ id: w.runningJobA.id }) },
+  "jobs.merge": { kind: "object", input: (w) => ({ id: w.doneJobA.id }) },
+  "jobs.mergeStatus": { kind: "object", input: (w) => ({ id: w.doneJobA.id }) },
   "jobs.estimate": {
     kind: "object",
     input: (w) => ({

@@ -7,7 +7,8 @@ import { baseModelRefSchema } from "./training-job";
  * (decision 0013). The runner loads `baseModel` in full precision, puts the job's LoRA adapter (under `adapter`) on it,
  * merges it in (`merge_and_unload`) and writes the merged safetensors, the tokenizer and the model card as
  * `merged_model` artifacts under `{outputPrefix}artifacts/merged_model/`, the same place a train job with
- * `mergeWeights` writes them. Events carry the fine-tuning job's id as `jobId` with `kind` "merge"; `succeeded` lists
+ * `mergeWeights` writes them. Events carry `kind` "merge" and as `jobId` the BullMQ job id (`merge_<jobId>`: the
+ * agent's state events) or the fine-tuning job's id (the handler's own lines); the platform reads both. `succeeded` lists
  * the new artifacts (size and sha256). Refused (final): an adapter that is not LoRA, or a classification adapter whose
  * head does not fit its labels.
  */

@@ -8,12 +8,15 @@ import { applyWorkEvent } from "../active-learning/work/apply-work-event";
 import { applyAugmentationEvent } from "../augmentations/apply-augmentation-event";
 import { applyEvaluationEvent } from "./apply-evaluation-event";
 import { applyHeartbeat } from "./apply-heartbeat";
+import { applyMergeEvent } from "./apply-merge-event";
 import { applyStateEvent } from "./apply-state-event";
 import { applied, ignored, type ApplyOptions, type ApplyResult, type EventOf, type Tx } from "./runner-event.types";
 
 export async function applyRunnerEvent(tx: Tx, event: RunnerEvent, opts: ApplyOptions): Promise<ApplyResult> {
   if (event.type !== "heartbeat" && event.kind === "evaluate") return applyEvaluationEvent(tx, event, opts);
   if (event.type !== "heartbeat" && event.kind === "augment") return applyAugmentationEvent(tx, event);
+  // A merge on request never moves the job's state: its events are notes, its success adds merged_model artifacts.
+  if (event.type !== "heartbeat" && event.kind === "merge") return applyMergeEvent(tx, event);
   if (event.type !== "heartbeat" && (event.kind === "score" || event.kind === "simulate"))
     return applyWorkEvent(tx, event.kind, event, opts);
   // A generation streams its tokens to its own Redis stream (decision 0007); nothing of it is persisted.

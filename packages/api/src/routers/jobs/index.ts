@@ -6,6 +6,7 @@ import { getJobMetricsRoute } from "./get-job-metrics";
 import { listJobArtifactsRoute } from "./list-job-artifacts";
 import { listJobEventsRoute } from "./list-job-events";
 import { listJobsRoute } from "./list-jobs";
+import { getJobMergeRoute, mergeJobRoute } from "./merge-job";
 import { pauseJobRoute } from "./pause-job";
 import { resumeJobRoute } from "./resume-job";
 import { estimateJobRoute } from "../usage/estimate-job";
@@ -20,5 +21,7 @@ export const jobsRouter = router({
   cancel: cancelJobRoute,
   pause: pauseJobRoute,
   resume: resumeJobRoute,
+  merge: mergeJobRoute,
+  mergeStatus: getJobMergeRoute,
   estimate: estimateJobRoute,
 });
