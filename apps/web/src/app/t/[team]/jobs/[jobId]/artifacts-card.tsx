@@ -1,6 +1,7 @@
 import { ArrowDownToLine, Download } from "lucide-react";
 import { Badge, Card, CardBody, CardHeader, CopyButton, Skeleton } from "@/components/ui";
 import { formatBytes, shortHash } from "@/lib/format";
+import { MergeWeights } from "./merge-weights";
 import type { Job } from "./use-job";
 
 export function ArtifactsCard({ job: j, jobId }: { job?: Job; jobId: string }) {
@@ -23,6 +24,7 @@ export function ArtifactsCard({ job: j, jobId }: { job?: Job; jobId: string }) {
       ) : (
         <>
           <ModelDownloads kinds={new Set(j.artifacts.map((a) => a.kind))} jobId={jobId} />
+          <MergeWeights job={j} />
           <ul className="divide-y divide-zinc-100" data-testid="artifacts">
             {j.artifacts.map((a) => (
               <li key={a.id} className="flex items-center gap-4 px-5 py-3" data-testid="artifact-row">
