@@ -82,7 +82,8 @@ async function rootBase(prisma: PrismaClient, id: string) {
 
 /**
  * What the archive of `kind` (default: the adapter, else the full model) of job `jobId` in team `teamId` holds.
- * 404 for a job of another team or without such weights (merged weights come from `mergeWeights` at training time).
+ * 404 for a job of another team or without such weights (merged weights: `mergeWeights` at training time, or
+ * POST /jobs/{id}/merge afterwards).
  */
 export async function planModelArchive(
   deps: { prisma: PrismaClient; storage: BlobStorage },
@@ -108,7 +109,8 @@ export async function planModelArchive(
     const what = chosen === "merged_model" ? "merged weights" : chosen === "adapter" ? "adapter" : "full model";
     const hint =
       chosen === "merged_model" && has("adapter")
-        ? ": train with mergeWeights to get them, or merge the adapter archive locally (see its README.md)"
+        ? ": ask for them with POST /api/v1/jobs/{id}/merge (the job page's Merge weights), train with mergeWeights, " +
+          "or merge the adapter archive locally (see its README.md)"
         : job.state === "succeeded"
           ? ""
           : ` (the job is ${job.state}; its model is written when it succeeds)`;
