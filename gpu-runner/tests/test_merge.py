@@ -101,3 +101,22 @@ def test_a_classification_head_that_does_not_fit_its_labels_is_refused():
     with pytest.raises(JobError, match="classification head mismatch"):
         check_head(merged, {0: "a", 1: "b"})
     check_head(merged, {0: "a", 1: "b", 2: "c"})
+
+
+def test_the_agent_runs_a_merge_as_the_platform_enqueues_it(redis_url, tmp_path, tiny_model):
+    """BullMQ id `merge_<jobId>` (jobs/merge-job-weights.ts): the agent's state events carry that id with kind
+    "merge"; `succeeded` lists the merged_model artifacts the worker adds to the job."""
+    from tests.agent_harness import AgentHarness
+
+    storage = tmp_path / "storage"
+    train = trained(storage, tiny_model, tmp_path)
+    h = AgentHarness(redis_url, storage, tmp_path / "work")
+    try:
+        h.start()
+        bull_id = h.add_job(merge_payload(train), job_id=f"merge_{train['jobId']}")
+        done = h.wait_state(bull_id, "succeeded", timeout=120)
+        assert {a["kind"] for a in done["artifacts"]} == {"merged_model"}
+        assert {e.get("kind") for e in h.events() if e["type"] == "state" and e["jobId"] == bull_id} == {"merge"}
+        h.assert_events_valid()
+    finally:
+        h.cleanup()
