@@ -8,6 +8,7 @@
  *  - as a control, team A's owner is not refused (so the ids in the table really are reachable objects).
  * Every procedure is in WALK or in EXEMPT (with the reason); the test fails otherwise.
  */
+import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticateApiKey } from "../src/auth/authenticate-api-key";
@@ -175,6 +176,28 @@ Object.assign(WALK, {
   "activeLearning.deleteProject": { kind: "object", input: project },
 } satisfies Record<string, Walk>);
 
+/** Team A's augmentation of its chat dataset (not part of the shared world). */
+let augmentationA: { id: string };
+Object.assign(WALK, {
+  "datasets.readiness": { kind: "object", input: (w: World) => ({ id: w.chatA.id }) },
+  "datasets.jobReadiness": { kind: "object", input: (w: World) => ({ datasetVersionIds: w.chatA.id }) },
+  "datasets.clean": { kind: "object", input: (w: World) => ({ id: w.chatA.id }) },
+  "augmentations.create": {
+    kind: "object",
+    input: (w: World) => ({ id: w.chatA.id, method: "perturb", targetRows: 10 }),
+  },
+  "augmentations.get": { kind: "object", input: () => ({ id: augmentationA.id }) },
+  "augmentations.list": {
+    kind: "list",
+    input: (w: World) => ({ id: w.chatA.id }),
+    leaks: (r: unknown) => ids(r).includes(augmentationA.id),
+  },
+  "augmentations.compare": {
+    kind: "object",
+    input: (w: World) => ({ id: augmentationA.id, baseModelId: w.sharedModel.id, technique: "sft" }),
+  },
+} satisfies Record<string, Walk>);
+
 const EXEMPT: Record<string, string> = {
   "health.check": "public liveness probe, reads nothing",
   "auth.signUp": "public: creates an account, no team involved",
@@ -273,6 +296,21 @@ beforeAll(async () => {
       data: { projectId: p.id, datasetVersionId: heldOut.id, strategies: ["margin"], settings: {} },
     })
   ).id;
+  // The chat dataset's file, for the procedures that read it (readiness, cleaning).
+  const chatRow = (i: number) =>
+    JSON.stringify({
+      messages: [
+        { role: "user", content: `question ${i}` },
+        { role: "assistant", content: `answer ${i}` },
+      ],
+    });
+  await env.deps.storage.put(
+    w.chatA.blobKey,
+    Readable.from([Buffer.from(Array.from({ length: 64 }, (_, i) => chatRow(i)).join("\n") + "\n")]),
+  );
+  augmentationA = await env.db.prisma.augmentation.create({
+    data: { teamId: w.teamA.id, sourceVersionId: w.chatA.id, method: "perturb", settings: {} },
+  });
   keyB = (await seedApiKey(env.db.prisma, { teamId: w.teamB.id, userId: w.ownerB.id, role: "owner" })).key;
   viewerKeyA = (await seedApiKey(env.db.prisma, { teamId: w.teamA.id, userId: w.ownerA.id, role: "viewer" })).key;
 });
