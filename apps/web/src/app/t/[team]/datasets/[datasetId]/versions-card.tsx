@@ -67,7 +67,11 @@ export function VersionsCard({
                 <TD className="tabular text-right">{formatBytes(ver.bytes)}</TD>
                 <TD title={ver.readiness?.reason}>
                   <VerdictBadge verdict={ver.readiness?.verdict} />
-                  {ver.parentVersionId && <Badge className="ml-1">cleaned</Badge>}
+                  {ver.parentVersionId && (
+                    <Badge className="ml-1" title="Made from another version (cleaned or augmented)">
+                      derived
+                    </Badge>
+                  )}
                 </TD>
                 <TD className="text-zinc-500">{formatDateTime(ver.createdAt)}</TD>
               </TR>
