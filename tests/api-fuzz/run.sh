@@ -8,7 +8,7 @@
 #   API_FUZZ_URL=http://localhost:3000 API_FUZZ_KEY=wst_… bash tests/api-fuzz/run.sh     a stack already running
 #
 # Knobs: API_FUZZ_EXAMPLES (cases per operation and phase, default 10), API_FUZZ_SEED (default 1),
-# API_FUZZ_TIMEOUT (seconds for schemathesis, default 420). Reports: test-results/api-fuzz/.
+# API_FUZZ_TIMEOUT (seconds for schemathesis, default 600). Reports: test-results/api-fuzz/.
 # Every check runs; a response may take up to 2 minutes (a CPU generate takes seconds; a hang fails). One worker:
 # Hypothesis on Python 3.11 builds lambda descriptions with `ast` from two threads and trips over CPython's
 # "AST constructor recursion depth mismatch", reported as a flaky test case.
@@ -42,7 +42,7 @@ node tests/api-fuzz/keep-alive.mjs "$API_FUZZ_URL" "$API_FUZZ_KEY"
 
 echo "schemathesis on $API_FUZZ_URL/api/v1/openapi.json"
 cd "$OUT" # its state directory (.schemathesis) and reports stay under test-results
-timeout "${API_FUZZ_TIMEOUT:-420}" "$ST" --config-file "$ROOT/tests/api-fuzz/schemathesis.toml" run \
+timeout "${API_FUZZ_TIMEOUT:-600}" "$ST" --config-file "$ROOT/tests/api-fuzz/schemathesis.toml" run \
   "$API_FUZZ_URL/api/v1/openapi.json" \
   --header "Authorization: Bearer $API_FUZZ_KEY" \
   --checks all \
