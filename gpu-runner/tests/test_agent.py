@@ -112,14 +112,14 @@ def test_malformed_payload_fails_without_retry_naming_the_field(harness, tmp_pat
 def test_unknown_kind_and_mismatched_job_name_are_refused_as_final(harness, tmp_path, tiny_model):
     h = harness()
     unknown = chat_payload(tmp_path, tiny_model)
-    unknown["kind"] = "augment"  # a kind this runner does not handle
+    unknown["kind"] = "distill"  # a kind this runner does not handle
     misnamed = chat_payload(tmp_path, tiny_model)  # kind train, under another kind's BullMQ job name
     h.start()
-    h.add_job(unknown, attempts=3, name="augmentation.run")
+    h.add_job(unknown, attempts=3, name="distillation.run")
     h.add_job(misnamed, attempts=3, name="inference.generate")
     refused = h.wait_state(unknown["jobId"], "failed", timeout=60)["message"]
     handled = ", ".join(repr(k) for k in HANDLERS)
-    assert "unknown job kind 'augment'" in refused and f"this runner handles {handled}" in refused
+    assert "unknown job kind 'distill'" in refused and f"this runner handles {handled}" in refused
     refused = h.wait_state(misnamed["jobId"], "failed", timeout=60)["message"]
     expected = contract.job_kind("train")["jobName"]
     assert f"job name 'inference.generate' does not match kind 'train' (expected {expected!r})" in refused

@@ -230,8 +230,8 @@ def test_expired_invalid_cancelled_and_unknown_requests(gen, tiny_model, storage
     entries = gen(cancelled)
     assert entries[-1]["finishReason"] == "cancelled" and entries[-1]["usage"]["completionTokens"] == 0
 
-    unknown = request(ref_local(tiny_model)) | {"kind": "augment"}
-    with pytest.raises(JobError, match="unknown job kind 'augment': this runner handles"):
+    unknown = request(ref_local(tiny_model)) | {"kind": "distill"}
+    with pytest.raises(JobError, match="unknown job kind 'distill': this runner handles"):
         gen(unknown)
     assert "generate" in HANDLERS
     # a generate payload outside the inference process is refused (it has no token stream there)
@@ -292,12 +292,12 @@ def test_agent_answers_requests_while_a_slow_training_job_runs(harness, tmp_path
     done = h.wait_generation(slow["jobId"], 30)[-1]
     assert done["finishReason"] == "cancelled" and 1 <= done["usage"]["completionTokens"] < 200
     expired, unknown = request(ref_local(tiny_model), expires_in=-1), request(ref_local(tiny_model))
-    unknown["kind"] = "augment"
+    unknown["kind"] = "distill"
     h.add_job(expired)
-    h.add_job(unknown, name="augmentation.run", queue=h.inference_queue)
+    h.add_job(unknown, name="distillation.run", queue=h.inference_queue)
     assert h.wait_generation(expired["jobId"], 30) == [{"type": "error", "message": "request expired before a runner took it"}]
     refused = h.wait_generation(unknown["jobId"], 30)
-    assert len(refused) == 1 and "unknown job kind 'augment'" in refused[0]["message"]
+    assert len(refused) == 1 and "unknown job kind 'distill'" in refused[0]["message"]
 
     assert h.states(train["jobId"]) == ["running"]  # training never noticed any of it
     h.r.set(contract.redis_key("cancel", prefix=h.key_prefix, jobId=train["jobId"]), "1")
