@@ -8,11 +8,12 @@ import { ChevronLeft, Trash2 } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { Alert, Badge, Button, Card, CardHeader, ConfirmDialog, PageHeader, Skeleton } from "@/components/ui";
+import { Alert, Badge, Button, ConfirmDialog, PageHeader, Skeleton } from "@/components/ui";
 import { formatNumber } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
-import { strategyLabel, TASK_LABELS, type Project } from "../_components/strategies";
+import { strategyLabel, TASK_LABELS } from "../_components/strategies";
 import { ConflictsCard } from "./conflicts-card";
+import { CountsCard } from "./counts-card";
 import { CurveCard } from "./curve-card";
 import { LabelsIoCard } from "./labels-io-card";
 import { NextStepCard } from "./next-step-card";
@@ -104,37 +105,5 @@ export function ProjectPage({ team, projectId }: { team: string; projectId: stri
         </div>
       )}
     </>
-  );
-}
-
-const COUNTS = [
-  { key: "pending", label: "Waiting", hint: "picked, not handed out", dot: "bg-zinc-300" },
-  { key: "assigned", label: "Handed out", hint: "with a labeller now", dot: "bg-sky-500" },
-  { key: "labelled", label: "Labelled", hint: "agreed", dot: "bg-emerald-500" },
-  { key: "skipped", label: "Skipped", hint: "left out of training", dot: "bg-zinc-400" },
-  { key: "conflict", label: "Conflicts", hint: "labellers disagree", dot: "bg-amber-500" },
-] as const;
-
-function CountsCard({ project: p }: { project: Project }) {
-  return (
-    <Card data-testid="al-counts">
-      <CardHeader
-        title="Labels"
-        description={`${formatNumber(p.counts.picked)} of ${formatNumber(p.pool.rows)} pool rows picked${p.seed ? ` · seed of ${p.seed.rows}` : ""}`}
-      />
-      <ul className="divide-y divide-zinc-100">
-        {COUNTS.map((c) => (
-          <li key={c.key} className="flex items-center gap-3 px-5 py-2.5" data-testid={`count-${c.key}`}>
-            <span className={`size-2 rounded-full ${c.dot}`} aria-hidden />
-            <span className="flex-1 text-sm text-zinc-700">
-              {c.label} <span className="text-xs text-zinc-400">{c.hint}</span>
-            </span>
-            <span className="tabular text-sm font-semibold text-zinc-900" data-testid="count-value">
-              {formatNumber(p.counts[c.key])}
-            </span>
-          </li>
-        ))}
-      </ul>
-    </Card>
   );
 }

@@ -82,7 +82,15 @@ export function CurveChart({
               stroke="#71717a"
               strokeDasharray="5 4"
             />
-            <text x={W - M.right - 4} y={py(baseline.value) - 5} textAnchor="end" fontSize={11} fill="#52525b">
+            <text
+              x={M.left + 6}
+              y={py(baseline.value) - 5}
+              fontSize={11}
+              fill="#52525b"
+              stroke="white"
+              strokeWidth={3}
+              paintOrder="stroke"
+            >
               {baseline.label} {format(baseline.value)}
             </text>
           </g>

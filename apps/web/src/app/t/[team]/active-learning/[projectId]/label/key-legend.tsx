@@ -13,7 +13,7 @@ export function KeyLegend({ task, labels, disabled }: { task: string; labels: st
     task === "classification"
       ? [
           [<Key key="n">1–{Math.min(9, labels.length)}</Key>, "pick that label"],
-          [<Key key="e">Enter</Key>, "accept the model's guess"],
+          [<Key key="e">Enter</Key>, "take the model's guess"],
         ]
       : [
           [<Key key="e">Enter</Key>, "accept the model's answer"],
