@@ -1,5 +1,5 @@
 /** Where the picked rows stand (waiting, handed out, labelled, skipped, in conflict), and how the project is set up. */
-import { HYPERPARAMETER_FIELDS, type Hyperparameters } from "@whetstone/core";
+import { DEFAULT_HYPERPARAMETERS, HYPERPARAMETER_FIELDS, type Hyperparameters } from "@whetstone/core";
 import { Card, CardHeader } from "@/components/ui";
 import { formatNumber } from "@/lib/format";
 import type { Project } from "../_components/strategies";
@@ -13,8 +13,9 @@ const COUNTS = [
 ] as const;
 
 export function CountsCard({ project: p }: { project: Project }) {
+  // The settings that differ from the defaults (the project stores every one).
   const hp = Object.entries(p.hyperparameters)
-    .filter(([k]) => k in HYPERPARAMETER_FIELDS)
+    .filter(([k, v]) => k in HYPERPARAMETER_FIELDS && v !== DEFAULT_HYPERPARAMETERS[k as keyof Hyperparameters])
     .map(([k, v]) => `${HYPERPARAMETER_FIELDS[k as keyof Hyperparameters].label.toLowerCase()} ${String(v)}`);
   const settings: [string, string][] = [
     ["Held-out set", `${p.heldOut.name} v${p.heldOut.version} · ${formatNumber(p.heldOut.rows)} rows`],
