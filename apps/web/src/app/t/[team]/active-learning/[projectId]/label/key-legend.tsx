@@ -18,13 +18,7 @@ export function KeyLegend({ task, labels, disabled }: { task: string; labels: st
       : [
           [<Key key="e">Enter</Key>, "accept the model's answer"],
           [<Key key="ed">E</Key>, "edit the answer"],
-          [
-            <span key="c" className="inline-flex gap-1">
-              <Key>Ctrl/⌘</Key>
-              <Key>Enter</Key>
-            </span>,
-            "submit the edited answer",
-          ],
+          [<Key key="c">⌘/Ctrl ↵</Key>, "submit the edited answer"],
         ];
   rows.push(
     [<Key key="s">S</Key>, "skip the row"],
