@@ -7,6 +7,7 @@ const FIXTURES = path.join(ROOT, "e2e/fixtures/active-learning");
 const POOL = path.join(FIXTURES, "support-pool.jsonl"); // 28 unlabelled support tickets
 const HELD_OUT = path.join(FIXTURES, "support-held-out.jsonl"); // 16 labelled ones
 const LABELLED = path.join(FIXTURES, "support-labelled.jsonl"); // the pool with its labels, for the simulation
+const ANSWERS = path.join(FIXTURES, "support-answers.jsonl"); // prompt/completion: a generation project's held-out set
 /** How a person tells the two labels apart in these fixtures (every billing ticket names money). */
 const BILLING = /charge|invoice|refund|billed|billing|payment|receipt|price|discount|tax|credit|pay|renewal/i;
 const K = 4;
@@ -185,6 +186,66 @@ test("active learning: pick, label by keyboard, retrain — twice — and the cu
   const row = page.getByTestId("al-project-row");
   await expect(row).toContainText("Ticket routing");
   await expect(row).toContainText(`${2 * K}`);
+});
+
+test("active learning for generation: the model's answer prefilled, accepted with Enter or edited and sent with Ctrl+Enter", async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+  await signUp(page, { name: "Gus Generation", email: uniqueEmail("gus") });
+  const team = await createTeam(page, "Northwind Replies");
+  await upload(page, team, POOL, "support-prompts");
+  await upload(page, team, ANSWERS, "support-answers");
+  await page.goto(`/t/${team}/active-learning/new`);
+  const form = page.getByTestId("new-al-project-form");
+  await form.getByTestId("al-name").fill("Reply drafts");
+  await form.getByTestId("task-sft").click();
+  await expect(form.getByTestId("label-set-editor")).toHaveCount(0);
+  await expect(form.getByTestId("strategy-token_entropy").locator("input")).toBeChecked();
+  await form.getByTestId("poolVersionId").selectOption({ index: 1 });
+  await form.getByTestId("heldOutVersionId").selectOption({ index: 1 });
+  await form.getByTestId("al-batch-size").fill("2");
+  await form.getByTestId("hp-maxSeqLength").fill("64");
+  await page.getByTestId("create-al-project").click();
+  await page.waitForURL(/\/active-learning\/(?!new)[^/]+$/, { timeout: 30_000 });
+  const projectUrl = page.url();
+  await page.getByTestId("pick-batch").click();
+  await expect(page.getByTestId("next-step")).toHaveAttribute("data-next", "label", { timeout: 300_000 });
+  await page.getByTestId("start-labelling").click();
+  await page.waitForURL(/\/label$/);
+
+  // Row 1: E opens the editor; typed letters stay in it (S, U, E are keys only outside it); Ctrl+Enter sends.
+  const editor = page.getByTestId("answer-editor");
+  const first = await itemText(page);
+  const written = "Sorry for the trouble, we are on it and will update you soon.";
+  await shot(page, "67-active-learning-generation-labelling");
+  await page.keyboard.press("e");
+  await expect(editor).toBeFocused();
+  await editor.fill(written);
+  await page.keyboard.press("Control+Enter");
+  await nextRow(page, first);
+  // Row 2: Enter takes the model's answer as it is (when the tiny model wrote one; else a short one is typed).
+  const second = await itemText(page);
+  const suggested = await editor.inputValue();
+  if (suggested.trim()) await page.keyboard.press("Enter");
+  else {
+    await page.keyboard.press("e");
+    await editor.fill("Thanks, we will look into it.");
+    await page.keyboard.press("Control+Enter");
+  }
+  await nextRow(page, second);
+  await expect(page.getByTestId("labelling-done")).toHaveAttribute("data-saving", "0", { timeout: 30_000 });
+
+  await page.goto(projectUrl);
+  await expect(page.getByTestId("next-step")).toHaveAttribute("data-next", "retrain");
+  const download = page.waitForEvent("download");
+  await page.getByTestId("export-jsonl").click();
+  const rows = readFileSync(await (await download).path(), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { text: string; answer: string; status: string });
+  expect(rows.find((r) => r.text === first)).toMatchObject({ answer: written, status: "labelled" });
+  expect(rows.find((r) => r.text === second)?.status).toBe("labelled");
 });
 
 /** Upload through the datasets page (its upload card opens by itself only while the team has no dataset). */
