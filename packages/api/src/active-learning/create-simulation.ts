@@ -9,7 +9,7 @@ import type { ApiDeps } from "../trpc";
 import { labelNames } from "./project-labels";
 import { findProject } from "./project-state";
 import { simulationSettingsSchema } from "./simulation-settings";
-import { enqueueWorkOrFail } from "./work/enqueue-work";
+import { enqueueWorkOrFail } from "../runner-work/enqueue-work";
 
 export interface CreateSimulationInput {
   projectId: string;

@@ -8,7 +8,7 @@ import { SELECTION_STRATEGIES } from "@whetstone/queue";
 import { AppError } from "../errors";
 import type { ApiDeps } from "../trpc";
 import { findProject, latestRound, newestTrainedModelId, openItemCount } from "./project-state";
-import { enqueueWorkOrFail } from "./work/enqueue-work";
+import { enqueueWorkOrFail } from "../runner-work/enqueue-work";
 import { MAX_BATCH_SIZE } from "./create-project";
 
 export interface StartRoundInput {

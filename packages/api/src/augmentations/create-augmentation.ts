@@ -1,21 +1,15 @@
 /**
  * An augmentation of a dataset version (decision 0009): the row (`queued`), then an `augment` job on the training
- * queue (BullMQ job id = the augmentation's id, so a second enqueue adds nothing). The runner writes the new rows;
- * `finalizeAugmentation` turns them into a dataset version.
+ * queue (BullMQ job id = the augmentation's id, so a second enqueue adds nothing) — runner work like active learning's
+ * (runner-work/, augment-work.ts): reconciled, cancellable. The runner writes the new rows; the version is made when
+ * its success is applied (prepare-augmented-version.ts).
  */
 import { DEFAULT_HYPERPARAMETERS } from "@whetstone/core";
 import type { Prisma, PrismaClient } from "@whetstone/db";
-import {
-  AUGMENTABLE_FORMATS,
-  augmentationJobPayloadSchema,
-  JOB_KINDS,
-  type AugmentationJobPayload,
-  type AugmentationMethod,
-} from "@whetstone/queue";
+import { AUGMENTABLE_FORMATS, type AugmentationMethod } from "@whetstone/queue";
 import type { Queue } from "bullmq";
 import { AppError } from "../errors";
-import { buildBaseModelRef } from "../jobs/base-model-ref";
-import { EnqueueError } from "../jobs/enqueue-training-job";
+import { enqueueWorkOrFail } from "../runner-work/enqueue-work";
 
 export interface CreateAugmentationInput {
   datasetVersionId: string;
@@ -29,13 +23,6 @@ export interface CreateAugmentationInput {
   temperature?: number;
   seed?: number;
 }
-
-const JOB_OPTIONS = {
-  attempts: 3,
-  backoff: { type: "exponential" as const, delay: 30_000 },
-  removeOnComplete: { age: 7 * 24 * 3600 },
-  removeOnFail: { age: 30 * 24 * 3600 },
-};
 
 export async function createAugmentation(
   deps: { prisma: PrismaClient; trainingQueue: Queue },
@@ -107,74 +94,10 @@ export async function createAugmentation(
       rowsTotal: input.targetRows,
     },
   });
-  try {
-    const payload = await buildAugmentationPayload(prisma, row.id);
-    await deps.trainingQueue.add(JOB_KINDS.augment.jobName, payload, { ...JOB_OPTIONS, jobId: row.id });
-    await prisma.augmentation.update({ where: { id: row.id }, data: { enqueuedAt: new Date() } });
-  } catch (err) {
-    if (err instanceof EnqueueError) {
-      await prisma.augmentation.update({
-        where: { id: row.id },
-        data: { state: "failed", error: err.message, finishedAt: new Date() },
-      });
-      throw new AppError("BAD_REQUEST", err.message);
-    }
-    // Redis unreachable: the row stays queued with enqueuedAt null (the reconciler does not repair augmentations
-    // yet; creating it again is safe).
-    console.warn(`augmentation ${row.id} accepted but not enqueued (${(err as Error).message})`);
-  }
+  // A payload that can never be built fails it (400 with the reason); Redis unreachable leaves it `queued` with
+  // enqueuedAt null, and the reconciler enqueues it (reconcile/repair-queued-work.ts).
+  const r = await enqueueWorkOrFail(deps, "augment", row.id);
+  if (r.outcome === "failed") throw new AppError("BAD_REQUEST", r.reason ?? "the augmentation cannot be queued");
+  if (r.outcome === "retry") console.warn(`augmentation ${row.id} accepted but not enqueued yet (${r.reason})`);
   return prisma.augmentation.findUniqueOrThrow({ where: { id: row.id } });
-}
-
-export async function buildAugmentationPayload(prisma: PrismaClient, id: string): Promise<AugmentationJobPayload> {
-  const fail = (message: string) => new EnqueueError(id, message, "augmentation");
-  const a = await prisma.augmentation.findUnique({ where: { id } });
-  if (!a) throw fail("augmentation not found");
-  const v = await prisma.datasetVersion.findUnique({
-    where: { id: a.sourceVersionId },
-    include: { dataset: { select: { name: true } } },
-  });
-  if (!v) throw fail("its dataset version was deleted");
-  const s = a.settings as Record<string, unknown> & { generatorModelId: string | null };
-  let generator: unknown = null;
-  if (a.method === "generate" && s.generatorModelId) {
-    const m = await prisma.baseModel.findUnique({ where: { id: s.generatorModelId }, select: { name: true } });
-    if (!m) throw fail("its generator model was deleted");
-    generator = {
-      type: "model",
-      model: {
-        modelId: s.generatorModelId,
-        label: m.name,
-        ref: await buildBaseModelRef(prisma, s.generatorModelId, fail),
-      },
-    };
-  }
-  const parsed = augmentationJobPayloadSchema.safeParse({
-    kind: "augment",
-    schemaVersion: 1,
-    jobId: a.id,
-    teamId: a.teamId,
-    source: {
-      datasetVersionId: v.id,
-      name: v.dataset.name,
-      key: v.blobKey,
-      format: v.format,
-      container: v.container,
-      weight: 1,
-      rows: v.rowCount,
-      sha256: v.sha256,
-    },
-    method: a.method,
-    targetRows: s.targetRows,
-    perRow: s.perRow,
-    perturbation: s.perturbation,
-    generator,
-    maxNewTokens: s.maxNewTokens,
-    temperature: s.temperature,
-    holdOut: s.holdOut,
-    seed: s.seed,
-    outputPrefix: `augmentations/${a.id}/`,
-  });
-  if (!parsed.success) throw fail(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-  return parsed.data;
 }

@@ -14,7 +14,7 @@ import { JOB_KINDS, mergeJobPayloadSchema, STORAGE_LAYOUT, storageKey, type Merg
 import { AppError, notFound } from "../errors";
 import { MERGE_QUEUE_ID_PREFIX } from "../runner-events/apply-merge-event";
 import { buildBaseModelRef } from "./base-model-ref";
-import { WORK_JOB_OPTIONS } from "../active-learning/work/enqueue-work";
+import { WORK_JOB_OPTIONS } from "../runner-work/enqueue-work";
 
 export type MergeState = "none" | "merging" | "merged" | "failed";
 export interface MergeArtifact {

@@ -8,8 +8,8 @@
  *     observer's attention (liveness.ts) — is marked `offline`, and a job `running` on it goes back to `queued` and
  *     to the queue unless a runner still holds its BullMQ lock (hand-back-from-silent-runners.ts).
  *
- * Evaluations get (a), (b) and (c) too (repair-queued-evaluations.ts), and so does active-learning work
- * (repair-queued-work.ts).
+ * Evaluations get (a), (b) and (c) too (repair-queued-evaluations.ts), and so does other runner work — active
+ * learning's, augmentations (repair-queued-work.ts).
  *
  * Every step is idempotent (BullMQ job id = job id; conditional updates), so two workers may run it at once.
  * See docs/decisions/0002-events-persistence.md.

@@ -39,7 +39,7 @@ export interface ReconcileReport {
   evaluationsReEnqueued: string[];
   evaluationsFailed: string[];
   evaluationsRequeued: string[];
-  /** The same four for active-learning work (score rounds and simulations). */
+  /** The same four for runner work (score rounds, simulations, augmentations). */
   workEnqueued: string[];
   workReEnqueued: string[];
   workFailed: string[];

@@ -1,11 +1,11 @@
 /**
- * The reconciler's rules for active-learning work (a round's `score` job, a simulation), the same as for evaluations:
+ * The reconciler's rules for runner work (a round's `score` job, a simulation, an augmentation), as for evaluations:
  * (a) `queued` work never enqueued is enqueued, (b) work whose BullMQ job is gone or stale gets a fresh one, (c) work
  * `running` on a runner gone offline goes back to `queued` and to the queue. A payload that can never be built fails it.
  */
-import { enqueueWorkOrFail } from "../active-learning/work/enqueue-work";
-import { workKind } from "../active-learning/work/registry";
-import { WORK_KINDS, type WorkKind } from "../active-learning/work/work-kinds";
+import { enqueueWorkOrFail } from "../runner-work/enqueue-work";
+import { workKind } from "../runner-work/registry";
+import { WORK_KINDS, type WorkKind } from "../runner-work/work-kinds";
 import { handBackFromSilentRunners } from "./hand-back-from-silent-runners";
 import { repairBullJob } from "./repair-queued-jobs";
 import type { ReconcilePass } from "./reconcile.types";

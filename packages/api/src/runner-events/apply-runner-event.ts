@@ -4,8 +4,7 @@
  * everything here either commits together with that record or not at all. See docs/decisions/0002-events-persistence.md.
  */
 import type { RunnerEvent } from "@whetstone/queue";
-import { applyWorkEvent } from "../active-learning/work/apply-work-event";
-import { applyAugmentationEvent } from "../augmentations/apply-augmentation-event";
+import { applyWorkEvent } from "../runner-work/apply-work-event";
 import { applyEvaluationEvent } from "./apply-evaluation-event";
 import { applyHeartbeat } from "./apply-heartbeat";
 import { applyMergeEvent } from "./apply-merge-event";
@@ -14,10 +13,9 @@ import { applied, ignored, type ApplyOptions, type ApplyResult, type EventOf, ty
 
 export async function applyRunnerEvent(tx: Tx, event: RunnerEvent, opts: ApplyOptions): Promise<ApplyResult> {
   if (event.type !== "heartbeat" && event.kind === "evaluate") return applyEvaluationEvent(tx, event, opts);
-  if (event.type !== "heartbeat" && event.kind === "augment") return applyAugmentationEvent(tx, event);
   // A merge on request never moves the job's state: its events are notes, its success adds merged_model artifacts.
   if (event.type !== "heartbeat" && event.kind === "merge") return applyMergeEvent(tx, event);
-  if (event.type !== "heartbeat" && (event.kind === "score" || event.kind === "simulate"))
+  if (event.type !== "heartbeat" && (event.kind === "score" || event.kind === "simulate" || event.kind === "augment"))
     return applyWorkEvent(tx, event.kind, event, opts);
   // A generation streams its tokens to its own Redis stream (decision 0007); nothing of it is persisted.
   if (event.type !== "heartbeat" && event.kind === "generate")

@@ -17,7 +17,7 @@ import { buildBaseModelRef } from "../../jobs/base-model-ref";
 import { EnqueueError } from "../../jobs/enqueue-training-job";
 import { payloadDatasets } from "../../jobs/payload-datasets";
 import { labelNames } from "../project-labels";
-import type { SucceededContext, SucceededOutcome, WorkKindSpec } from "./work-kinds";
+import type { SucceededContext, SucceededOutcome, WorkKindSpec } from "../../runner-work/work-kinds";
 
 export const activeLearningOutputPrefix = (projectId: string, runId: string) =>
   storageKey(STORAGE_LAYOUT.activeLearningOutput, { projectId, runId });
@@ -139,6 +139,8 @@ export const SCORE_WORK: WorkKindSpec = {
   kind: "score",
   table: "ActiveLearningRound",
   noun: "round",
+  teamWhere: (teamId) => ({ project: { teamId } }),
+  progress: { done: "rows_done", total: "rows_total", doneColumn: "progressDone", totalColumn: "progressTotal" },
   delegate: (client) => client.activeLearningRound as unknown as ReturnType<WorkKindSpec["delegate"]>,
   buildPayload: buildScorePayload,
   succeeded: scoreSucceeded,

@@ -18,7 +18,7 @@ import { payloadDatasets } from "../../jobs/payload-datasets";
 import { labelNames } from "../project-labels";
 import { simulationSettingsSchema } from "../simulation-settings";
 import { activeLearningOutputPrefix } from "./score-work";
-import type { SucceededContext, SucceededOutcome, WorkKindSpec } from "./work-kinds";
+import type { SucceededContext, SucceededOutcome, WorkKindSpec } from "../../runner-work/work-kinds";
 
 async function buildSimulationPayload(prisma: PrismaClient, id: string): Promise<SimulationJobPayload> {
   const fail = (message: string) => new EnqueueError(id, message, "simulation");
@@ -88,6 +88,8 @@ export const SIMULATE_WORK: WorkKindSpec = {
   kind: "simulate",
   table: "ActiveLearningSimulation",
   noun: "simulation",
+  teamWhere: (teamId) => ({ project: { teamId } }),
+  progress: { done: "steps_done", total: "steps_total", doneColumn: "progressDone", totalColumn: "progressTotal" },
   delegate: (client) => client.activeLearningSimulation as unknown as ReturnType<WorkKindSpec["delegate"]>,
   buildPayload: buildSimulationPayload,
   succeeded: simulationSucceeded,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ALL_STRATEGIES } from "@whetstone/queue";
-import { cancelWork } from "../../active-learning/cancel-work";
+import { cancelWork } from "../../runner-work/cancel-work";
 import { createSimulation } from "../../active-learning/create-simulation";
 import { getProjectView } from "../../active-learning/project-view";
 import { startRound } from "../../active-learning/start-round";

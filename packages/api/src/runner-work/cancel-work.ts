@@ -1,5 +1,5 @@
 /**
- * Cancels a round's scoring or a simulation that has not finished, as an evaluation is cancelled: the runner's cancel
+ * Cancels runner work that has not finished (a round's scoring, a simulation, an augmentation), as an evaluation is cancelled: the runner's cancel
  * flag is set in every case; work no runner holds yet leaves the queue and is `cancelled` now, work a runner holds is
  * `cancelled` when the runner reports it.
  */
@@ -8,8 +8,8 @@ import { cancelKey } from "@whetstone/queue";
 import { AppError, notFound } from "../errors";
 import { CANCEL_FLAG_TTL_S } from "../jobs/cancel-job";
 import type { ApiDeps } from "../trpc";
-import { workKind } from "./work/registry";
-import type { WorkKind } from "./work/work-kinds";
+import { workKind } from "./registry";
+import type { WorkKind } from "./work-kinds";
 
 const NOT_TAKEN = new Set(["waiting", "delayed", "prioritized", "waiting-children", "paused"]);
 
@@ -20,16 +20,9 @@ export async function cancelWork(
   id: string,
 ): Promise<{ id: string; immediate: boolean }> {
   const spec = workKind(kind);
-  const owned =
-    kind === "score"
-      ? await deps.prisma.activeLearningRound.findFirst({
-          where: { id, project: { teamId: actor.teamId } },
-          select: { state: true },
-        })
-      : await deps.prisma.activeLearningSimulation.findFirst({
-          where: { id, project: { teamId: actor.teamId } },
-          select: { state: true },
-        });
+  const owned = await spec
+    .delegate(deps.prisma)
+    .findFirst({ where: { id, ...spec.teamWhere(actor.teamId) }, select: { state: true } });
   if (!owned) throw notFound(`${spec.noun} "${id}"`);
   const state = owned.state as JobState;
   if (state === "succeeded" || state === "failed" || state === "cancelled") {

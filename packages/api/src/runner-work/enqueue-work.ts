@@ -1,8 +1,8 @@
-/** Puts active-learning work on the `training` queue, crash-safe like evaluations (see work-kinds.ts). */
+/** Puts runner work (active learning, augmentations) on the `training` queue, crash-safe like evaluations (see work-kinds.ts). */
 import type { JobsOptions } from "bullmq";
 import { JOB_KINDS } from "@whetstone/queue";
-import { EnqueueError } from "../../jobs/enqueue-training-job";
-import type { ApiDeps } from "../../trpc";
+import { EnqueueError } from "../jobs/enqueue-training-job";
+import type { ApiDeps } from "../trpc";
 import { workKind } from "./registry";
 import type { WorkKind } from "./work-kinds";
 
@@ -27,7 +27,11 @@ export async function enqueueWork(deps: Deps, kind: WorkKind, id: string): Promi
   if (!row) throw new EnqueueError(id, `${spec.noun} not found`, spec.noun);
   if (row.state !== "queued") return;
   const payload = await spec.buildPayload(deps.prisma, id);
-  await deps.trainingQueue.add(JOB_KINDS[kind].jobName, payload, { ...WORK_JOB_OPTIONS, jobId: id });
+  await deps.trainingQueue.add(JOB_KINDS[kind].jobName, payload, {
+    ...WORK_JOB_OPTIONS,
+    ...spec.jobOptions,
+    jobId: id,
+  });
   await spec.delegate(deps.prisma).updateMany({ where: { id, enqueuedAt: null }, data: { enqueuedAt: new Date() } });
 }
 

@@ -1,12 +1,12 @@
 /**
- * Runner events of active-learning work (`kind` "score" or "simulate", `jobId` = the round's or simulation's id),
+ * Runner events of runner work (`kind` "score", "simulate" or "augment", `jobId` = the row's id),
  * applied with the rules of evaluations (decision 0002): the state machine decides, only the runner holding running
  * work moves it, final states are final.
  *
- * - state `succeeded`: the kind reads what the runner wrote (the selection, the simulation report) from blob storage;
- *   a file that is missing or does not match what was reported fails the work with the reason. Storage being
- *   unreachable throws: the event is retried.
- * - metric: `rows_done`/`rows_total` (score) or `steps_done`/`steps_total` (simulate) are the progress.
+ * - state `succeeded`: the kind reads what the runner wrote (the selection, the simulation report) from blob storage,
+ *   or records the dataset version prepared before the transaction (augment); a file that is missing or does not
+ *   match what was reported fails the work with the reason. Storage being unreachable throws: the event is retried.
+ * - metric: the kind's progress values (`rows_done`/`rows_total`, `steps_done`/`steps_total`) are the progress.
  * - log: level `error` is kept as `error`, the reason shown when `failed` carries no message.
  * - checkpoint: this work has none; ignored.
  */
@@ -20,17 +20,12 @@ import {
   type ApplyResult,
   type EventOf,
   type Tx,
-} from "../../runner-events/runner-event.types";
-import { judgeStateReport } from "../../runner-events/judge-state-report";
+} from "../runner-events/runner-event.types";
+import { judgeStateReport } from "../runner-events/judge-state-report";
 import { workKind } from "./registry";
 import type { WorkKind } from "./work-kinds";
 
 type JobEvent = Exclude<RunnerEvent, { type: "heartbeat" }>;
-
-const PROGRESS_KEYS: Record<WorkKind, [done: string, total: string]> = {
-  score: ["rows_done", "rows_total"],
-  simulate: ["steps_done", "steps_total"],
-};
 
 export async function applyWorkEvent(tx: Tx, kind: WorkKind, e: JobEvent, opts: ApplyOptions): Promise<ApplyResult> {
   switch (e.type) {
@@ -74,7 +69,7 @@ async function applyState(tx: Tx, kind: WorkKind, e: EventOf<"state">, opts: App
       break;
     case "succeeded": {
       if (!opts.storage) throw new Error(`applying a ${spec.noun}'s success needs blob storage (ApplyOptions.storage)`);
-      const outcome = await spec.succeeded({ tx, id: e.jobId, event: e, storage: opts.storage });
+      const outcome = await spec.succeeded({ tx, id: e.jobId, event: e, storage: opts.storage, opts });
       data = outcome.ok
         ? { ...outcome.data, state: "succeeded", finishedAt: ts, error: null }
         : { state: "failed", finishedAt: ts, error: `the runner reported success, but ${outcome.reason}` };
@@ -106,21 +101,26 @@ async function applyState(tx: Tx, kind: WorkKind, e: EventOf<"state">, opts: App
 
 async function applyProgress(tx: Tx, kind: WorkKind, e: EventOf<"metric">): Promise<ApplyResult> {
   const spec = workKind(kind);
-  const [doneKey, totalKey] = PROGRESS_KEYS[kind];
+  const { done: doneKey, total: totalKey, doneColumn, totalColumn } = spec.progress;
   const done = e.values[doneKey];
   const total = e.values[totalKey];
   const row = await spec.delegate(tx).findUnique({ where: { id: e.jobId }, select: { id: true } });
   if (!row) return ignored(`unknown ${spec.noun} ${e.jobId}`);
   if (done === undefined && total === undefined) return ignored(`no ${doneKey} / ${totalKey} in the metric`);
   const data: Record<string, number> = {};
-  if (total !== undefined) data.progressTotal = Math.max(0, Math.round(total));
-  if (done !== undefined) data.progressDone = Math.max(0, Math.round(done));
+  if (total !== undefined) data[totalColumn] = Math.max(0, Math.round(total));
+  if (done !== undefined) data[doneColumn] = Math.max(0, Math.round(done));
   // Progress of final work is history; a retry may start lower (the runner resumes from what it saved).
   await spec.delegate(tx).updateMany({ where: { id: e.jobId, state: { in: ["queued", "running"] } }, data });
   const now = await spec
     .delegate(tx)
-    .findUnique({ where: { id: e.jobId }, select: { progressDone: true, progressTotal: true } });
-  return applied([{ jobId: e.jobId, message: { type: "progress", kind, ...now } }]);
+    .findUnique({ where: { id: e.jobId }, select: { [doneColumn]: true, [totalColumn]: true } });
+  return applied([
+    {
+      jobId: e.jobId,
+      message: { type: "progress", kind, progressDone: now?.[doneColumn], progressTotal: now?.[totalColumn] },
+    },
+  ]);
 }
 
 async function applyLog(tx: Tx, kind: WorkKind, e: EventOf<"log">): Promise<ApplyResult> {
