@@ -104,7 +104,7 @@ def drop_reference_adapter(model) -> None:
         model.delete_adapter(REF_ADAPTER)
 
 
-def no_collator(tokenizer):
+def no_collator(tokenizer, hp):
     return None  # TRL's DataCollatorForPreference (prompt + chosen and prompt + rejected in one padded batch)
 
 

@@ -24,7 +24,7 @@ def no_model_kwargs(label2id: dict[str, int] | None, tokenizer) -> dict:
     return {}
 
 
-def pad_collator(tokenizer) -> Collator:
+def pad_collator(tokenizer, hp: Hyperparameters) -> Collator:
     return Collator(pad_id=tokenizer.pad_token_id)
 
 
@@ -55,7 +55,7 @@ class Technique:
     # label2id from the raw rows and the payload's declared labels (None: none declared)
     labels: Callable[[list[list[dict]], tuple[str, ...] | None], dict[str, int] | None] = no_labels
     model_kwargs: Callable[[dict[str, int] | None, object], dict] = no_model_kwargs  # extra from_pretrained kwargs
-    collator: Callable[[object], Callable | None] = pad_collator  # None: the trainer's own
+    collator: Callable[[object, Hyperparameters], Callable | None] = pad_collator  # (tokenizer, hp); None: the trainer's own
     compute_metrics: Callable | None = None  # Trainer's compute_metrics; its keys become val_<name>
     metric_names: tuple[str, ...] = ()
     # the trainer's own log keys -> Whetstone's metric names (DPO: "rewards/accuracies" -> "reward_accuracy"), reported

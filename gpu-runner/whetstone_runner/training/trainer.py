@@ -5,12 +5,13 @@ checkpoint in storage."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import torch
 
 from ..data import ListDataset
+from ..distributed import per_process_batch, strategy_args
 from ..techniques.technique import Technique, load_class
 from .best import BestTracker
 from .callbacks import eval_slug, make_callback
@@ -36,6 +37,15 @@ def plan_steps(hp, n_train: int) -> tuple[int, int]:
     return per_epoch, total
 
 
+def checkpointing_args(config_class, on: bool) -> dict:
+    """Gradient checkpointing as the job says, non-reentrant: with PEFT's frozen base, gradients still reach the
+    adapters (transformers also turns on the input embeddings' requires_grad). transformers 5 calls the argument
+    activation_checkpointing (gradient_checkpointing stays as a deprecated alias); older versions only know the alias."""
+    key = "activation_checkpointing" if "activation_checkpointing" in {f.name for f in fields(config_class)} \
+        else "gradient_checkpointing"
+    return {key: on, f"{key}_kwargs": {"use_reentrant": False} if on else None}
+
+
 def training_args(cfg, workdir: Path, has_val: bool, total_steps: int, cuda: bool,
                   technique: Technique | None = None):
     """The technique's arguments class (TrainingArguments, or a subclass such as TRL's DPOConfig) from the
@@ -45,7 +55,9 @@ def training_args(cfg, workdir: Path, has_val: bool, total_steps: int, cuda: boo
     extra = technique.config_kwargs(hp) if technique else {}
     common = dict(
         output_dir=str(workdir / "trainer"),
-        per_device_train_batch_size=hp.batch_size, per_device_eval_batch_size=hp.batch_size,
+        # batchSize is the global batch: each process of a distributed job takes its share (distributed.py)
+        per_device_train_batch_size=per_process_batch(hp.batch_size, cfg.processes),
+        per_device_eval_batch_size=per_process_batch(hp.batch_size, cfg.processes),
         gradient_accumulation_steps=hp.gradient_accumulation_steps, learning_rate=hp.learning_rate,
         weight_decay=hp.weight_decay, num_train_epochs=hp.epochs, max_steps=total_steps,
         warmup_steps=round(hp.warmup_ratio * total_steps), lr_scheduler_type="linear",
@@ -53,9 +65,10 @@ def training_args(cfg, workdir: Path, has_val: bool, total_steps: int, cuda: boo
         save_strategy="steps", save_steps=hp.checkpoint_every_steps, save_total_limit=2,
         seed=hp.seed, data_seed=hp.seed, report_to="none", disable_tqdm=True, remove_unused_columns=False,
         use_cpu=not cuda, bf16=cuda and torch.cuda.is_bf16_supported(), dataloader_num_workers=0,
-        gradient_checkpointing=cfg.method == "qlora", include_num_input_tokens_seen="non_padding",
+        **checkpointing_args(config_class, cfg.gradient_checkpointing), include_num_input_tokens_seen="non_padding",
         # NEFTune through the trainer's own support (noise on the input embeddings while training); SFT only.
         neftune_noise_alpha=hp.neftune_noise_alpha if cfg.technique == "sft" else None,
+        **strategy_args(cfg.strategy, cfg.processes, cuda),
     )
     return config_class(**{**common, **extra})  # the technique's own arguments win
 
@@ -78,11 +91,15 @@ def build_trainer(cfg, ctx, report, technique: Technique, model, tokenizer, prep
     callback = make_callback(cfg, ctx, report, tracker, {n: prep.weights[n] for n in prep.val},
                              technique.metric_names, model, technique.log_names)
     trainer = load_class(technique.trainer_class)(
-        model=model, args=args, data_collator=technique.collator(tokenizer), train_dataset=technique.dataset(prep.train),
+        model=model, args=args, data_collator=technique.collator(tokenizer, cfg.hp), train_dataset=technique.dataset(prep.train),
         eval_dataset=eval_datasets(prep, technique.dataset), processing_class=tokenizer, callbacks=[callback],
         compute_metrics=technique.compute_metrics, **technique.trainer_kwargs(model),
     )
     trainer.remove_callback(PrinterCallback)  # progress goes out as events, not to stdout
+    if cfg.gradient_checkpointing:
+        report.say("info", "gradient checkpointing on: activations recomputed in the backward pass (less memory, slower)")
+    elif cfg.method == "qlora":  # prepare_model_for_kbit_training turned it on; the job said off
+        (getattr(model, "activation_checkpointing_disable", None) or model.gradient_checkpointing_disable)()
     return TrainRun(trainer, callback, tracker, steps_per_epoch, total_steps)
 
 

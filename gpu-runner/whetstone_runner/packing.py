@@ -1,0 +1,95 @@
+"""Document-isolated packing: several documents share one row of the batch, each with its own positions (0, 1, …) and
+no attention across them, so a document's logits are the ones it gets alone.
+
+The boundaries travel as `position_ids` that restart at 0 for every document (transformers' DataCollatorWithFlattening
+writes them, and -100 as the label of each document's first token so no document predicts the next one's start).
+transformers turns them into a block-diagonal causal mask for sdpa and eager (masking_utils.find_packed_sequence_indices)
+and into varlen boundaries for flash attention — but only when the model gets no `attention_mask` and builds no cache,
+hence `use_cache=False` in every batch (with a cache the positions are silently ignored and documents see each other).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from transformers import DataCollatorWithFlattening
+
+from .data import IGNORE
+
+_flatten = DataCollatorWithFlattening(return_position_ids=True, separator_id=IGNORE)
+
+
+def documents(item: dict) -> list[dict]:
+    """A packed example -> its documents (`doc_lens` gives their lengths; without it the example is one document)."""
+    lens = item.get("doc_lens") or [len(item["input_ids"])]
+    out, at = [], 0
+    for n in lens:
+        out.append({"input_ids": item["input_ids"][at:at + n], "labels": item["labels"][at:at + n]})
+        at += n
+    return out
+
+
+def first_fit(items: list[dict], max_len: int) -> list[list[dict]]:
+    """Rows -> packs of at most max_len tokens (first fit, longest row first); every row lands in exactly one pack."""
+    packs: list[list[dict]] = []
+    room: list[int] = []
+    for item in sorted(items, key=lambda x: len(x["input_ids"]), reverse=True):
+        n = len(item["input_ids"])
+        k = next((i for i, r in enumerate(room) if r >= n), None)
+        if k is None:
+            packs.append([item])
+            room.append(max_len - n)
+        else:
+            packs[k].append(item)
+            room[k] -= n
+    return packs
+
+
+def least_padding(items: list[dict], max_len: int) -> list[list[dict]]:
+    """The batch's rows in packs of at most max_len tokens, laid out with the fewest padded tokens: first fit into k
+    packs' worth of room for every k up to one pack per row, which is the padded batch itself (so never worse)."""
+    lens = [len(x["input_ids"]) for x in items]
+    best_area, best = None, None
+    for k in range(math.ceil(sum(lens) / max_len), len(items) + 1):
+        packs = first_fit(items, max(max(lens), math.ceil(sum(lens) / k)))
+        area = len(packs) * max(sum(len(x["input_ids"]) for x in p) for p in packs)
+        if best_area is None or area <= best_area:  # a tie goes to more, narrower rows (less attention work)
+            best_area, best = area, packs
+    return best
+
+
+def collate_packs(packs: list[list[dict]], pad_id: int) -> dict:
+    """One row per pack, right-padded to the widest; the padding is a document of its own with label -100."""
+    rows = [_flatten(pack) for pack in packs]
+    width = max(r["input_ids"].shape[1] for r in rows)
+    out = {"input_ids": [], "labels": [], "position_ids": []}
+    for r in rows:
+        pad = width - r["input_ids"].shape[1]
+        out["input_ids"].append(torch.nn.functional.pad(r["input_ids"], (0, pad), value=pad_id))
+        out["labels"].append(torch.nn.functional.pad(r["labels"], (0, pad), value=IGNORE))
+        out["position_ids"].append(torch.cat([r["position_ids"], torch.arange(pad).unsqueeze(0)], 1))
+    return {**{k: torch.cat(v) for k, v in out.items()}, "use_cache": False}
+
+
+@dataclass
+class BlockCollator:
+    """Continued pre-training: every example is one full block of documents (tokenize_texts with packing)."""
+
+    pad_id: int
+
+    def __call__(self, items: list[dict]) -> dict:
+        return collate_packs([documents(x) for x in items], self.pad_id)
+
+
+@dataclass
+class RowPackingCollator:
+    """Supervised fine-tuning, padding-free: the batch's rows (the same rows as unpacked) share rows of at most max_len
+    tokens with the least padding left; each keeps its own labels (prompt tokens -100)."""
+
+    pad_id: int
+    max_len: int
+
+    def __call__(self, items: list[dict]) -> dict:
+        return collate_packs(least_padding(items, self.max_len), self.pad_id)
