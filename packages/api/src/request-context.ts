@@ -20,7 +20,7 @@ export async function createRequestContext(
   sessionCaller: Extract<Caller, { kind: "session" }> | null = null,
 ): Promise<Context> {
   const authorization = header(req.headers, "authorization");
-  const apiKeyCaller = authorization ? await authenticateApiKey(deps.prisma, authorization) : null;
+  const apiKeyCaller = authorization ? await authenticateApiKey(deps.prisma, authorization, deps.redis) : null;
   return createContext({
     deps,
     caller: authorization ? apiKeyCaller : sessionCaller,

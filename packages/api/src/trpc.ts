@@ -44,7 +44,16 @@ export interface ApiDeps {
 
 export type Caller =
   | { kind: "session"; userId: string; isAdmin: boolean }
-  | { kind: "apiKey"; userId: string; isAdmin: boolean; apiKeyId: string; teamId: string; role: Role };
+  | {
+      kind: "apiKey";
+      userId: string;
+      isAdmin: boolean;
+      apiKeyId: string;
+      teamId: string;
+      role: Role;
+      /** The key's team, read with the key (authenticateApiKey), so the team scope needs no second lookup. */
+      team?: { slug: string; name: string };
+    };
 
 export interface CreateContextOptions {
   deps: ApiDeps;

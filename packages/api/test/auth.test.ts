@@ -98,6 +98,7 @@ describe("API keys", () => {
       apiKeyId: created.id,
       teamId: team.id,
       role: "member",
+      team: { slug: team.slug, name: team.name },
     });
     const audit = await env.db.prisma.auditLog.findFirstOrThrow({
       where: { action: "api_key.created", targetId: created.id },

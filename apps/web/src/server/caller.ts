@@ -19,7 +19,7 @@ export function bearerToken(req: Request): string | null {
 export async function callerFromApiKey(req: Request, deps: ApiDeps): Promise<Caller | null> {
   const token = bearerToken(req);
   if (!token) return null;
-  return authenticateApiKey(deps.prisma, token);
+  return authenticateApiKey(deps.prisma, token, deps.redis);
 }
 
 export async function callerFromSession(deps: ApiDeps, readSession: SessionReader): Promise<Caller | null> {

@@ -1,5 +1,7 @@
+import type { Redis } from "ioredis";
 import type { PrismaClient, Role } from "@whetstone/db";
 import { audit } from "../audit/audit";
+import { invalidateApiKeys } from "../auth/api-key-cache";
 import { AppError, notFound } from "../errors";
 import { generateApiKey } from "./api-key-token";
 
@@ -68,8 +70,12 @@ export function listApiKeys(prisma: PrismaClient, teamId: string) {
   return prisma.apiKey.findMany({ where: { teamId }, select: apiKeyListSelect, orderBy: { createdAt: "desc" } });
 }
 
-/** Revokes a key of the team. Its creator or a team owner may; revoking twice keeps the first time. */
-export async function revokeApiKey(prisma: PrismaClient, actor: ApiKeyActor, keyId: string) {
+/**
+ * Revokes a key of the team. Its creator or a team owner may; revoking twice keeps the first time. The key is refused
+ * from the next request on, in every process (the API-key cache is invalidated after the commit, on every call, so a
+ * retry after a Redis failure completes it).
+ */
+export async function revokeApiKey(prisma: PrismaClient, redis: Redis, actor: ApiKeyActor, keyId: string) {
   const key = await prisma.apiKey.findFirst({
     where: { id: keyId, teamId: actor.teamId },
     select: { id: true, createdById: true, revokedAt: true, prefix: true },
@@ -89,5 +95,6 @@ export async function revokeApiKey(prisma: PrismaClient, actor: ApiKeyActor, key
       details: { prefix: key.prefix },
     });
   }
+  await invalidateApiKeys(prisma, redis, { teamId: actor.teamId });
   return prisma.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: apiKeyListSelect });
 }

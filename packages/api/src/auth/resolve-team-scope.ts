@@ -21,6 +21,7 @@ export async function resolveTeamScope(
   teamSlug: string | null,
 ): Promise<TeamScope | null> {
   if (caller.kind === "apiKey") {
+    if (caller.team) return { id: caller.teamId, slug: caller.team.slug, name: caller.team.name, role: caller.role };
     const t = await prisma.team.findUnique({ where: { id: caller.teamId } });
     return t ? { id: t.id, slug: t.slug, name: t.name, role: caller.role } : null;
   }

@@ -1,5 +1,7 @@
+import type { Redis } from "ioredis";
 import type { PrismaClient, Role } from "@whetstone/db";
 import { audit } from "../audit/audit";
+import { invalidateApiKeys } from "../auth/api-key-cache";
 import { AppError, notFound } from "../errors";
 import { normalizeEmail } from "../auth/sign-up";
 
@@ -68,9 +70,19 @@ export async function addTeamMember(prisma: PrismaClient, actor: MemberActor, in
   return toMember(m);
 }
 
-/** Changes a role or removes a member; a team always keeps at least one owner. Serialized per team. */
-async function changeMembership(prisma: PrismaClient, actor: MemberActor, userId: string, next: Role | null) {
-  return prisma.$transaction(async (tx) => {
+/**
+ * Changes a role or removes a member; a team always keeps at least one owner. Serialized per team. The member's API
+ * keys act with the new role (or are refused) from the next request on: the API-key cache is invalidated after the
+ * commit.
+ */
+async function changeMembership(
+  prisma: PrismaClient,
+  redis: Redis,
+  actor: MemberActor,
+  userId: string,
+  next: Role | null,
+) {
+  const member = await prisma.$transaction(async (tx) => {
     // Lock the team's owner rows so two owners demoting each other at once cannot leave none.
     await tx.$executeRaw`SELECT 1 FROM "Membership" WHERE "teamId" = ${actor.teamId} AND role = 'owner' FOR UPDATE`;
     const m = await tx.membership.findUnique({
@@ -117,10 +129,16 @@ async function changeMembership(prisma: PrismaClient, actor: MemberActor, userId
     }
     return toMember(updated);
   });
+  await invalidateApiKeys(prisma, redis, { teamId: actor.teamId });
+  return member;
 }
 
-export const changeMemberRole = (prisma: PrismaClient, actor: MemberActor, input: { userId: string; role: Role }) =>
-  changeMembership(prisma, actor, input.userId, input.role);
+export const changeMemberRole = (
+  prisma: PrismaClient,
+  redis: Redis,
+  actor: MemberActor,
+  input: { userId: string; role: Role },
+) => changeMembership(prisma, redis, actor, input.userId, input.role);
 
-export const removeTeamMember = (prisma: PrismaClient, actor: MemberActor, input: { userId: string }) =>
-  changeMembership(prisma, actor, input.userId, null);
+export const removeTeamMember = (prisma: PrismaClient, redis: Redis, actor: MemberActor, input: { userId: string }) =>
+  changeMembership(prisma, redis, actor, input.userId, null);

@@ -9,6 +9,7 @@ export const revokeApiKeyRoute = teamWriteProcedure
   .mutation(({ ctx, input }) =>
     revokeApiKey(
       ctx.prisma,
+      ctx.redis,
       { teamId: ctx.team.id, userId: ctx.caller.userId, role: ctx.team.role, isAdmin: ctx.caller.isAdmin },
       input.id,
     ),

@@ -7,5 +7,5 @@ export const changeMemberRoleRoute = teamOwnerProcedure
   .input(changeMemberRoleInput)
   .output(memberOutput)
   .mutation(({ ctx, input }) =>
-    changeMemberRole(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId }, input),
+    changeMemberRole(ctx.prisma, ctx.redis, { teamId: ctx.team.id, userId: ctx.caller.userId }, input),
   );

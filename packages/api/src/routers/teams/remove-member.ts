@@ -7,5 +7,5 @@ export const removeMemberRoute = teamOwnerProcedure
   .input(removeMemberInput)
   .output(memberOutput)
   .mutation(({ ctx, input }) =>
-    removeTeamMember(ctx.prisma, { teamId: ctx.team.id, userId: ctx.caller.userId }, input),
+    removeTeamMember(ctx.prisma, ctx.redis, { teamId: ctx.team.id, userId: ctx.caller.userId }, input),
   );
