@@ -77,8 +77,8 @@ export const HYPERPARAMETER_FIELDS: { readonly [K in HyperparameterKey]: FieldFo
     kind: "boolean",
     label: "Pack sequences",
     shortLabel: "Packing",
-    help: "Concatenate short texts into full-length sequences.",
-    techniques: ["continued_pretraining"],
+    help: "Several texts share one sequence, each kept apart (its own positions, no attention to the others): pre-training fills full blocks, fine-tuning drops the batch padding (not with NEFTune).",
+    techniques: ["continued_pretraining", "sft"],
   },
   mergeWeights: {
     kind: "boolean",
