@@ -143,6 +143,17 @@ def test_transfer_from_adapter_and_merged_artifacts(tmp_path, storage_root, tiny
         assert r2["status"] == "succeeded"
         # it starts where the first job ended, not from the untrained base
         assert ev2.metric("train_loss")[0][1] < ev1.metric("train_loss")[0][1] - 0.1
+        if kind == "adapter":
+            # A third generation: an adapter whose parent is an adapter (an active-learning project's third round).
+            # It loads on the weights under the chain, and starts where the second job ended.
+            third = make_payload(storage_root, tiny_model, [("more-chat", "alpaca", "jsonl", alpaca_rows(120))],
+                                 maxSteps=12, learningRate=5e-3, evalEverySteps=4)
+            third["baseModel"] = {"id": "bm_prev2", "name": "support-v2", "source": "artifact",
+                                  "ref": second["outputPrefix"] + "artifacts/", "revision": None,
+                                  "artifactKind": "adapter", "parent": second["baseModel"]}
+            r3, ev3 = run_direct(third, storage_root, tmp_path / "w3")
+            assert r3["status"] == "succeeded"
+            assert ev3.metric("train_loss")[0][1] < ev2.metric("train_loss")[0][1] - 0.05
 
 
 def test_multi_task_mix_reports_val_loss_per_dataset(tmp_path, storage_root, tiny_model):

@@ -43,9 +43,15 @@ def resolve(ref: BaseModelRef, storage: Storage, workdir: Path) -> tuple[str, st
     if ref.artifact_kind == "adapter":
         if ref.parent is None:
             raise JobError("baseModel.parent: an adapter artifact needs the parent base model it was trained on")
-        parent_weights, parent_adapter, parent_tok = resolve(ref.parent, storage, workdir)
-        if parent_adapter is not None:
-            raise JobError("baseModel.parent: the parent of an adapter must be full weights, not another adapter")
+        # A fine-tune started from an adapter keeps training that same adapter on the same weights (transfer
+        # learning, see load_model), so its adapter supersedes its parent's: it loads on the weights under the
+        # parent, whatever number of adapters the lineage holds (an active-learning project's rounds).
+        weights_ref = ref.parent
+        while weights_ref.source == "artifact" and weights_ref.artifact_kind == "adapter":
+            if weights_ref.parent is None:
+                raise JobError("baseModel.parent: an adapter artifact needs the parent base model it was trained on")
+            weights_ref = weights_ref.parent
+        parent_weights, _none, parent_tok = resolve(weights_ref, storage, workdir)
         adapter = download_prefix(storage, _sub(prefix, "adapter"), local / "adapter")
         tok_dir = _tokenizer_dir(storage, prefix, local)
         return parent_weights, str(adapter), tok_dir or parent_tok

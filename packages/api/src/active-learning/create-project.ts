@@ -161,7 +161,7 @@ export async function createProject(
         baseModelId: base.id,
         strategy,
         batchSize,
-        trainFrom: input.trainFrom ?? "base", // "previous" waits on the runner loading an adapter trained on an adapter
+        trainFrom: input.trainFrom ?? "previous",
         hyperparameters: hp.data,
         maxCandidates,
         poolVersionId: pool.id,

@@ -42,7 +42,7 @@ export function useProjectForm(team: string) {
   const [seedVersionId, setSeed] = useState("");
   const [strategy, setStrategy] = useState<string>(DEFAULT_STRATEGY.classification);
   const [batchSize, setBatchSize] = useState("20");
-  const [trainFrom, setTrainFrom] = useState<"previous" | "base">("base");
+  const [trainFrom, setTrainFrom] = useState<"previous" | "base">("previous");
   const [hp, setHp] = useState<Record<HpField, string>>({
     epochs: "",
     maxSteps: "",
