@@ -36,6 +36,8 @@ class Hyperparameters:
     neftune_noise_alpha: float | None = None
     # Preference tuning: DPO's beta (only a preference job's payload carries it).
     beta: float | None = None
+    # Gradient checkpointing, resolved by the platform (never "auto" here); None: a payload from before the option.
+    gradient_checkpointing: bool | None = None
 
     @classmethod
     def from_payload(cls, hp: dict) -> Hyperparameters:
@@ -49,6 +51,7 @@ class Hyperparameters:
             checkpoint_every_steps=hp["checkpointEverySteps"], log_every_steps=hp["logEverySteps"],
             max_steps=hp["maxSteps"], seed=hp["seed"], packing=hp["packing"], merge_weights=hp["mergeWeights"],
             neftune_noise_alpha=hp.get("neftuneNoiseAlpha"), beta=hp.get("beta"),
+            gradient_checkpointing=hp.get("gradientCheckpointing"),
         )
 
 
@@ -105,6 +108,11 @@ class TrainingConfig:
             output_prefix=p["outputPrefix"], required_vram_mb=p.get("requiredVramMb", 0),
             labels=tuple(p["labels"]) if p.get("labels") is not None else None,
         )
+
+    @property
+    def gradient_checkpointing(self) -> bool:
+        """As the payload says; a payload from before the option: on for QLoRA only, as the runner always did."""
+        return self.hp.gradient_checkpointing if self.hp.gradient_checkpointing is not None else self.method == "qlora"
 
     def to_dict(self) -> dict:
         return asdict(self)

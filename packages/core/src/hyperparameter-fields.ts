@@ -31,11 +31,19 @@ export interface BooleanHyperparameterField extends FieldBase {
   /** A checkbox always explains itself. */
   help: string;
 }
+/** One of a few values (a switch with an "auto" setting): the job form shows it where it explains the choice. */
+export interface ChoiceHyperparameterField extends FieldBase {
+  kind: "choice";
+  help: string;
+  options: readonly { value: string | boolean; label: string }[];
+}
 
 type HyperparameterKey = keyof Hyperparameters;
 type FieldFor<K extends HyperparameterKey> = Hyperparameters[K] extends boolean
   ? BooleanHyperparameterField
-  : NumberHyperparameterField;
+  : Hyperparameters[K] extends number | null | undefined
+    ? NumberHyperparameterField
+    : ChoiceHyperparameterField;
 
 /** In the order both the form and the job page list them (the schema's). */
 export const HYPERPARAMETER_FIELDS: { readonly [K in HyperparameterKey]: FieldFor<K> } = {
@@ -86,6 +94,17 @@ export const HYPERPARAMETER_FIELDS: { readonly [K in HyperparameterKey]: FieldFo
     shortLabel: "Merge weights",
     help: "Adapter merged into the base, ready to serve.",
   },
+  gradientCheckpointing: {
+    kind: "choice",
+    label: "Gradient checkpointing",
+    shortLabel: "Grad. checkpointing",
+    help: "Recompute activations in the backward pass: far less GPU memory, one more forward pass per step (slower). Auto: on only when the job would not fit the GPU without it.",
+    options: [
+      { value: "auto", label: "Auto" },
+      { value: true, label: "On" },
+      { value: false, label: "Off" },
+    ],
+  },
   neftuneNoiseAlpha: {
     kind: "number",
     label: "NEFTune noise (alpha)",
@@ -107,7 +126,8 @@ export const HYPERPARAMETER_FIELDS: { readonly [K in HyperparameterKey]: FieldFo
 
 export type HyperparameterField =
   | (NumberHyperparameterField & { key: NumberHyperparameterKey })
-  | (BooleanHyperparameterField & { key: BooleanHyperparameterKey });
+  | (BooleanHyperparameterField & { key: BooleanHyperparameterKey })
+  | (ChoiceHyperparameterField & { key: ChoiceHyperparameterKey });
 
 /** Every field with its key, in display order. */
 export const HYPERPARAMETER_FIELD_LIST = (Object.keys(HYPERPARAMETER_FIELDS) as HyperparameterKey[]).map(
@@ -130,8 +150,11 @@ export function hyperparameterApplies(
   return true;
 }
 
-/** The hyperparameters entered as numbers, and those that are switches. */
+/** The hyperparameters entered as numbers, those that are switches, and those chosen from a few values. */
 export type NumberHyperparameterKey = {
-  [K in HyperparameterKey]: FieldFor<K> extends BooleanHyperparameterField ? never : K;
+  [K in HyperparameterKey]: FieldFor<K> extends NumberHyperparameterField ? K : never;
 }[HyperparameterKey];
-export type BooleanHyperparameterKey = Exclude<HyperparameterKey, NumberHyperparameterKey>;
+export type BooleanHyperparameterKey = {
+  [K in HyperparameterKey]: FieldFor<K> extends BooleanHyperparameterField ? K : never;
+}[HyperparameterKey];
+export type ChoiceHyperparameterKey = Exclude<HyperparameterKey, NumberHyperparameterKey | BooleanHyperparameterKey>;

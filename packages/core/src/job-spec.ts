@@ -24,6 +24,9 @@ export const METHOD_LABELS: Record<Method, string> = {
   full: "Full fine-tuning",
 };
 
+export const gradientCheckpointingSchema = z.union([z.literal("auto"), z.boolean()]);
+export type GradientCheckpointingChoice = z.infer<typeof gradientCheckpointingSchema>;
+
 /** Hyperparameters with the defaults a user gets when the form is left alone. */
 export const hyperparametersSchema = z.object({
   epochs: z.number().int().min(1).max(100).default(3),
@@ -58,6 +61,13 @@ export const hyperparametersSchema = z.object({
   packing: z.boolean().default(true),
   /** Also save the adapter merged into the base weights. */
   mergeWeights: z.boolean().default(false),
+  /**
+   * Gradient (activation) checkpointing: keep only each layer's input and recompute the rest in the backward pass,
+   * trading one more forward pass (slower) for far less activation memory. "auto": off when the job fits the GPU
+   * without it (the faster setting), on when it fits only with it; the platform resolves "auto" to a boolean when
+   * the job is created (`resolveGradientCheckpointing`, from the estimate), so the runner always gets true or false.
+   */
+  gradientCheckpointing: gradientCheckpointingSchema.default("auto"),
   /**
    * NEFTune (Jain et al., 2023): uniform noise of this scale added to the input embeddings while training, through
    * the trainer's own `neftune_noise_alpha`; helps small instruction datasets. null = off; the paper uses 5–15.
@@ -145,6 +155,9 @@ export const jobSpecSchema = z
     technique: techniqueSchema,
     method: methodSchema.default("lora"),
     datasets: z.array(datasetMixEntrySchema).min(1).max(16),
+    /** An explicit validation set (a dataset version of the team, in a format the technique reads): all of it is
+     *  validated on, and no validationSplit is held out of the training data. Left out: the split. */
+    validationDatasetVersionId: z.string().min(1).optional(),
     hyperparameters: hyperparametersSchema.default(DEFAULT_HYPERPARAMETERS),
     /** Higher runs first within the team's own queue. */
     priority: z.number().int().min(0).max(10).default(5),
@@ -169,6 +182,13 @@ export const jobSpecSchema = z
     const ids = spec.datasets.map((d) => d.datasetVersionId);
     if (new Set(ids).size !== ids.length) {
       ctx.addIssue({ code: "custom", path: ["datasets"], message: "each dataset version may appear once in a mix" });
+    }
+    if (spec.validationDatasetVersionId && ids.includes(spec.validationDatasetVersionId)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["validationDatasetVersionId"],
+        message: "the validation set is one of the training datasets: validating on training data measures nothing",
+      });
     }
   });
 export type JobSpec = z.infer<typeof jobSpecSchema>;

@@ -8,6 +8,7 @@ import {
   MODEL_PRESET_IDS,
   MODEL_PRESETS,
   requiredVramMb,
+  resolveGradientCheckpointing,
   type EstimateJobInput,
   type JobEstimate,
   type ModelArchitecture,
@@ -120,9 +121,18 @@ describe("QLoRA", () => {
   it("fits a 65B model on one 48 GB GPU", () => {
     // QLoRA (Dettmers et al. 2023): "finetune a 65B parameter model on a single 48GB GPU", with LoRA r=64
     // on all linear layers (Appendix B.2), adapters in bf16 (reference qlora.py), gradient checkpointing.
-    // Batch 1 at 512 tokens, the setting of the paper's memory breakdown (Figure 6).
-    const e = estimateJob({ ...base, model: LLAMA_65B, method: "qlora", loraR: 64, adapterPrecision: "bf16" });
+    // Batch 1 at 512 tokens, the setting of the paper's memory breakdown (Figure 6). On a 48 GB card the automatic
+    // choice turns checkpointing on: without it the job does not fit.
+    const e = estimateJob({
+      ...base,
+      model: LLAMA_65B,
+      method: "qlora",
+      loraR: 64,
+      adapterPrecision: "bf16",
+      gpu: "a6000",
+    });
     expect(e.gradientCheckpointing).toBe(true);
+    expect(e.checkpointing).toMatchObject({ auto: true, fitsWithout: false });
     expect(e.vramBytes.total).toBeLessThan(48 * GIB);
     // The 4-bit weights alone take 0.5 byte per parameter: the estimate must hold at least those.
     expect(e.vramBytes.weights).toBeGreaterThan(0.5 * LLAMA_65B.parameters);
@@ -204,8 +214,6 @@ describe("monotonicity", () => {
     const off = job({ gradientCheckpointing: false });
     expect(on.vramBytes.activations).toBeLessThan(off.vramBytes.activations / 4);
     expect(on.durationSeconds).toBeGreaterThan(off.durationSeconds);
-    expect(job({}).gradientCheckpointing).toBe(true);
-    expect(job({ method: "full" }).gradientCheckpointing).toBe(false);
   });
 
   it("QLoRA < LoRA < full fine-tuning for every preset", () => {
@@ -237,6 +245,7 @@ describe("duration", () => {
       epochs: 2,
       gpu: "h100-sxm",
       mfu: 0.4,
+      gradientCheckpointing: false,
     });
     expect(e.tokensTotal).toBe(2_000_000_000);
     const sixNT = 6 * e.architecture.parameters * e.tokensTotal;
@@ -389,5 +398,88 @@ describe("inputs and helpers", () => {
     expect(formatBytes(13.84e9)).toBe("12.9 GiB");
     expect(formatBytes(120 * GIB)).toBe("120 GiB");
     expect(formatBytes(2 * 1024 ** 4)).toBe("2.00 TiB");
+  });
+});
+
+describe("gradient checkpointing: auto", () => {
+  // Llama 3 8B, LoRA r=16 on every linear layer, batch 4 × 1024 tokens: ~61 GiB without checkpointing, ~25 GiB with.
+  const job = (over: Partial<EstimateJobInput>): JobEstimate =>
+    estimateJob({ model: "llama-3-8b", method: "lora", batchSize: 4, maxSeqLength: 1024, datasetTokens: 1e7, ...over });
+  const needs = (e: JobEstimate) => e.vramBytes.total * 1.1;
+
+  it("is off when the job fits the GPU without it (the faster setting), with the same figures as off", () => {
+    const e = job({ gpu: "a100-80gb" });
+    const off = job({ gpu: "a100-80gb", gradientCheckpointing: false });
+    expect(e.gradientCheckpointing).toBe(false);
+    expect(needs(e)).toBeLessThanOrEqual(80 * GIB);
+    expect(e.vramBytes).toEqual(off.vramBytes);
+    expect(e.durationSeconds).toBe(off.durationSeconds);
+    expect(e.checkpointing).toMatchObject({ auto: true, fitsWithout: true, fitsWith: true, gpuMemoryBytes: 80 * GIB });
+    expect(e.assumptions.at(-1)).toMatch(/^Gradient checkpointing off \(automatic\): the job fits the GPU's 80\.0 GiB/);
+  });
+
+  it("is on when the job fits only with it, and memory and time follow the choice", () => {
+    const e = job({ gpu: "a100-40gb" });
+    const on = job({ gpu: "a100-40gb", gradientCheckpointing: true });
+    const off = job({ gpu: "a100-40gb", gradientCheckpointing: false });
+    expect(e.gradientCheckpointing).toBe(true);
+    expect(needs(off)).toBeGreaterThan(40 * GIB);
+    expect(needs(e)).toBeLessThanOrEqual(40 * GIB);
+    expect(e.vramBytes).toEqual(on.vramBytes);
+    expect(e.durationSeconds).toBe(on.durationSeconds);
+    // Activations shrink to one layer's in full + every layer's input; the rest of the memory is unchanged.
+    expect(e.vramBytes.activations).toBeLessThan(off.vramBytes.activations / 4);
+    expect(e.vramBytes.weights).toBe(off.vramBytes.weights);
+    // The trade-off the form shows: the memory saved and the extra time (one more forward: ~+50 % for LoRA,
+    // whose backward computes no weight gradients of the frozen base).
+    expect(e.checkpointing.savedBytes).toBeCloseTo(off.vramBytes.total - on.vramBytes.total, 0);
+    expect(e.checkpointing.slowdown).toBeCloseTo(on.durationSeconds / off.durationSeconds - 1, 6);
+    expect(e.checkpointing.slowdown).toBeGreaterThan(0.4);
+    expect(e.checkpointing.slowdown).toBeLessThan(0.55);
+    expect(e.checkpointing).toMatchObject({ auto: true, fitsWithout: false, fitsWith: true });
+    expect(e.assumptions.at(-1)).toMatch(/^Gradient checkpointing on \(automatic\): without it the job needs/);
+  });
+
+  it("costs full fine-tuning about a third more time (3 passes → 4)", () => {
+    const e = job({ method: "full", model: "qwen2.5-0.5b" });
+    expect(e.checkpointing.slowdown).toBeGreaterThan(0.3);
+    expect(e.checkpointing.slowdown).toBeLessThan(0.34);
+  });
+
+  it("checks the memory the caller passes (the platform's largest runner) before the GPU preset's", () => {
+    expect(job({ gpu: "a100-80gb", gpuMemoryBytes: 40 * GIB }).gradientCheckpointing).toBe(true);
+    expect(job({ gpu: "a100-40gb", gpuMemoryBytes: 141 * GIB }).gradientCheckpointing).toBe(false);
+  });
+
+  it("is on when the job fits neither way (it needs less), and says what it still needs", () => {
+    const e = job({ gpu: "l4" });
+    expect(e.gradientCheckpointing).toBe(true);
+    expect(e.checkpointing).toMatchObject({ fitsWithout: false, fitsWith: false });
+    expect(e.assumptions.at(-1)).toMatch(/and still needs/);
+  });
+
+  it("is off on a GPU of unknown memory", () => {
+    const e = job({ gpu: { tflops: 300 } });
+    expect(e.gradientCheckpointing).toBe(false);
+    expect(e.checkpointing).toMatchObject({ gpuMemoryBytes: null, fitsWithout: null, fitsWith: null });
+  });
+
+  it("leaves an explicit choice alone, whatever the fit", () => {
+    const forcedOff = job({ gpu: "a100-40gb", gradientCheckpointing: false });
+    expect(forcedOff.gradientCheckpointing).toBe(false);
+    expect(forcedOff.checkpointing).toMatchObject({ auto: false, fitsWithout: false });
+    expect(forcedOff.assumptions.at(-1)).toMatch(/^Gradient checkpointing off \(chosen\)/);
+    expect(job({ gpu: "h200", gradientCheckpointing: true }).gradientCheckpointing).toBe(true);
+  });
+
+  it("resolves to the boolean the runner gets", () => {
+    const est = job({ gpu: "a100-40gb" });
+    expect(resolveGradientCheckpointing("auto", "lora", est)).toBe(true);
+    expect(resolveGradientCheckpointing("auto", "lora", job({}))).toBe(false);
+    expect(resolveGradientCheckpointing(false, "lora", est)).toBe(false);
+    // No estimate (a model of unknown or test size): off, except QLoRA.
+    expect(resolveGradientCheckpointing("auto", "lora", null)).toBe(false);
+    expect(resolveGradientCheckpointing("auto", "qlora", null)).toBe(true);
+    expect(resolveGradientCheckpointing(true, "full", null)).toBe(true);
   });
 });

@@ -39,6 +39,7 @@ export const trainingJobPayloadExamples: TrainingJobPayloadInput[] = [
       seed: 42,
       packing: false,
       mergeWeights: false,
+      gradientCheckpointing: false,
       neftuneNoiseAlpha: null,
     },
     baseModel: {
@@ -93,6 +94,7 @@ export const trainingJobPayloadExamples: TrainingJobPayloadInput[] = [
       seed: 7,
       packing: false,
       mergeWeights: true,
+      gradientCheckpointing: true,
       neftuneNoiseAlpha: 5,
     },
     baseModel: {
@@ -165,6 +167,7 @@ export const trainingJobPayloadExamples: TrainingJobPayloadInput[] = [
       seed: 42,
       packing: false,
       mergeWeights: false,
+      gradientCheckpointing: false,
       neftuneNoiseAlpha: null,
       beta: 0.1,
     },

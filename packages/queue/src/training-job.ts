@@ -41,7 +41,12 @@ export const trainingJobPayloadSchema = z.object({
   method: methodSchema,
   /** Fully resolved: every field present; a technique's own (TECHNIQUE_HYPERPARAMETERS: `beta` of preference tuning)
    *  only on a job of that technique, where it is required. */
-  hyperparameters: hyperparametersSchema.required().extend({ beta: z.number().gt(0).max(10).optional() }),
+  hyperparameters: hyperparametersSchema.required().extend({
+    beta: z.number().gt(0).max(10).optional(),
+    /** Resolved by the platform when the job is created ("auto" → the estimator's pick from the memory fit), so
+     *  always true or false; absent (a payload from before the option): on for QLoRA only, as the runner did. */
+    gradientCheckpointing: z.boolean().optional(),
+  }),
   baseModel: baseModelRefSchema,
   datasets: z.array(payloadDatasetSchema).min(1),
   /** Classification: the declared label set (the head gets one class per entry, in this order, even for labels the

@@ -1,4 +1,9 @@
-import { FORMATS_FOR_TECHNIQUE, resolveTechniqueHyperparameters, type JobSpec } from "@whetstone/core";
+import {
+  FORMATS_FOR_TECHNIQUE,
+  resolveGradientCheckpointing,
+  resolveTechniqueHyperparameters,
+  type JobSpec,
+} from "@whetstone/core";
 import { audit } from "../audit/audit";
 import { assertJobDataReady } from "../datasets/readiness/get-job-readiness";
 import { AppError } from "../errors";
@@ -68,7 +73,7 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
   );
 
   // GPU memory the job needs (estimator); a job that fits no registered runner is refused now.
-  const { requiredVramMb } = await estimateJobSpec(prisma, actor.teamId, spec);
+  const { requiredVramMb, estimate } = await estimateJobSpec(prisma, actor.teamId, spec);
   await assertFitsARunner(prisma, requiredVramMb);
 
   const now = new Date();
@@ -85,8 +90,16 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
         baseModelId: baseModel.id,
         technique: spec.technique,
         method: spec.method,
-        // The technique's own hyperparameters (a preference job's beta) resolved, like every other one.
-        hyperparameters: resolveTechniqueHyperparameters(spec.technique, spec.hyperparameters),
+        // The technique's own hyperparameters (a preference job's beta) resolved, like every other one, and gradient
+        // checkpointing as the runner will run it ("auto" → the estimator's pick from the memory fit).
+        hyperparameters: {
+          ...resolveTechniqueHyperparameters(spec.technique, spec.hyperparameters),
+          gradientCheckpointing: resolveGradientCheckpointing(
+            spec.hyperparameters.gradientCheckpointing,
+            spec.method,
+            estimate,
+          ),
+        },
         labels: spec.labels ?? [],
         validationSplit: spec.hyperparameters.validationSplit,
         seed: spec.hyperparameters.seed,

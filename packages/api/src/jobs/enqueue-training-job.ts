@@ -10,7 +10,11 @@
  * calls this function again. Calling it any number of times is safe.
  */
 import type { JobsOptions } from "bullmq";
-import { DEFAULT_HYPERPARAMETERS, resolveTechniqueHyperparameters } from "@whetstone/core";
+import {
+  DEFAULT_HYPERPARAMETERS,
+  resolveGradientCheckpointing,
+  resolveTechniqueHyperparameters,
+} from "@whetstone/core";
 import {
   JOB_KINDS,
   STORAGE_LAYOUT,
@@ -58,10 +62,12 @@ export async function buildTrainingJobPayload(
   });
   if (!job) throw new EnqueueError(jobId, "job not found");
   // A job stored before testSplit existed (decision 0007) gets its default, as the API resolves it today.
-  const hyperparameters = resolveTechniqueHyperparameters(job.technique, {
-    testSplit: DEFAULT_HYPERPARAMETERS.testSplit,
-    ...(job.hyperparameters as object),
-  });
+  const stored = job.hyperparameters as { gradientCheckpointing?: boolean | "auto" };
+  const hyperparameters = {
+    ...resolveTechniqueHyperparameters(job.technique, { testSplit: DEFAULT_HYPERPARAMETERS.testSplit, ...stored }),
+    // Stored resolved since the option exists; a job from before it runs as the runner always ran it (QLoRA only).
+    gradientCheckpointing: resolveGradientCheckpointing(stored.gradientCheckpointing ?? "auto", job.method, null),
+  };
   const payload = {
     kind: "train",
     schemaVersion: 1,

@@ -52,6 +52,8 @@ export interface SpecEstimate {
   datasetTokens: number;
   /** The platform's own assumptions (where the inputs came from), before the estimator's. */
   assumptions: string[];
+  /** The largest runner that is not offline or disabled (the GPU the job must fit); null with no GPU runner. */
+  largestRunner: { name: string; vramMb: number } | null;
 }
 
 type SpecLike = Pick<JobSpec, "baseModelId" | "method" | "datasets" | "hyperparameters"> &
@@ -100,18 +102,19 @@ export async function estimateJobSpec(prisma: PrismaClient, teamId: string, spec
 
   const assumptions: string[] = [];
   const modelInfo = { id: base.id, name: base.name, preset, parameters, contextLength };
+  const largestRunner = await findLargestRunner(prisma);
   if (!preset && parameters === null) {
     assumptions.push(
       `The size of "${base.name}" is unknown (no parameter count, no known model in its name): no estimate.`,
     );
-    return { estimate: null, requiredVramMb: 0, model: modelInfo, datasetTokens, assumptions };
+    return { estimate: null, requiredVramMb: 0, model: modelInfo, datasetTokens, assumptions, largestRunner };
   }
   if (!preset && parameters! < MIN_ESTIMATED_PARAMETERS) {
     // A test-sized model (registered counts are only required to be positive): its memory is negligible.
     assumptions.push(
       `"${base.name}" has ${parameters} parameters, below the estimator's range (${MIN_ESTIMATED_PARAMETERS / 1e6} M): no estimate; it needs next to no memory.`,
     );
-    return { estimate: null, requiredVramMb: 0, model: modelInfo, datasetTokens, assumptions };
+    return { estimate: null, requiredVramMb: 0, model: modelInfo, datasetTokens, assumptions, largestRunner };
   }
   assumptions.push(
     preset
@@ -142,8 +145,33 @@ export async function estimateJobSpec(prisma: PrismaClient, teamId: string, spec
     datasetTokens,
     epochs: hp.epochs,
     maxSteps: hp.maxSteps,
+    gradientCheckpointing: hp.gradientCheckpointing,
+    // "auto" checks the fit against the largest runner, else the estimator's default GPU.
+    gpuMemoryBytes: largestRunner ? largestRunner.vramMb * 1024 ** 2 : undefined,
   });
-  return { estimate, requiredVramMb: requiredVramMb(estimate), model: modelInfo, datasetTokens, assumptions };
+  if (largestRunner) {
+    assumptions.push(
+      `GPU memory checked against the largest runner, ${largestRunner.name} (${formatGb(largestRunner.vramMb, "down")}).`,
+    );
+  }
+  return {
+    estimate,
+    requiredVramMb: requiredVramMb(estimate),
+    model: modelInfo,
+    datasetTokens,
+    assumptions,
+    largestRunner,
+  };
+}
+
+/** The largest runner that is not offline or disabled and reports its GPU memory. */
+async function findLargestRunner(prisma: PrismaClient): Promise<{ name: string; vramMb: number } | null> {
+  const r = await prisma.runner.findFirst({
+    where: { state: { notIn: ["offline", "disabled"] }, vramMb: { gt: 0 } },
+    orderBy: [{ vramMb: "desc" }, { name: "asc" }],
+    select: { name: true, vramMb: true },
+  });
+  return r?.vramMb ? { name: r.name, vramMb: r.vramMb } : null;
 }
 
 /** "80 GB", "12.5 GB": GPU memory as users read it on a spec sheet (1 GB = 1024 MiB here), to 0.1 GB rounded
@@ -159,11 +187,7 @@ export function formatGb(mb: number, round: "up" | "down"): string {
  */
 export async function assertFitsARunner(prisma: PrismaClient, required: number): Promise<void> {
   if (required <= 0) return;
-  const largest = await prisma.runner.findFirst({
-    where: { state: { notIn: ["offline", "disabled"] }, vramMb: { gt: 0 } },
-    orderBy: [{ vramMb: "desc" }, { name: "asc" }],
-    select: { name: true, vramMb: true },
-  });
+  const largest = await findLargestRunner(prisma);
   if (!largest?.vramMb || required <= largest.vramMb) return;
   throw new AppError(
     "PRECONDITION_FAILED",

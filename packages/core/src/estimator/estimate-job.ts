@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { methodSchema, type Method } from "../job-spec";
+import { gradientCheckpointingSchema, methodSchema, type GradientCheckpointingChoice, type Method } from "../job-spec";
 import { DEFAULT_MFU, GPU_PRESETS, resolveGpu, type GpuPresetId } from "./gpus";
 import {
   blockLinearParameters,
@@ -75,8 +75,8 @@ export const estimateJobInputSchema = z
     gradientAccumulationSteps: positiveInt.default(1),
     maxSeqLength: positiveInt,
     precision: z.enum(["bf16", "fp16", "fp32"]).default("bf16"),
-    /** Default: on for LoRA and QLoRA, off for full fine-tuning. */
-    gradientCheckpointing: z.boolean().optional(),
+    /** "auto": off when the job fits the GPU's memory without it (faster), on when it fits only with it. */
+    gradientCheckpointing: gradientCheckpointingSchema.default("auto"),
     /** "flash": fused SDPA / FlashAttention kernels that keep no seq×seq matrix; "eager": softmax kept. */
     attention: z.enum(["flash", "eager"]).default("flash"),
     datasetTokens: z.number().int().min(0),
@@ -87,6 +87,9 @@ export const estimateJobInputSchema = z
       .default("a100-80gb"),
     /** Model FLOPs utilisation: the fraction of the GPU's peak that training sustains. */
     mfu: z.number().gt(0).max(1).default(DEFAULT_MFU),
+    /** The memory the job must fit, for gradientCheckpointing "auto" (the platform passes its largest runner's);
+     *  default: the GPU's. */
+    gpuMemoryBytes: z.number().gt(0).optional(),
   })
   .superRefine((input, ctx) => {
     if (input.method === "qlora" && input.precision === "fp32") {
@@ -95,6 +98,7 @@ export const estimateJobInputSchema = z
   });
 
 export type EstimateJobInput = z.input<typeof estimateJobInputSchema>;
+type ParsedInput = z.output<typeof estimateJobInputSchema>;
 
 export interface VramBreakdown {
   /** Model weights as held for the forward pass (bf16, fp32, or 4-bit NF4 for QLoRA). */
@@ -118,10 +122,29 @@ export interface JobEstimate {
   trainingFlops: number;
   trainableParameters: number;
   architecture: ModelArchitecture;
+  /** Whether the job runs with gradient checkpointing (the choice, or what "auto" picked). */
   gradientCheckpointing: boolean;
+  checkpointing: CheckpointingTradeoff;
   /** Shown to the user verbatim. */
   assumptions: string[];
 }
+
+/** Gradient checkpointing on against off, for the same job: what the form shows next to the choice. */
+export interface CheckpointingTradeoff {
+  /** true: the estimator chose (the input was "auto"); false: the caller did. */
+  auto: boolean;
+  /** Bytes of GPU memory checkpointing saves: the total with it off less the total with it on. */
+  savedBytes: number;
+  /** Extra time with it on, as a fraction of the time with it off (0.5 = 50 % longer). */
+  slowdown: number;
+  /** The memory the fit was checked against, bytes; null when unknown (a custom GPU without memory). */
+  gpuMemoryBytes: number | null;
+  /** Whether the job fits that memory (with the scheduler's margin) without / with checkpointing; null: unknown. */
+  fitsWithout: boolean | null;
+  fitsWith: boolean | null;
+}
+
+type FixedEstimate = { estimate: Omit<JobEstimate, "checkpointing">; flopsPerToken: number };
 
 function billions(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} B` : `${(n / 1e6).toFixed(2)} M`;
@@ -138,13 +161,61 @@ export function loraParameterCount(arch: ModelArchitecture, r: number, targets: 
   return perLayer * arch.numLayers;
 }
 
+/**
+ * The estimate, with gradient checkpointing as chosen or, for "auto", as the memory fit decides: off (the faster
+ * setting) when the job fits the GPU without it, on when it fits only with it (or fits neither way: on needs less).
+ */
 export function estimateJob(rawInput: EstimateJobInput): JobEstimate {
   const input = estimateJobInputSchema.parse(rawInput);
+  const off = estimateWith(input, false);
+  const on = estimateWith(input, true);
+  const memory = input.gpuMemoryBytes ?? resolveGpu(input.gpu).memoryBytes ?? null;
+  const needs = (e: FixedEstimate) => e.estimate.vramBytes.total * (1 + DEFAULT_VRAM_MARGIN);
+  const fitsWithout = memory === null ? null : needs(off) <= memory;
+  const fitsWith = memory === null ? null : needs(on) <= memory;
+  const auto = input.gradientCheckpointing === "auto";
+  const savedBytes = off.estimate.vramBytes.total - on.estimate.vramBytes.total;
+  const enabled =
+    input.gradientCheckpointing === "auto" ? fitsWithout === false && savedBytes > 0 : input.gradientCheckpointing;
+  const chosen = (enabled ? on : off).estimate;
+  const slowdown = on.flopsPerToken / off.flopsPerToken - 1;
+  const cost = `saves ${formatBytes(savedBytes)} and takes ~${Math.round(slowdown * 100)}% longer (one more forward pass)`;
+  const margin = `with the ${DEFAULT_VRAM_MARGIN * 100}% margin`;
+  let why: string;
+  if (!auto) why = `Gradient checkpointing ${enabled ? "on" : "off"} (chosen): on ${cost}.`;
+  else if (memory === null)
+    why = `Gradient checkpointing off (automatic): the GPU's memory is unknown, so the faster setting; on ${cost}.`;
+  else if (!enabled)
+    why = `Gradient checkpointing off (automatic): the job fits the GPU's ${formatBytes(memory)} without it (${formatBytes(needs(off))} ${margin}); on ${cost}.`;
+  else
+    why = `Gradient checkpointing on (automatic): without it the job needs ${formatBytes(needs(off))} ${margin}, more than the GPU's ${formatBytes(memory)}; on ${cost}${fitsWith ? "" : `, and still needs ${formatBytes(needs(on))}`}.`;
+  return {
+    ...chosen,
+    gradientCheckpointing: enabled,
+    checkpointing: { auto, savedBytes, slowdown, gpuMemoryBytes: memory, fitsWithout, fitsWith },
+    assumptions: [...chosen.assumptions, why],
+  };
+}
+
+/**
+ * What a job runs with, as the platform puts it in the runner's payload: the caller's true or false, else the
+ * estimate's pick for "auto", else (no estimate: a model of unknown or test size) off — except QLoRA, whose
+ * memory-bound 4-bit path has always run with it.
+ */
+export function resolveGradientCheckpointing(
+  choice: GradientCheckpointingChoice,
+  method: Method,
+  estimate: Pick<JobEstimate, "gradientCheckpointing"> | null,
+): boolean {
+  if (choice !== "auto") return choice;
+  return estimate ? estimate.gradientCheckpointing : method === "qlora";
+}
+
+function estimateWith(input: ParsedInput, checkpointing: boolean): FixedEstimate {
   const method: Method = input.method;
   const { architecture: arch, derived, preset } = resolveModel(input.model);
   const gpu = resolveGpu(input.gpu);
   const isLora = method !== "full";
-  const checkpointing = input.gradientCheckpointing ?? isLora;
   const computeBytes = input.precision === "fp32" ? 4 : 2;
   const dtype = input.precision;
   const n = arch.parameters;
@@ -281,7 +352,7 @@ export function estimateJob(rawInput: EstimateJobInput): JobEstimate {
     );
   }
 
-  return {
+  const estimate = {
     vramBytes: {
       weights,
       trainableParams,
@@ -299,6 +370,7 @@ export function estimateJob(rawInput: EstimateJobInput): JobEstimate {
     gradientCheckpointing: checkpointing,
     assumptions,
   };
+  return { estimate, flopsPerToken };
 }
 
 /** GPU memory the scheduler should require for a job: the estimate plus a safety margin, in MiB. */

@@ -10,11 +10,7 @@ export const estimateJobRoute = teamWriteProcedure
   .output(estimateJobOutput)
   .mutation(async ({ ctx, input }) => {
     const r = await estimateJobSpec(ctx.prisma, ctx.team.id, input);
-    const largest = await ctx.prisma.runner.findFirst({
-      where: { state: { notIn: ["offline", "disabled"] }, vramMb: { gt: 0 } },
-      orderBy: [{ vramMb: "desc" }, { name: "asc" }],
-      select: { name: true, vramMb: true },
-    });
+    const largest = r.largestRunner;
     const e = r.estimate;
     return {
       estimated: e !== null,
@@ -25,6 +21,7 @@ export const estimateJobRoute = teamWriteProcedure
       tokensTotal: e?.tokensTotal ?? null,
       trainableParameters: e?.trainableParameters ?? null,
       gradientCheckpointing: e?.gradientCheckpointing ?? null,
+      checkpointing: e?.checkpointing ?? null,
       datasetTokens: r.datasetTokens,
       model: r.model,
       largestRunner: largest?.vramMb

@@ -36,7 +36,19 @@ export const estimateJobOutput = z.object({
   gpuHours: z.number().nullable(),
   tokensTotal: z.number().nullable(),
   trainableParameters: z.number().nullable(),
+  /** Whether the job runs with gradient checkpointing: the spec's true/false, or the pick for "auto". */
   gradientCheckpointing: z.boolean().nullable(),
+  /** Checkpointing on against off for this job: memory saved, extra time (0.5 = 50 % longer), the fit each way. */
+  checkpointing: z
+    .object({
+      auto: z.boolean(),
+      savedBytes: z.number(),
+      slowdown: z.number(),
+      gpuMemoryBytes: z.number().nullable(),
+      fitsWithout: z.boolean().nullable(),
+      fitsWith: z.boolean().nullable(),
+    })
+    .nullable(),
   datasetTokens: z.number(),
   model: z.object({
     id: z.string(),
