@@ -159,3 +159,33 @@ def test_sft_job_with_packing_trains_on_the_same_tokens(tmp_path, storage_root, 
     assert s0["tokens_seen"] == s1["tokens_seen"]
     assert len(tl0) == len(tl1) and all(abs(a[1] - b[1]) < 1e-3 for a, b in zip(tl0, tl1, strict=True)), (tl0, tl1)
     assert vl1 and abs(vl0[-1][1] - vl1[-1][1]) < 1e-3, (vl0, vl1)
+
+
+@pytest.mark.parametrize(("technique", "hp", "says"), [
+    ("continued_pretraining", {"packing": True}, "full blocks of 128 tokens"),
+    ("sft", {"packing": True, "neftuneNoiseAlpha": None}, "packed without padding"),
+    ("sft", {"packing": True, "neftuneNoiseAlpha": 5.0}, None),
+    ("continued_pretraining", {"packing": False}, None),
+])
+def test_model_card_mentions_isolated_packing_when_on(technique, hp, says):
+    from whetstone_runner.config import TrainingConfig
+    from whetstone_runner.training.model_card import render_model_card
+
+    p = example_payload()
+    p["technique"] = technique
+    p["hyperparameters"].update(maxSeqLength=128, **hp)
+    card = render_model_card(TrainingConfig.from_payload(p), {"summary": {}}, "adapter")
+    assert ("Isolated packing" in card) == (says is not None)
+    assert says is None or says in card
+
+
+def test_packed_pretraining_job_trains_on_full_blocks_and_says_so(tmp_path, storage_root, tiny_model):
+    payload = make_payload(storage_root, tiny_model, [("notes", "text", "jsonl", text_rows(120))],
+                           technique="continued_pretraining", packing=True, maxSeqLength=64, maxSteps=6,
+                           evalEverySteps=3)
+    result, events = run_direct(payload, storage_root, tmp_path / "work")
+    assert result["status"] == "succeeded"
+    assert result["summary"]["tokens_seen"] == 6 * 4 * 64  # every block full, no padding
+    assert len(events.metric("val_loss")) == 2
+    card = next(a for a in result["artifacts"] if a["kind"] == "adapter" and a["name"] == "README.md")
+    assert "Isolated packing: the texts were packed into full blocks of 64 tokens" in (storage_root / card["key"]).read_text()

@@ -44,6 +44,21 @@ def _fmt(v) -> str:
     return "—" if v is None else str(v)
 
 
+def _packing(cfg) -> list[str]:
+    """A paragraph on isolated packing, when the job packed."""
+    from ..techniques.sft import packs
+
+    hp = cfg.hp
+    if cfg.technique == "continued_pretraining" and hp.packing:
+        how = f"the texts were packed into full blocks of {hp.max_seq_length} tokens"
+    elif cfg.technique == "sft" and packs(hp):
+        how = f"the rows of each batch were packed without padding into sequences of at most {hp.max_seq_length} tokens"
+    else:
+        return []
+    return [f"Isolated packing: {how}; each document kept its own positions and attended only to itself, so it trained "
+            "as it would alone.", ""]
+
+
 def render_model_card(cfg, metrics: dict, kind: str) -> str:
     """README.md for the `kind` folder (adapter, model or merged_model) of the train job `cfg`."""
     peft = kind == "adapter"
@@ -77,6 +92,7 @@ def render_model_card(cfg, metrics: dict, kind: str) -> str:
         f"Held out before training: {_fmt(cfg.hp.test_split)} of each dataset for the test split (never trained on), "
         f"then {_fmt(cfg.hp.validation_split)} of the rest for validation.",
         "",
+        *_packing(cfg),
         "## Hyperparameters",
         "",
         "| name | value |",
