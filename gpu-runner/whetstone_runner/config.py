@@ -66,6 +66,11 @@ class DatasetRef:
     sha256: str
 
 
+def _dataset_ref(d: dict) -> DatasetRef:
+    return DatasetRef(name=d["name"], key=d["key"], format=d["format"], container=d["container"],
+                      weight=float(d["weight"]), rows=d["rows"], sha256=d["sha256"])
+
+
 @dataclass(frozen=True)
 class BaseModelRef:
     name: str
@@ -95,6 +100,8 @@ class TrainingConfig:
     output_prefix: str
     required_vram_mb: int = 0
     labels: tuple[str, ...] | None = None  # classification: the declared label set, in order (None: the data's)
+    # An explicit validation set (payload `validationDatasets`): validated on instead of a validationSplit hold-out.
+    validation_datasets: tuple[DatasetRef, ...] = ()
 
     @classmethod
     def from_payload(cls, p: dict) -> TrainingConfig:
@@ -107,6 +114,7 @@ class TrainingConfig:
                            for d in p["datasets"]),
             output_prefix=p["outputPrefix"], required_vram_mb=p.get("requiredVramMb", 0),
             labels=tuple(p["labels"]) if p.get("labels") is not None else None,
+            validation_datasets=tuple(_dataset_ref(d) for d in p.get("validationDatasets") or ()),
         )
 
     @property

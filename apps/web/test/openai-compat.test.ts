@@ -228,6 +228,46 @@ describe("fine-tuning jobs", () => {
     expect((await apiError(other.fineTuning.jobs.retrieve(job.id))).status).toBe(404);
   });
 
+  it("takes a validation_file: validated on in full (no split of training_file), read back, in the payload", async () => {
+    const f = await client.files.create({ file: await file(chatJsonl(30), "v-train.jsonl"), purpose: "fine-tune" });
+    const v = await client.files.create({ file: await file(chatJsonl(6, 5), "v-valid.jsonl"), purpose: "fine-tune" });
+    const job = await client.fineTuning.jobs.create({
+      model: "tiny-llama",
+      training_file: f.id,
+      validation_file: v.id,
+    });
+    expect(job).toMatchObject({ training_file: f.id, validation_file: v.id, status: "queued" });
+    expect(await client.fineTuning.jobs.retrieve(job.id)).toMatchObject({ validation_file: v.id });
+    const row = await db.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: job.id.slice(6) } });
+    expect(row.validationSetId).toBe(v.id.slice(5));
+    // an epoch is every row but the test split: 30 → 27 trained → 4 steps (no validation share held out)
+    expect(row.hyperparameters).toMatchObject({ checkpointEverySteps: 4, evalEverySteps: 4 });
+    const queued = await deps.trainingQueue.getJob(row.id);
+    expect(queued?.data).toMatchObject({
+      datasets: [{ datasetVersionId: f.id.slice(5) }],
+      validationDatasets: [{ datasetVersionId: v.id.slice(5), name: "v-valid.jsonl", rows: 6 }],
+    });
+
+    // another team's file does not exist for this key; a file of another format; the training file itself
+    const foreign = await other.files.create({ file: await file(chatJsonl(6)), purpose: "fine-tune" });
+    const bad = (validation_file: string) =>
+      apiError(client.fineTuning.jobs.create({ model: "tiny-llama", training_file: f.id, validation_file }));
+    expect(await bad(foreign.id)).toMatchObject({
+      status: 400,
+      param: "validation_file",
+      code: "invalid_validation_file",
+      message: `invalid validation_file: ${foreign.id}`,
+    });
+    const text = await client.files.create({
+      file: await file('{"text": "a tent for two"}\n{"text": "boots"}\n', "t.jsonl"),
+      purpose: "fine-tune",
+    });
+    const format = await bad(text.id);
+    expect(format).toMatchObject({ status: 400, param: "validation_file" });
+    expect(format.message).toMatch(/is in format "text"; technique "sft" needs one of/);
+    expect(await bad(f.id)).toMatchObject({ status: 400, param: "validation_file" });
+  });
+
   it("creates a DPO job on a file of OpenAI preference rows: technique preference, beta mapped ('auto' = 0.1)", async () => {
     const rows = chatJsonl(30, 3)
       .trim()

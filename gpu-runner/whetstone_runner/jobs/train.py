@@ -32,9 +32,10 @@ def run_train_job(payload: dict, ctx: JobContext) -> dict:
     ctx.workdir.mkdir(parents=True, exist_ok=True)
 
     raw = read_datasets(cfg, technique, ctx, report.say)
+    val_raw = read_datasets(cfg, technique, ctx, report.say, "validationDatasets")
     label2id = technique.labels(raw, cfg.labels)
     model, tokenizer, loaded = _load_model(cfg, technique, label2id, ctx, report)
-    prep = prepare(cfg, technique, tokenizer, raw, label2id, report.say)
+    prep = prepare(cfg, technique, tokenizer, raw, label2id, report.say, val_raw)
     run = build_trainer(cfg, ctx, report, technique, model, tokenizer, prep)
     resume(run, cfg, ctx, report)
     if ctx.handback_requested():

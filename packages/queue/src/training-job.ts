@@ -49,6 +49,10 @@ export const trainingJobPayloadSchema = z.object({
   }),
   baseModel: baseModelRefSchema,
   datasets: z.array(payloadDatasetSchema).min(1),
+  /** An explicit validation set (OpenAI's `validation_file`; a job's `validationDatasetVersionId`): every row of it is
+   *  validated on — val_loss, early stopping, the best checkpoint — and no `validationSplit` is held out of
+   *  `datasets` (`testSplit` still is). Empty: the split. Metrics are named by its `name` (`val_loss:<name>`). */
+  validationDatasets: z.array(payloadDatasetSchema).max(1).default([]),
   /** Classification: the declared label set (the head gets one class per entry, in this order, even for labels the
    *  data does not hold yet, as in an early active-learning round); null: the sorted distinct labels of the data. */
   labels: z.array(z.string().min(1).max(200)).min(2).max(1000).nullable().default(null),

@@ -26,6 +26,12 @@ export async function deleteDataset(
       where: { datasetVersionId: { in: d.versions.map((v) => v.id) } },
       select: { job: { select: { id: true, name: true, state: true } } },
     });
+    // A job's validation set counts as used too (set null on the finished ones by the foreign key).
+    const validated = await tx.fineTuneJob.findMany({
+      where: { validationSetId: { in: d.versions.map((v) => v.id) } },
+      select: { id: true, name: true, state: true },
+    });
+    links.push(...validated.map((job) => ({ job })));
     const active = links.find((l) => !isTerminal(l.job.state as JobState));
     if (active) {
       throw new AppError(

@@ -13,6 +13,7 @@ import { rebalanceQueue } from "../scheduling/rebalance-queue";
 import type { ApiDeps } from "../trpc";
 import { EnqueueError, enqueueTrainingJob } from "./enqueue-training-job";
 import { stateEventMessage } from "./job-events";
+import { checkValidationSet } from "./validation-set";
 
 export interface CreateJobActor {
   teamId: string;
@@ -63,6 +64,8 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
     }
   });
 
+  const validationSetId = await checkValidationSet(prisma, actor.teamId, spec);
+
   // Data a readiness check blocks (personal data, conflicting labels, too few examples…) is refused unless the
   // caller overrides with a reason, which the audit log keeps.
   const blocked = await assertJobDataReady(
@@ -110,6 +113,7 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
         queuedAt: d.state === "queued" ? now : null,
         enqueuedAt: null,
         datasets: { create: spec.datasets.map((d) => ({ datasetVersionId: d.datasetVersionId, weight: d.weight })) },
+        validationSetId,
         events: {
           create: { kind: "state", level: "info", message: stateEventMessage(d.state, d.pendingReason ?? "created") },
         },

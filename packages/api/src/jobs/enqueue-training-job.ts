@@ -58,7 +58,10 @@ export async function buildTrainingJobPayload(
 ): Promise<TrainingJobPayload> {
   const job = await prisma.fineTuneJob.findUnique({
     where: { id: jobId },
-    include: { datasets: { include: { datasetVersion: { include: { dataset: { select: { name: true } } } } } } },
+    include: {
+      datasets: { include: { datasetVersion: { include: { dataset: { select: { name: true } } } } } },
+      validationSet: { include: { dataset: { select: { name: true } } } },
+    },
   });
   if (!job) throw new EnqueueError(jobId, "job not found");
   // A job stored before testSplit existed (decision 0007) gets its default, as the API resolves it today.
@@ -78,6 +81,9 @@ export async function buildTrainingJobPayload(
     hyperparameters,
     baseModel: await buildBaseModelRef(prisma, job.baseModelId, (m) => new EnqueueError(job.id, m)),
     datasets: payloadDatasets(job.datasets),
+    validationDatasets: job.validationSet
+      ? payloadDatasets([{ datasetVersionId: job.validationSet.id, datasetVersion: job.validationSet }])
+      : [],
     labels: job.labels.length > 0 ? job.labels : null,
     outputPrefix: storageKey(STORAGE_LAYOUT.jobOutput, { jobId: job.id }),
     requiredVramMb: job.requiredVramMb,

@@ -27,12 +27,15 @@ export const jobSummarySelect = {
       },
     },
   },
+  validationSet: {
+    select: { id: true, version: true, format: true, dataset: { select: { id: true, name: true } } },
+  },
 } satisfies Prisma.FineTuneJobSelect;
 
 export type JobSummaryRow = Prisma.FineTuneJobGetPayload<{ select: typeof jobSummarySelect }>;
 
 export function toJobSummary(j: JobSummaryRow) {
-  const { datasets, ...rest } = j;
+  const { datasets, validationSet: v, ...rest } = j;
   return {
     ...rest,
     /** A running job whose cancel was asked for and not yet confirmed by its runner. */
@@ -45,5 +48,15 @@ export function toJobSummary(j: JobSummaryRow) {
       format: d.datasetVersion.format,
       weight: d.weight,
     })),
+    /** The explicit validation set; null: validationSplit of the training data is held out. */
+    validationSet: v
+      ? {
+          datasetVersionId: v.id,
+          datasetId: v.dataset.id,
+          datasetName: v.dataset.name,
+          version: v.version,
+          format: v.format,
+        }
+      : null,
   };
 }

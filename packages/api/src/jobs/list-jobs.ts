@@ -10,7 +10,7 @@ export interface ListJobsInput {
   state?: JobState | null;
 }
 
-interface ListRow extends Omit<JobSummaryRow, "baseModel" | "datasets"> {
+interface ListRow extends Omit<JobSummaryRow, "baseModel" | "datasets" | "validationSet"> {
   baseModelId: string;
   baseModelName: string;
   datasets: {
@@ -21,6 +21,13 @@ interface ListRow extends Omit<JobSummaryRow, "baseModel" | "datasets"> {
     format: string;
     weight: number;
   }[];
+  validationSet: {
+    datasetVersionId: string;
+    datasetId: string;
+    datasetName: string;
+    version: number;
+    format: string;
+  } | null;
 }
 
 /**
@@ -37,8 +44,7 @@ export async function listJobs(prisma: PrismaClient, teamId: string, input: List
       where: { id: input.cursor, teamId },
       select: { id: true, createdAt: true },
     });
-    if (!c)
-      throw new AppError("NOT_FOUND", `cursor "${input.cursor}" is not a job of this team`, { field: "cursor" });
+    if (!c) throw new AppError("NOT_FOUND", `cursor "${input.cursor}" is not a job of this team`, { field: "cursor" });
     after = Prisma.sql`AND (j."createdAt", j.id) < (${c.createdAt}, ${c.id})`;
   }
   const state = input.state ? Prisma.sql`AND j.state = ${input.state}::"JobState"` : Prisma.empty;
@@ -53,17 +59,23 @@ export async function listJobs(prisma: PrismaClient, teamId: string, input: List
              FROM "JobDataset" jd
              JOIN "DatasetVersion" dv ON dv.id = jd."datasetVersionId"
              JOIN "Dataset" d ON d.id = dv."datasetId"
-             WHERE jd."jobId" = j.id), '[]'::json) AS datasets
+             WHERE jd."jobId" = j.id), '[]'::json) AS datasets,
+           CASE WHEN vv.id IS NULL THEN NULL ELSE json_build_object(
+             'datasetVersionId', vv.id, 'datasetId', vd.id, 'datasetName', vd.name, 'version', vv.version,
+             'format', vv.format) END AS "validationSet"
     FROM "FineTuneJob" j
     JOIN "BaseModel" bm ON bm.id = j."baseModelId"
+    LEFT JOIN "DatasetVersion" vv ON vv.id = j."validationSetId"
+    LEFT JOIN "Dataset" vd ON vd.id = vv."datasetId"
     WHERE j."teamId" = ${teamId} ${state} ${after}
     ORDER BY j."createdAt" DESC, j.id DESC
     LIMIT ${input.limit + 1}`;
   const page = rows.slice(0, input.limit);
   return {
-    items: page.map(({ baseModelId, baseModelName, datasets, ...j }) => ({
-      ...toJobSummary({ ...j, baseModel: { id: baseModelId, name: baseModelName }, datasets: [] }),
+    items: page.map(({ baseModelId, baseModelName, datasets, validationSet, ...j }) => ({
+      ...toJobSummary({ ...j, baseModel: { id: baseModelId, name: baseModelName }, datasets: [], validationSet: null }),
       datasets,
+      validationSet,
     })),
     nextCursor: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null,
   };

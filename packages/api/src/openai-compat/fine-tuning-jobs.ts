@@ -114,15 +114,6 @@ export async function createFineTuningJob(
       "unsupported_parameter",
     );
   }
-  if (body.validation_file) {
-    throw invalidRequest(
-      "validation_file is not supported yet: Whetstone holds out a validation split of training_file itself " +
-        `(${DEFAULT_HYPERPARAMETERS.validationSplit * 100}% by default; set whetstone.hyperparameters.validationSplit). ` +
-        "Leave validation_file out, or merge it into training_file.",
-      "validation_file",
-      "unsupported_parameter",
-    );
-  }
   if (body.suffix != null && !SUFFIX_RE.test(body.suffix)) {
     throw invalidRequest(
       "suffix: up to 64 characters, letters, digits, '-' and '_' only (it becomes part of the model's name)",
@@ -146,6 +137,17 @@ export async function createFineTuningJob(
   if (!version) {
     // Another team's file is answered as absent: its existence is not revealed.
     throw invalidRequest(`invalid training_file: ${body.training_file}`, "training_file", "invalid_training_file");
+  }
+  // A validation file is validated on instead of a held-out share of training_file (createJob checks its format).
+  const validation = body.validation_file
+    ? await datasetVersionOfFile(prisma, actor.team.id, body.validation_file)
+    : null;
+  if (body.validation_file && !validation) {
+    throw invalidRequest(
+      `invalid validation_file: ${body.validation_file}`,
+      "validation_file",
+      "invalid_validation_file",
+    );
   }
   const { format, rowCount } = await prisma.datasetVersion.findUniqueOrThrow({
     where: { id: version.id },
@@ -192,7 +194,8 @@ export async function createFineTuningJob(
   const resolved = hyperparametersSchema.safeParse(hyperparameters);
   if (resolved.success) {
     const h = resolved.data;
-    const trainRows = Math.max(1, Math.floor(rowCount * (1 - h.testSplit) * (1 - h.validationSplit)));
+    const held = validation ? 0 : h.validationSplit;
+    const trainRows = Math.max(1, Math.floor(rowCount * (1 - h.testSplit) * (1 - held)));
     const stepsPerEpoch = Math.max(1, Math.ceil(trainRows / (h.batchSize * h.gradientAccumulationSteps)));
     const given = ext.hyperparameters ?? {};
     if (!("checkpointEverySteps" in given)) hyperparameters.checkpointEverySteps = stepsPerEpoch;
@@ -206,6 +209,7 @@ export async function createFineTuningJob(
     technique,
     method: ext.method ?? "lora",
     datasets: [{ datasetVersionId: version.id, weight: 1 }],
+    validationDatasetVersionId: validation?.id,
     hyperparameters,
     priority: ext.priority,
     readinessOverride: ext.readinessOverride,
@@ -214,9 +218,14 @@ export async function createFineTuningJob(
     const issue = spec.error.issues[0]!;
     const [head, field, ...rest] = issue.path.map(String);
     const param =
-      head === "hyperparameters" && field && HP_PARAM[field] && !(ext.hyperparameters && field in ext.hyperparameters)
-        ? `${hpPrefix}.${HP_PARAM[field]}`
-        : `whetstone.${[head, field, ...rest].filter(Boolean).join(".")}`;
+      head === "validationDatasetVersionId"
+        ? "validation_file"
+        : head === "hyperparameters" &&
+            field &&
+            HP_PARAM[field] &&
+            !(ext.hyperparameters && field in ext.hyperparameters)
+          ? `${hpPrefix}.${HP_PARAM[field]}`
+          : `whetstone.${[head, field, ...rest].filter(Boolean).join(".")}`;
     throw invalidRequest(`${param}: ${issue.message}`, param, "invalid_value");
   }
 
@@ -229,6 +238,7 @@ export async function createFineTuningJob(
         baseModelId: "model",
         "datasets.0.datasetVersionId": "training_file",
         datasets: "training_file",
+        validationDatasetVersionId: "validation_file",
         "hyperparameters.epochs": `${hpPrefix}.n_epochs`,
         "hyperparameters.batchSize": `${hpPrefix}.batch_size`,
         "hyperparameters.learningRate": `${hpPrefix}.learning_rate_multiplier`,
@@ -266,6 +276,7 @@ const jobSelect = {
   cancelRequestedAt: true,
   pauseRequestedAt: true,
   datasets: { select: { datasetVersionId: true }, orderBy: { datasetVersionId: "asc" } },
+  validationSetId: true,
 } satisfies Prisma.FineTuneJobSelect;
 type JobRow = Prisma.FineTuneJobGetPayload<{ select: typeof jobSelect }>;
 
@@ -331,7 +342,7 @@ async function toFineTuningJob(prisma: PrismaClient, team: OpenAiTeam, j: JobRow
     status: openAiStatus(state),
     trained_tokens: state === "succeeded" && typeof summary.tokens_seen === "number" ? summary.tokens_seen : null,
     training_file: trainingVersion ? fileId(trainingVersion) : "",
-    validation_file: null,
+    validation_file: j.validationSetId ? fileId(j.validationSetId) : null,
     estimated_finish: estimatedFinish,
     integrations: [],
     metadata: (j.metadata ?? null) as Record<string, string> | null,

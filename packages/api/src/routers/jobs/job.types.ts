@@ -34,4 +34,14 @@ export const jobSummaryOutput = z.object({
       weight: z.number(),
     }),
   ),
+  /** The explicit validation set; null: validationSplit of the training data is held out. */
+  validationSet: z
+    .object({
+      datasetVersionId: z.string(),
+      datasetId: z.string(),
+      datasetName: z.string(),
+      version: z.number().int(),
+      format: z.string(),
+    })
+    .nullable(),
 });
