@@ -5,12 +5,13 @@
  * it takes the whole spec) a moment after the last change; a late answer for an older spec is dropped.
  */
 import { useMutation } from "@tanstack/react-query";
-import { jobSpecSchema } from "@whetstone/core";
+import { jobSpecSchema, type GradientCheckpointingChoice } from "@whetstone/core";
 import { CheckCircle2, ChevronDown, Clock, Cpu, Loader2, MemoryStick, XCircle } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { Card, CardBody, CardHeader, cn } from "@/components/ui";
 import { formatCompact, formatDuration } from "@/lib/format";
 import { errorInfo, useTRPC, type RouterOutputs } from "@/lib/trpc";
+import { CheckpointingChoice } from "./checkpointing-choice";
 
 type Estimate = RouterOutputs["jobs"]["estimate"];
 type Term = keyof Omit<NonNullable<Estimate["vramBytes"]>, "total">;
@@ -78,7 +79,15 @@ function useDebouncedEstimate(spec: unknown) {
   return { ...result, waiting, valid: parsed.success };
 }
 
-export function JobEstimate({ spec }: { spec: unknown }) {
+export function JobEstimate({
+  spec,
+  checkpointing,
+  onCheckpointingChange,
+}: {
+  spec: unknown;
+  checkpointing: GradientCheckpointingChoice;
+  onCheckpointingChange: (v: GradientCheckpointingChoice) => void;
+}) {
   const { data, error, waiting, valid } = useDebouncedEstimate(spec);
   const [open, setOpen] = useState(false);
   const v = data?.vramBytes ?? null;
@@ -182,6 +191,16 @@ export function JobEstimate({ spec }: { spec: unknown }) {
                 </div>
               </dl>
             </div>
+
+            {data.checkpointing && data.gradientCheckpointing != null && (
+              <CheckpointingChoice
+                value={checkpointing}
+                onChange={onCheckpointingChange}
+                on={data.gradientCheckpointing}
+                tradeoff={data.checkpointing}
+                gpu={fit?.name ?? gpu}
+              />
+            )}
           </>
         )}
 

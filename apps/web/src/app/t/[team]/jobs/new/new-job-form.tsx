@@ -57,7 +57,11 @@ export function NewJobForm({ team }: { team: string }) {
         <div className="space-y-4 lg:sticky lg:top-8 lg:self-start">
           <SummaryCard form={form} />
           <ReadinessSummary form={form} team={team} />
-          <JobEstimate spec={form.spec()} />
+          <JobEstimate
+            spec={form.spec()}
+            checkpointing={form.checkpointing}
+            onCheckpointingChange={form.setCheckpointing}
+          />
         </div>
       </div>
     </form>

@@ -17,6 +17,7 @@ import {
   jobSpecSchema,
   type BooleanHyperparameterKey,
   type DatasetFormat,
+  type GradientCheckpointingChoice,
   type Method,
   type NumberHyperparameterKey,
   type Technique,
@@ -60,6 +61,10 @@ export function useJobForm(team: string) {
   const [method, setMethod] = useState<Method>("lora");
   const [hp, setHp] = useState<HpValues>(initialHp);
   const [flags, setFlags] = useState<HpFlags>(initialFlags);
+  /** "auto" until the user overrides it on the estimate, which shows what auto picked and the trade-off. */
+  const [checkpointing, setCheckpointing] = useState<GradientCheckpointingChoice>(
+    DEFAULT_HYPERPARAMETERS.gradientCheckpointing,
+  );
   const [priority, setPriority] = useState("5");
   /** Why to train on data a readiness check blocks (sent only when non-empty). */
   const [overrideReason, setOverrideReason] = useState("");
@@ -129,7 +134,7 @@ export function useJobForm(team: string) {
   const setFlag = (key: BooleanHyperparameterKey, value: boolean) => setFlags((x) => ({ ...x, [key]: value }));
 
   const spec = () => {
-    const hyperparameters: Record<string, unknown> = { ...flags };
+    const hyperparameters: Record<string, unknown> = { ...flags, gradientCheckpointing: checkpointing };
     for (const { key, techniques } of NUMBER_HYPERPARAMETER_FIELDS) {
       // A technique's own hyperparameter (DPO's beta) goes only with that technique: the spec refuses it elsewhere.
       if (techniques && !(technique && techniques.includes(technique))) continue;
@@ -172,7 +177,7 @@ export function useJobForm(team: string) {
 
   useEffect(() => {
     if (touched) validate();
-  }, [touched, name, mix, technique, baseModelId, method, hp, flags, priority, overrideReason]);
+  }, [touched, name, mix, technique, baseModelId, method, hp, flags, checkpointing, priority, overrideReason]);
 
   const create = useMutation(
     trpc.jobs.create.mutationOptions({
@@ -215,6 +220,8 @@ export function useJobForm(team: string) {
     setHpValue,
     flags,
     setFlag,
+    checkpointing,
+    setCheckpointing,
     priority,
     setPriority,
     overrideReason,
