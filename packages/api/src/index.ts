@@ -43,6 +43,8 @@ export {
 export { stateEventMessage, parseStateEventMessage } from "./jobs/job-events";
 // runner events and reconciliation, for apps/worker (its events consumer and reconcile timer)
 export { applyRunnerEvent } from "./runner-events/apply-runner-event";
+export { prepareAugmentedVersion } from "./augmentations/prepare-augmented-version";
+export { settleAugmentationEvent } from "./augmentations/settle-augmentation-event";
 export type { ApplyEffect, ApplyOptions, ApplyResult, JobUpdate } from "./runner-events/runner-event.types";
 export { dropDuplicate, performApplyEffects } from "./runner-events/perform-apply-effects";
 // evaluations, for apps/worker (the automatic evaluation after training) and apps/web

@@ -8,9 +8,9 @@
 import { createHash } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { augmentationJobPayloadSchema, runnerEventSchema, type RunnerEventInput } from "@whetstone/queue";
+import { augmentationJobPayloadSchema, type RunnerEventInput } from "@whetstone/queue";
 import { ingestDataset } from "../src/datasets/ingest-dataset";
-import { applyRunnerEvent } from "../src/runner-events/apply-runner-event";
+import { sendEvents } from "./augmentation-helpers";
 import { seedWorld, type World } from "./fixtures";
 import { createTestEnv, type TestEnv } from "./helpers";
 import { ev } from "./runner-fixtures";
@@ -41,14 +41,7 @@ async function expectAppError(p: Promise<unknown>, code: string, field?: string)
   return e;
 }
 
-async function send(...events: RunnerEventInput[]) {
-  for (const e of events) {
-    const event = runnerEventSchema.parse(e);
-    await env.db.prisma.$transaction((tx) =>
-      applyRunnerEvent(tx, event, { maxMeteredGapMs: 10_000, storage: env.deps.storage }),
-    );
-  }
-}
+const send = (...events: RunnerEventInput[]) => sendEvents(env, ...events);
 
 const words = (
   "refund shipping password invoice warranty delivery account billing return order parcel courier address label " +

@@ -187,6 +187,7 @@ Object.assign(WALK, {
     input: (w: World) => ({ id: w.chatA.id, method: "perturb", targetRows: 10 }),
   },
   "augmentations.get": { kind: "object", input: () => ({ id: augmentationA.id }) },
+  "augmentations.cancel": { kind: "object", input: () => ({ id: augmentationA.id }) },
   "augmentations.list": {
     kind: "list",
     input: (w: World) => ({ id: w.chatA.id }),
@@ -368,6 +369,9 @@ describe("tenant isolation walk", () => {
       expect(item).toMatchObject({ status: "pending", assigneeId: null, value: null });
       expect(await env.db.prisma.activeLearningProject.count({ where: { id: al.projectId } })).toBe(1);
       expect(await env.db.prisma.activeLearningRound.count({ where: { projectId: al.projectId } })).toBe(1);
+      expect((await env.db.prisma.augmentation.findUniqueOrThrow({ where: { id: augmentationA.id } })).state).toBe(
+        "queued",
+      );
     });
   }
 

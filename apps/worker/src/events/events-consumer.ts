@@ -7,7 +7,13 @@
  * docs/decisions/0002-events-persistence.md.
  */
 import type { Redis } from "ioredis";
-import { applyRunnerEvent, type ApplyOptions, type ApplyResult } from "@whetstone/api";
+import {
+  applyRunnerEvent,
+  prepareAugmentedVersion,
+  settleAugmentationEvent,
+  type ApplyOptions,
+  type ApplyResult,
+} from "@whetstone/api";
 import type { PrismaClient } from "@whetstone/db";
 import { EVENTS_GROUP, EVENTS_STREAM, jobUpdatesChannel, type RunnerEvent } from "@whetstone/queue";
 import type { Logger } from "../logger";
@@ -319,17 +325,25 @@ export class EventsConsumer {
     const event = parsed.event;
     // Blob reads happen before the transaction, never inside it (prefetch-blobs.ts).
     const storage = this.o.storage && (await prefetchSuccessDocuments(this.o.storage, event));
-    const result = await this.o.prisma.$transaction(
-      async (tx): Promise<ApplyResult | null> => {
-        const inserted = await tx.processedEvent.createMany({
-          data: [{ eventId: event.eventId }],
-          skipDuplicates: true,
-        });
-        if (inserted.count === 0) return null;
-        return applyRunnerEvent(tx, event, { maxMeteredGapMs: this.o.maxMeteredGapMs, storage });
-      },
-      { timeout: 30_000 },
-    );
+    // An augmentation's new version file is stored before the transaction that records its success and the version.
+    const files = this.o.storage && { prisma: this.o.prisma, storage: this.o.storage };
+    const prepared = files ? await prepareAugmentedVersion(files, event) : undefined;
+    let result: ApplyResult | null;
+    try {
+      result = await this.o.prisma.$transaction(
+        async (tx): Promise<ApplyResult | null> => {
+          const inserted = await tx.processedEvent.createMany({
+            data: [{ eventId: event.eventId }],
+            skipDuplicates: true,
+          });
+          if (inserted.count === 0) return null;
+          return applyRunnerEvent(tx, event, { maxMeteredGapMs: this.o.maxMeteredGapMs, storage, prepared });
+        },
+        { timeout: 30_000 },
+      );
+    } finally {
+      if (files) await settleAugmentationEvent(files, event, prepared, this.log);
+    }
     const meta = {
       entryId: id,
       eventId: event.eventId,

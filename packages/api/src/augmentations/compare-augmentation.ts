@@ -19,7 +19,7 @@ export async function compareAugmentation(
   const { prisma } = deps;
   const a = await prisma.augmentation.findFirst({ where: { id, teamId: actor.teamId } });
   if (!a) throw notFound(`augmentation "${id}"`);
-  if (a.state !== "succeeded" || !a.resultVersionId || a.resultVersionId.startsWith("building:")) {
+  if (a.state !== "succeeded" || !a.resultVersionId) {
     throw new AppError("CONFLICT", `augmentation ${id} has no augmented version yet (state ${a.state})`);
   }
   if (Array.isArray(a.comparisonJobIds) && a.comparisonJobIds.length) {

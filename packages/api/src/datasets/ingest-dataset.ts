@@ -91,6 +91,27 @@ function isUniqueViolation(e: unknown): boolean {
  * (details `{limit, bytesRead}`) past `config.maxUploadBytes`; nothing is left behind on any error.
  */
 export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatasetInput) {
+  const stored = await storeDataset(deps, input);
+  try {
+    return await createVersionRow(deps.prisma, stored);
+  } catch (err) {
+    await deps.storage.delete(`${stored.dir}/`).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A dataset file stored, validated and profiled, whose version row is not written yet (createVersionRow writes it). */
+export type StoredDataset = VersionRowInput & { dir: string };
+
+/**
+ * ingestDataset's first half: the blob (and its sketch) under a fresh `datasets/<teamId>/<uuid>/` prefix, and what
+ * the version row needs. Nothing is left behind when it throws; when the row is never written, the caller deletes
+ * `${dir}/` (or the storage sweeper does: orphan-blobs.ts).
+ */
+export async function storeDataset(
+  deps: Omit<IngestDatasetDeps, "prisma">,
+  input: IngestDatasetInput,
+): Promise<StoredDataset> {
   const datasetName = input.datasetName.trim();
   if (!datasetName) throw new AppError("BAD_REQUEST", "a dataset name is required", { field: "datasetName" });
   if (datasetName.length > MAX_DATASET_NAME_LENGTH) {
@@ -248,7 +269,8 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
     }
     // Sketch of the rows (band keys + 8-bit fingerprints, ≤ ~17 MB): duplicates between the datasets of a job.
     if (result.sketch) await deps.storage.put(sketchKey, oneChunk(encodeSketch(result.sketch)));
-    return await createVersionRow(deps.prisma, {
+    return {
+      dir,
       teamId: input.teamId,
       userId: input.userId,
       datasetName,
@@ -260,7 +282,7 @@ export async function ingestDataset(deps: IngestDatasetDeps, input: IngestDatase
       result,
       sketchKey: result.sketch ? sketchKey : null,
       derivedFrom: input.derivedFrom,
-    });
+    };
   } catch (err) {
     // The whole per-upload prefix: the blob if put completed, nothing otherwise (put removes its temp file).
     await deps.storage.delete(`${dir}/`).catch(() => undefined);
@@ -284,61 +306,68 @@ function peekContainer(filename: string, head: Uint8Array): UploadContainer | nu
   }
 }
 
-async function createVersionRow(
-  prisma: PrismaClient,
-  v: {
-    teamId: string;
-    userId: string;
-    datasetName: string;
-    description: string | undefined;
-    filename: string;
-    blobKey: string;
-    bytes: number;
-    sha256: string;
-    result: DatasetParseResult;
-    sketchKey: string | null;
-    derivedFrom?: { parentVersionId: string; derivation: DatasetDerivation };
-  },
-) {
+interface VersionRowInput {
+  teamId: string;
+  userId: string;
+  datasetName: string;
+  description: string | undefined;
+  filename: string;
+  blobKey: string;
+  bytes: number;
+  sha256: string;
+  result: DatasetParseResult;
+  sketchKey: string | null;
+  derivedFrom?: { parentVersionId: string; derivation: DatasetDerivation };
+}
+
+/**
+ * Writes the version row of a stored dataset (and the dataset on its first version). Given a client, in a transaction
+ * of its own, retried on a version-number collision; given the caller's transaction, inside it (a collision then
+ * fails the caller's transaction, which its caller retries).
+ */
+export async function createVersionRow(prisma: PrismaClient | Prisma.TransactionClient, v: VersionRowInput) {
+  if (!("$transaction" in prisma)) return writeVersionRow(prisma, v);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prisma.$transaction(async (tx) => {
-        const existing = await tx.dataset.findUnique({
-          where: { teamId_name: { teamId: v.teamId, name: v.datasetName } },
-        });
-        const dataset = existing
-          ? await tx.dataset.update({
-              where: { id: existing.id },
-              data: { updatedAt: new Date(), ...(v.description !== undefined ? { description: v.description } : {}) },
-            })
-          : await tx.dataset.create({
-              data: { teamId: v.teamId, name: v.datasetName, description: v.description ?? null },
-            });
-        const last = await tx.datasetVersion.aggregate({ where: { datasetId: dataset.id }, _max: { version: true } });
-        return tx.datasetVersion.create({
-          data: {
-            datasetId: dataset.id,
-            version: (last._max.version ?? 0) + 1,
-            blobKey: v.blobKey,
-            filename: v.filename,
-            container: v.result.container,
-            format: v.result.format,
-            rowCount: v.result.rows,
-            bytes: BigInt(v.bytes),
-            sha256: v.sha256,
-            profile: v.result.profile as unknown as Prisma.InputJsonValue,
-            readiness: (v.result.readiness ?? undefined) as unknown as Prisma.InputJsonValue | undefined,
-            sketchKey: v.sketchKey,
-            parentVersionId: v.derivedFrom?.parentVersionId ?? null,
-            derivation: (v.derivedFrom?.derivation ?? undefined) as unknown as Prisma.InputJsonValue | undefined,
-            createdById: v.userId,
-          },
-          include: { dataset: true },
-        });
-      });
+      return await prisma.$transaction((tx) => writeVersionRow(tx, v));
     } catch (e) {
       if (attempt >= MAX_ATTEMPTS || !isUniqueViolation(e)) throw e;
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
   }
+}
+
+async function writeVersionRow(tx: Prisma.TransactionClient, v: VersionRowInput) {
+  const existing = await tx.dataset.findUnique({
+    where: { teamId_name: { teamId: v.teamId, name: v.datasetName } },
+  });
+  const dataset = existing
+    ? await tx.dataset.update({
+        where: { id: existing.id },
+        data: { updatedAt: new Date(), ...(v.description !== undefined ? { description: v.description } : {}) },
+      })
+    : await tx.dataset.create({
+        data: { teamId: v.teamId, name: v.datasetName, description: v.description ?? null },
+      });
+  const last = await tx.datasetVersion.aggregate({ where: { datasetId: dataset.id }, _max: { version: true } });
+  return tx.datasetVersion.create({
+    data: {
+      datasetId: dataset.id,
+      version: (last._max.version ?? 0) + 1,
+      blobKey: v.blobKey,
+      filename: v.filename,
+      container: v.result.container,
+      format: v.result.format,
+      rowCount: v.result.rows,
+      bytes: BigInt(v.bytes),
+      sha256: v.sha256,
+      profile: v.result.profile as unknown as Prisma.InputJsonValue,
+      readiness: (v.result.readiness ?? undefined) as unknown as Prisma.InputJsonValue | undefined,
+      sketchKey: v.sketchKey,
+      parentVersionId: v.derivedFrom?.parentVersionId ?? null,
+      derivation: (v.derivedFrom?.derivation ?? undefined) as unknown as Prisma.InputJsonValue | undefined,
+      createdById: v.userId,
+    },
+    include: { dataset: true },
+  });
 }

@@ -5,6 +5,7 @@
 import type { Prisma } from "@whetstone/db";
 import type { RunnerEvent } from "@whetstone/queue";
 import type { BlobStorage } from "@whetstone/storage";
+import type { PreparedAugmentation } from "../augmentations/prepare-augmented-version";
 
 export type Tx = Prisma.TransactionClient;
 export type EventOf<T extends RunnerEvent["type"]> = Extract<RunnerEvent, { type: T }>;
@@ -42,6 +43,8 @@ export interface ApplyOptions {
   maxMeteredGapMs: number;
   /** Where a succeeded evaluation's report is read from; an evaluation's success cannot be applied without it. */
   storage?: BlobStorage;
+  /** An augmentation's new version, stored before the transaction of its success (prepareAugmentedVersion). */
+  prepared?: PreparedAugmentation;
 }
 
 export const applied = (updates: JobUpdate[] = [], effects: ApplyEffect[] = []): ApplyResult =>

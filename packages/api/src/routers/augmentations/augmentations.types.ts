@@ -98,3 +98,18 @@ export const listAugmentationsMeta = {
 } satisfies OpenApiMeta;
 export const listAugmentationsInput = z.object({ id: z.string().min(1) });
 export const listAugmentationsOutput = z.array(augmentationOutput);
+
+export const cancelAugmentationMeta = {
+  openapi: {
+    method: "POST",
+    path: "/augmentations/{id}/cancel",
+    tags: ["Datasets"],
+    summary: "Cancel an augmentation that has not finished",
+    description:
+      "One no runner holds yet is cancelled at once; a running one when its runner confirms (the answer still shows " +
+      "it running). A cancelled augmentation makes no dataset version and leaves no files. 412 when it has finished.",
+    protect: true,
+  },
+} satisfies OpenApiMeta;
+export const cancelAugmentationInput = z.object({ id: z.string().min(1) });
+export const cancelAugmentationOutput = augmentationOutput;

@@ -1,8 +1,12 @@
+import { cancelAugmentation } from "../../augmentations/cancel-augmentation";
 import { compareAugmentation } from "../../augmentations/compare-augmentation";
 import { createAugmentation } from "../../augmentations/create-augmentation";
 import { getAugmentation } from "../../augmentations/get-augmentation";
 import { router, teamProcedure, teamWriteProcedure } from "../../trpc";
 import {
+  cancelAugmentationInput,
+  cancelAugmentationMeta,
+  cancelAugmentationOutput,
   compareAugmentationInput,
   compareAugmentationMeta,
   compareAugmentationOutput,
@@ -55,10 +59,13 @@ export const augmentationsRouter = router({
         orderBy: { createdAt: "desc" },
         take: 20,
       });
-      return rows.map((r) =>
-        asJson({ ...r, resultVersionId: r.resultVersionId?.startsWith("building:") ? null : r.resultVersionId }),
-      );
+      return rows.map(asJson);
     }),
+  cancel: teamWriteProcedure
+    .meta(cancelAugmentationMeta)
+    .input(cancelAugmentationInput)
+    .output(cancelAugmentationOutput)
+    .mutation(async ({ ctx, input }) => asJson(await cancelAugmentation(ctx.deps, { teamId: ctx.team.id }, input.id))),
   compare: teamWriteProcedure
     .meta(compareAugmentationMeta)
     .input(compareAugmentationInput)

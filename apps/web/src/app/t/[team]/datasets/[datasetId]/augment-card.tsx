@@ -12,6 +12,7 @@ import { useEffect, useState } from "react";
 import { Alert, Badge, Button, Card, CardBody, CardHeader, Field, Input, Progress, Select } from "@/components/ui";
 import { formatNumber } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
+import { CancelAugmentationButton } from "./cancel-augmentation-button";
 
 const METHOD_WORDS: Record<string, string> = {
   word_dropout: "word dropout",
@@ -46,17 +47,13 @@ export function AugmentCard({
     refetchInterval: (q) => (q.state.data?.some((a) => a.state === "queued" || a.state === "running") ? 2000 : false),
   });
   const latest = list.data?.[0];
-  // A succeeded augmentation's version is made when it is read.
-  const result = useQuery({
-    ...trpc.augmentations.get.queryOptions({ id: latest?.id ?? "" }),
-    enabled: !!latest && latest.state === "succeeded" && !latest.resultVersionId,
-  });
   const create = useMutation(
     trpc.augmentations.create.mutationOptions({
       onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.augmentations.list.queryKey({ id: versionId }) }),
     }),
   );
-  const resultVersionId = latest?.resultVersionId ?? result.data?.resultVersionId;
+  // The version is made with the runner's success: the list shows it as soon as the augmentation succeeded.
+  const resultVersionId = latest?.resultVersionId;
   // The new version belongs in the page's list of versions (and the job form's).
   useEffect(() => {
     if (!resultVersionId) return;
@@ -145,9 +142,14 @@ export function AugmentCard({
                 {latest.method === "perturb" ? "Perturbation" : "Generation"}: {formatNumber(latest.rowsDone)} of{" "}
                 {formatNumber(latest.rowsTotal ?? 0)} rows
               </span>
-              <Badge tone={latest.state === "succeeded" ? "green" : latest.state === "failed" ? "red" : "blue"}>
-                {latest.state}
-              </Badge>
+              <span className="flex items-center gap-2">
+                {(latest.state === "queued" || latest.state === "running") && (
+                  <CancelAugmentationButton id={latest.id} versionId={versionId} />
+                )}
+                <Badge tone={latest.state === "succeeded" ? "green" : latest.state === "failed" ? "red" : "blue"}>
+                  {latest.state}
+                </Badge>
+              </span>
             </div>
             {(latest.state === "queued" || latest.state === "running") && (
               <Progress className="mt-2" value={latest.rowsTotal ? latest.rowsDone / latest.rowsTotal : null} />
