@@ -27,6 +27,7 @@ from bullmq import Worker
 from bullmq.custom_errors import DelayedError, UnrecoverableError
 
 from . import __version__, contract
+from .distributed import ChannelReader, LaunchedJob, processes_of
 from .events import EventSink, make_event, now_iso
 from .inference.process import InferenceProcess, InferenceSettings
 from .inference.stream import write_error_async
@@ -75,7 +76,9 @@ class Agent:
         return "busy" if self.current_job else "idle"
 
     def heartbeat(self) -> None:
-        self.sink.emit(make_event("heartbeat", self.s.runner_name, **self.device, state=self.state(),
+        # One job at a time: while it runs, no GPU is free for another job (whatever share of them it uses).
+        free = 0 if self.current_job else self.device["gpuCount"]
+        self.sink.emit(make_event("heartbeat", self.s.runner_name, **self.device, gpusFree=free, state=self.state(),
                                   currentJobId=self.current_job, version=__version__))
 
     async def _refresh_alive_key(self) -> None:
@@ -191,18 +194,31 @@ class Agent:
                 "left for a larger runner"))
             await job.moveToDelayed(int(time.time() * 1000) + self.s.vram_retry_delay_ms, token)
             raise DelayedError()
+        processes = processes_of(payload)
+        gpus = self.device["gpuCount"]
+        if gpus and processes > gpus:
+            # Asks for more GPUs than this host has: left to a runner with as many (a CPU runner runs the processes
+            # on its cores, over gloo).
+            self.job_event("log", job_id, attempt, level="warning", message=(
+                f"runner {self.s.runner_name} has {gpus} GPU{'s' if gpus > 1 else ''}, the job needs {processes}; "
+                "left for a runner with more"))
+            await job.moveToDelayed(int(time.time() * 1000) + self.s.vram_retry_delay_ms, token)
+            raise DelayedError()
 
         self.current_job = job_id
         self.heartbeat()
         self.job_state(job_id, attempt, "running", f"runner {self.s.runner_name} took the job (attempt {attempt} of {attempts})")
         workdir = Path(self.s.workdir) / f"{job_id}-{attempt}-{int(time.time())}"
-        parent_conn, child_conn = self.mp.Pipe(duplex=False)
-        from .child import child_main
+        if processes > 1:
+            proc, parent_conn = self._launch(payload, attempt, workdir, processes)
+        else:
+            parent_conn, child_conn = self.mp.Pipe(duplex=False)
+            from .child import child_main
 
-        proc = self.mp.Process(target=child_main, name=f"job-{job_id}", daemon=True,
-                               args=(payload, self.s.runner_name, attempt, self.s.storage_url, str(workdir), child_conn))
-        proc.start()
-        child_conn.close()
+            proc = self.mp.Process(target=child_main, name=f"job-{job_id}", daemon=True,
+                                   args=(payload, self.s.runner_name, attempt, self.s.storage_url, str(workdir), child_conn))
+            proc.start()
+            child_conn.close()
         self.proc = proc
         try:
             outcome, detail = await self._supervise(job_id, proc, parent_conn)
@@ -212,6 +228,14 @@ class Agent:
             parent_conn.close()
             shutil.rmtree(workdir, ignore_errors=True)
         return await self._finish(job, token, job_id, attempt, attempts, outcome, detail)
+
+    def _launch(self, payload: dict, attempt: int, workdir: Path, processes: int):
+        """A job of several processes: torch.distributed.run starts them (distributed.py); -> (process, channel)."""
+        channel = workdir / "events.jsonl"
+        spec = {"payload": payload, "runner": self.s.runner_name, "attempt": attempt, "storage_url": self.s.storage_url,
+                "workdir": str(workdir), "channel": str(channel), "handback_file": str(workdir / "handback")}
+        proc = LaunchedJob(spec, workdir, processes)
+        return proc, ChannelReader(channel)
 
     async def _supervise(self, job_id: str, proc, conn) -> tuple[str, dict]:
         """Forward the child's events until it ends; -> (outcome, detail)."""
@@ -277,8 +301,13 @@ class Agent:
         if last_word is None:
             code = proc.exitcode
             how = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exited with code {code}"
-            return "crashed", {"message": f"the training process died ({how}) without reporting"}
+            which = proc.failure() if isinstance(proc, LaunchedJob) else ""
+            return "crashed", {"message": f"the training process died ({how}) without reporting"
+                                          + (f"; {which}" if which else "")}
         kind, body = last_word
+        which = proc.failure() if isinstance(proc, LaunchedJob) else ""
+        if kind == "error" and which:  # the others' error (a collective cut short) follows from that death
+            body = {**body, "message": f"{which}; the others stopped: {body['message']}"}
         if kind == "result":
             return ("paused" if pausing and body["status"] == "handed_back" else body["status"]), body
         return ("failed" if body["final"] else "crashed"), body

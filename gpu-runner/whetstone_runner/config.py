@@ -100,6 +100,8 @@ class TrainingConfig:
     output_prefix: str
     required_vram_mb: int = 0
     labels: tuple[str, ...] | None = None  # classification: the declared label set, in order (None: the data's)
+    processes: int = 1  # payload `distributed`: processes (one per GPU) and "ddp" | "fsdp" (decision 0014)
+    strategy: str = "ddp"
     # An explicit validation set (payload `validationDatasets`): validated on instead of a validationSplit hold-out.
     validation_datasets: tuple[DatasetRef, ...] = ()
 
@@ -114,6 +116,8 @@ class TrainingConfig:
                            for d in p["datasets"]),
             output_prefix=p["outputPrefix"], required_vram_mb=p.get("requiredVramMb", 0),
             labels=tuple(p["labels"]) if p.get("labels") is not None else None,
+            processes=(p.get("distributed") or {}).get("processes", 1),
+            strategy=(p.get("distributed") or {}).get("strategy", "ddp"),
             validation_datasets=tuple(_dataset_ref(d) for d in p.get("validationDatasets") or ()),
         )
 

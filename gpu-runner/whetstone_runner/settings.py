@@ -107,13 +107,15 @@ def refusal(job_name: str, payload: object, queue: str | None = None) -> str | N
 
 
 def device_info() -> dict:
-    """GPU model, VRAM and CUDA version for heartbeats (None on a CPU runner)."""
+    """GPU model, VRAM (of the first GPU), CUDA version and the number of GPUs for heartbeats (None, 0 on a CPU
+    runner). A host's GPUs are taken to be alike; CUDA_VISIBLE_DEVICES limits which ones a runner counts."""
     try:
         import torch
 
         if torch.cuda.is_available():
             props = torch.cuda.get_device_properties(0)
-            return {"gpuName": props.name, "vramMb": int(props.total_memory // 2**20), "cudaVersion": torch.version.cuda}
+            return {"gpuName": props.name, "vramMb": int(props.total_memory // 2**20), "cudaVersion": torch.version.cuda,
+                    "gpuCount": torch.cuda.device_count()}
     except Exception:
         log.exception("could not query CUDA")
-    return {"gpuName": None, "vramMb": None, "cudaVersion": None}
+    return {"gpuName": None, "vramMb": None, "cudaVersion": None, "gpuCount": 0}

@@ -18,6 +18,8 @@ class JobContext:
     storage: Storage
     workdir: Path
     handback_requested: Callable[[], bool] = lambda: False
+    # False in the processes of a distributed job other than the main one: they train, and report and store nothing.
+    main: bool = True
     after_train: Callable | None = None  # tests: called with (model, tokenizer) once the best weights are back
     fault: str | None = None  # tests: "oom" | "exit" | "slow:<seconds per step>" | "raise_after:<step>"
 

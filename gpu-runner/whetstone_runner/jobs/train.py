@@ -51,6 +51,8 @@ def run_train_job(payload: dict, ctx: JobContext) -> dict:
     if ctx.after_train:
         ctx.after_train(model, tokenizer)
 
+    if not ctx.main:  # another process of a distributed job: the main one saves and reports
+        return {"status": "succeeded"}
     summary = summarize(run, result, seconds)
     artifacts = save_artifacts(cfg, ctx, model, tokenizer, loaded, resolved_config(payload, cfg, run, prep),
                                metrics_record(run, summary))

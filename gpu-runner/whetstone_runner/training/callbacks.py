@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import time
 from pathlib import Path
 
 import torch
 
+from ..distributed import agree
 from .best import BestTracker
 from .checkpoints import save_checkpoint
 
@@ -37,10 +39,15 @@ def finite(values: dict) -> dict:
     return {k: float(v) for k, v in values.items() if v is not None and math.isfinite(float(v))}
 
 
-def _inject_fault(fault: str | None, step: int) -> None:
-    """Test hook (WHETSTONE_TEST_FAULTS): slow steps, a crash after a step, a simulated CUDA OOM, a dying process."""
+def _inject_fault(fault: str | None, step: int, attempt: int = 1) -> None:
+    """Test hook (WHETSTONE_TEST_FAULTS): slow steps, a crash after a step, a simulated CUDA OOM, a dying process, and
+    `kill_rank:<rank>:<step>`: that process of a distributed job SIGKILLs itself at that step, on the first attempt."""
     if not fault:
         return
+    if fault.startswith("kill_rank:"):
+        _, who, at = fault.split(":")
+        if attempt == 1 and step >= int(at) and int(os.environ.get("RANK", "0")) == int(who):
+            os.kill(os.getpid(), signal.SIGKILL)
     if fault.startswith("slow:"):
         time.sleep(float(fault.split(":")[1]))
     if fault.startswith("raise_after:") and step > int(fault.split(":")[1]):
@@ -75,8 +82,9 @@ def make_callback(cfg, ctx, report, tracker: BestTracker, val_weights: dict[str,
             self.last_log = (time.monotonic(), state.num_input_tokens_seen)
 
         def on_step_end(self, args, state, control, **kw):
-            _inject_fault(ctx.fault, state.global_step)
-            if ctx.handback_requested() and not self.handing_back:
+            _inject_fault(ctx.fault, state.global_step, ctx.attempt)
+            # the processes of a distributed job stop at the same step (any one asked: all stop)
+            if agree(ctx.handback_requested()) and not self.handing_back:
                 self.handing_back = True
                 control.should_save = True
                 control.should_training_stop = True
@@ -135,7 +143,7 @@ def make_callback(cfg, ctx, report, tracker: BestTracker, val_weights: dict[str,
 
         def on_save(self, args, state, control, **kw):
             local = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-            if not local.is_dir():
+            if not local.is_dir() or not ctx.main:  # the main process uploads, the others hold the same weights
                 return
             tracker.save(local)
             prefix, size, files = save_checkpoint(ctx.storage, local, cfg.output_prefix, state.global_step)

@@ -82,6 +82,10 @@ export const heartbeatEventSchema = z.object({
   gpuName: z.string().nullable(),
   vramMb: z.number().int().min(0).nullable(),
   cudaVersion: z.string().nullable(),
+  /** GPUs this runner has, and those not held by its current job (decision 0014); 0 on a CPU runner. Runners older
+   *  than multi-GPU jobs leave them out (read as one GPU when vramMb is set). */
+  gpuCount: z.number().int().min(0).optional(),
+  gpusFree: z.number().int().min(0).optional(),
   state: z.enum(["idle", "busy", "draining", "disabled"]),
   currentJobId: z.string().nullable(),
   version: z.string(),

@@ -31,6 +31,12 @@ export const payloadDatasetSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+export const distributedSchema = z.object({
+  processes: z.number().int().min(1).max(64),
+  strategy: z.enum(["ddp", "fsdp"]),
+});
+export type Distributed = z.infer<typeof distributedSchema>;
+
 /** Data of a `train` job: on queue `training` (job name `training.run`, BullMQ job id = fine-tuning job id). */
 export const trainingJobPayloadSchema = z.object({
   kind: z.literal("train"),
@@ -61,6 +67,11 @@ export const trainingJobPayloadSchema = z.object({
   outputPrefix: z.string().regex(/\/$/),
   /** VRAM the job is estimated to need, in MiB; a runner with less does not take it. */
   requiredVramMb: z.number().int().min(0).default(0),
+  /** How the runner spreads the job over its GPUs (decision 0014): one process per GPU under torchrun, "ddp" (every
+   *  GPU holds the whole model) or "fsdp" (weights, gradients and optimizer state sharded: a model that does not fit
+   *  one GPU). `hyperparameters.batchSize` stays the global batch: each process takes batchSize / processes. A GPU
+   *  runner with fewer GPUs than `processes` does not take the job. */
+  distributed: distributedSchema.default({ processes: 1, strategy: "ddp" }),
 });
 export type TrainingJobPayload = z.infer<typeof trainingJobPayloadSchema>;
 export type TrainingJobPayloadInput = z.input<typeof trainingJobPayloadSchema>;
