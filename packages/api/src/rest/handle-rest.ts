@@ -8,16 +8,15 @@
  *   (./body-check.ts);
  * - a JSON body past `MAX_JSON_BODY_BYTES` is 413;
  * - the create procedures answer 201 (`successStatus` in their meta);
- * - every error is the one shape of `restError` (./errors.ts), whatever raised it.
+ * - every error is the one shape of `restError` (./errors.ts), whatever raised it;
+ * - the adapter's route table is built once per process (./openapi-fetch.ts), not per request.
  * apps/web serves it (with the API-key caller); the tests call it as it is served.
  */
-import { createOpenApiFetchHandler } from "trpc-to-openapi";
-import { procedureSuccessStatus } from "../openapi";
-import { appRouter } from "../root";
 import type { Context } from "../trpc";
 import { checkJsonBody } from "./body-check";
 import { routeTable, type OpenApiDocumentLike, type OperationObject, type RouteTable } from "./document";
 import { restError, restErrorFrom, validationError } from "./errors";
+import { openApiFetch } from "./openapi-fetch";
 import { refuseUnread } from "./unread-body";
 
 export const REST_PREFIX = "/api/v1";
@@ -131,14 +130,11 @@ export async function handleRestRequest(req: Request, opts: RestHandlerOptions):
   let failure: unknown = null;
   let res: Response;
   try {
-    res = await createOpenApiFetchHandler({
+    res = await openApiFetch({
       endpoint: REST_PREFIX,
       req: normalized,
-      router: appRouter,
       createContext: () => opts.createContext(normalized),
-      responseMeta: ({ paths, errors }) =>
-        errors.length === 0 && paths?.length === 1 ? { status: procedureSuccessStatus(paths[0]!) } : {},
-      onError({ error }) {
+      onError(error) {
         failure = error;
       },
     });
