@@ -31,6 +31,7 @@ import { PROVENANCE_FIELD, type RunnerEvent } from "@whetstone/queue";
 import type { BlobStorage } from "@whetstone/storage";
 import { storeDataset, type StoredDataset } from "../datasets/ingest-dataset";
 import { AppError } from "../errors";
+import { openVersionFile } from "../datasets/version-file";
 import { readBytes } from "../evaluations/get-evaluation";
 
 /** What the success of augmentation `augmentationId` makes: the stored version, or why it cannot be made. */
@@ -120,7 +121,7 @@ export async function prepareAugmentedVersion(
         derivation.rowsAfter++;
       },
     });
-    for await (const c of await deps.storage.get(v!.blobKey)) {
+    for await (const c of await openVersionFile(deps.storage, v!)) {
       parser.push(c as Uint8Array);
       if (out.length >= 256) {
         yield Buffer.from(`${out.join("\n")}\n`);

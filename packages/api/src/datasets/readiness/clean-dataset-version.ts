@@ -22,6 +22,7 @@ import type { BlobStorage } from "@whetstone/storage";
 import { audit } from "../../audit/audit";
 import { AppError } from "../../errors";
 import { ingestDataset } from "../ingest-dataset";
+import { openVersionFile } from "../version-file";
 
 const LINES_KEPT_PER_REASON = 100;
 
@@ -69,7 +70,7 @@ export async function cleanDatasetVersion(
         lineOfRow[rows++] = line;
       },
     });
-    for await (const c of await openBlob(deps.storage, v.blobKey)) parser.push(c as Uint8Array);
+    for await (const c of await openVersionFile(deps.storage, v)) parser.push(c as Uint8Array);
     const res = parser.end();
     return { codes: res.readinessAccumulator!.dropCodes(), readiness: res.readiness! };
   })();
@@ -117,7 +118,7 @@ export async function cleanDatasetVersion(
         out.push(JSON.stringify(record));
       },
     });
-    for await (const c of await openBlob(deps.storage, v!.blobKey)) {
+    for await (const c of await openVersionFile(deps.storage, v!)) {
       parser.push(c as Uint8Array);
       if (out.length >= 256) {
         yield Buffer.from(`${out.join("\n")}\n`);
@@ -155,12 +156,4 @@ export async function cleanDatasetVersion(
     },
   });
   return created;
-}
-
-async function openBlob(storage: BlobStorage, key: string) {
-  try {
-    return await storage.get(key);
-  } catch {
-    throw new AppError("NOT_FOUND", `the file of this dataset version is gone from storage (${key.split("/").pop()})`);
-  }
 }

@@ -13,6 +13,7 @@ import {
 import type { PrismaClient } from "@whetstone/db";
 import type { BlobStorage } from "@whetstone/storage";
 import { AppError } from "../../errors";
+import { openVersionFile } from "../version-file";
 
 export async function getVersionReadiness(
   deps: { prisma: PrismaClient; storage: BlobStorage },
@@ -29,7 +30,15 @@ export async function getVersionReadiness(
   }
   const v = await deps.prisma.datasetVersion.findFirst({
     where: { id: versionId, dataset: { teamId } },
-    select: { id: true, blobKey: true, filename: true, format: true, readiness: true },
+    select: {
+      id: true,
+      version: true,
+      blobKey: true,
+      filename: true,
+      format: true,
+      readiness: true,
+      dataset: { select: { name: true } },
+    },
   });
   if (!v) throw new AppError("NOT_FOUND", `dataset version "${versionId}" not found (it may have been deleted)`);
   const stored = v.readiness as unknown as DatasetReadiness | null;
@@ -47,7 +56,7 @@ export async function getVersionReadiness(
     declaredFormat: v.format as never,
     readiness: settings,
   });
-  const body = await deps.storage.get(v.blobKey);
+  const body = await openVersionFile(deps.storage, v);
   for await (const c of body) parser.push(c as Uint8Array);
   return { ...parser.end().readiness!, stored: false };
 }

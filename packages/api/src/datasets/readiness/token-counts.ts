@@ -23,6 +23,7 @@ import {
 } from "@whetstone/core";
 import type { BlobStorage } from "@whetstone/storage";
 import { ARTIFACT_KINDS } from "@whetstone/queue";
+import { openVersionFile } from "../version-file";
 
 /** Versions up to this size are tokenized row by row (the JavaScript tokenizer does ~1–2 MB of text a second). */
 export const EXACT_MAX_BYTES = 4 * 1024 * 1024;
@@ -74,6 +75,8 @@ export async function loadTokenizer(storage: BlobStorage, model: ModelForTokens)
 
 interface VersionForTokens {
   id: string;
+  version?: number;
+  dataset?: { name: string };
   blobKey: string;
   filename: string;
   format: string;
@@ -111,7 +114,7 @@ async function eachRow(
       go = each(prompt, answer);
     },
   });
-  const body = await storage.get(v.blobKey);
+  const body = await openVersionFile(storage, v);
   try {
     for await (const chunk of body) {
       parser.push(chunk as Uint8Array);
