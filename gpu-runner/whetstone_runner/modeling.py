@@ -52,19 +52,40 @@ def resolve(ref: BaseModelRef, storage: Storage, workdir: Path) -> tuple[str, st
                 raise JobError("baseModel.parent: an adapter artifact needs the parent base model it was trained on")
             weights_ref = weights_ref.parent
         parent_weights, _none, parent_tok = resolve(weights_ref, storage, workdir)
+        if storage.exists(prefix + "adapter_config.json"):  # a checkpoint folder: the adapter at its root
+            adapter = _download_model_files(storage, prefix, local / "adapter")
+            return parent_weights, str(adapter), str(adapter) if (adapter / "tokenizer_config.json").exists() \
+                else parent_tok
         adapter = download_prefix(storage, _sub(prefix, "adapter"), local / "adapter")
         tok_dir = _tokenizer_dir(storage, prefix, local)
         return parent_weights, str(adapter), tok_dir or parent_tok
     if ref.artifact_kind == "merged":
         for sub in (_sub(prefix, "merged_model"), _sub(prefix, "model"), prefix):
             if storage.exists(sub + "config.json"):
-                weights = download_prefix(storage, sub, local / "weights")
+                # the prefix itself: a full fine-tune's checkpoint folder, whose trainer state is not needed
+                weights = (_download_model_files if sub == prefix else download_prefix)(storage, sub, local / "weights")
                 break
         else:
             raise JobError(f"baseModel.ref: no model weights (config.json) under {prefix!r}")
         tok_dir = _tokenizer_dir(storage, prefix, local)
         return str(weights), None, tok_dir or str(weights)
     raise JobError("baseModel.artifactKind: must be 'adapter' or 'merged' when source is 'artifact'")
+
+
+# A checkpoint folder (`<outputPrefix>checkpoints/step-N/`) served as a model (decision 0010): the trainer's state
+# beside the weights is what resuming needs, not serving, and is left in storage.
+_TRAINER_STATE = {"optimizer.pt", "scheduler.pt", "rng_state.pth", "training_args.bin", "trainer_state.json",
+                  "whetstone_best.safetensors", "whetstone_state.json", contract.storage_key("checkpointComplete")}
+
+
+def _download_model_files(storage: Storage, prefix: str, dest: Path) -> Path:
+    """The files at the root of a checkpoint folder that make the model: weights or adapter, config, tokenizer."""
+    keys = [k for k in storage.list(prefix) if "/" not in k[len(prefix):] and k[len(prefix):] not in _TRAINER_STATE]
+    if not keys:
+        raise FileNotFoundError(f"no model files in storage under {prefix!r}")
+    for key in keys:
+        storage.download(key, dest / key[len(prefix):])
+    return dest
 
 
 def _sub(prefix: str, artifact_kind: str) -> str:

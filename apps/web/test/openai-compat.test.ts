@@ -413,6 +413,64 @@ describe("fine-tuning jobs", () => {
   });
 });
 
+describe("checkpoint models", () => {
+  it("lists, retrieves and serves a checkpoint (its folder on the job's base), in the team's scope only", async () => {
+    const f = await client.files.create({ file: await file(chatJsonl(24), "ck.jsonl"), purpose: "fine-tune" });
+    const job = await client.fineTuning.jobs.create({ model: "tiny-llama", training_file: f.id, suffix: "ck" });
+    const id = job.id.slice(6);
+    await db.prisma.fineTuneJob.update({ where: { id }, data: { state: "running", startedAt: new Date() } });
+    await db.prisma.checkpoint.createMany({
+      data: [3, 6].map((step) => ({ jobId: id, step, key: `jobs/${id}/checkpoints/step-${step}/`, bytes: 10n })),
+    });
+    const checkpoints = (await client.fineTuning.jobs.checkpoints.list(job.id)).data;
+    const name = checkpoints.find((c) => c.step_number === 3)!.fine_tuned_model_checkpoint;
+    expect(name).toBe(`ft:tiny-llama:team-a:ck:${id}:ckpt-step-3`);
+
+    expect((await client.models.list()).data.map((m) => m.id)).toEqual(
+      expect.arrayContaining([name, name.replace(/3$/, "6")]),
+    );
+    expect(await client.models.retrieve(name)).toMatchObject({ id: name, object: "model", owned_by: "team-a" });
+    // no runner here: the request waits on the queue (read it there), then the API gives up (504)
+    const answer = apiError(
+      client.chat.completions.create({ model: name, messages: [{ role: "user", content: "tent?" }], max_tokens: 4 }),
+    );
+    let queued: { model: { label: string; ref: Record<string, unknown> } }[] = [];
+    for (let i = 0; i < 50 && !queued.some((d) => d.model.label === name); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      queued = (await inferenceQueue.getJobs(["waiting", "prioritized", "paused", "delayed"])).map(
+        (j) => j.data as { model: { label: string; ref: Record<string, unknown> } },
+      );
+    }
+    expect((await answer).status).toBe(504);
+    const payload = queued.find((d) => d.model.label === name);
+    expect(payload?.model.ref).toMatchObject({
+      name,
+      source: "artifact",
+      ref: `jobs/${id}/checkpoints/step-3/`,
+      artifactKind: "adapter",
+      parent: { name: "tiny-llama", source: "local" },
+    });
+
+    // another team, a step with no checkpoint, a name that is not exactly the job's: the model does not exist
+    for (const [who, model] of [
+      [other, name],
+      [client, name.replace(/3$/, "4")],
+      [client, name.replace(":ck:", ":other:")],
+    ] as const) {
+      expect(await apiError(who.models.retrieve(model))).toMatchObject({ status: 404, code: "model_not_found" });
+      const chat = await apiError(who.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }] }));
+      expect(chat).toMatchObject({ status: 404, code: "model_not_found", param: "model" });
+    }
+    expect((await other.models.list()).data.map((m) => m.id)).not.toContain(name);
+    // fine-tuning from a checkpoint is not offered
+    expect(await apiError(client.fineTuning.jobs.create({ model: name, training_file: f.id }))).toMatchObject({
+      status: 400,
+      param: "model",
+      code: "model_not_available",
+    });
+  });
+});
+
 describe("models", () => {
   it("lists and retrieves the team's base models, and answers an unknown one with model_not_found", async () => {
     const list = await client.models.list();

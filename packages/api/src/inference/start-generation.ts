@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { JobsOptions, Queue } from "bullmq";
-import { JOB_KINDS, generationJobPayloadSchema, type GenerationJobPayload } from "@whetstone/queue";
+import { JOB_KINDS, generationJobPayloadSchema, type BaseModelRef, type GenerationJobPayload } from "@whetstone/queue";
 import { AppError, notFound } from "../errors";
 import { findUnstorableText, unstorableTextError } from "../input-text";
 import { buildBaseModelRef } from "../jobs/base-model-ref";
@@ -41,16 +41,25 @@ export interface StartedGeneration {
  */
 export async function startGeneration(
   deps: GenerationDeps,
-  input: { teamId: string; modelId: string; body: unknown; now?: Date },
+  input: {
+    teamId: string;
+    modelId: string;
+    body: unknown;
+    now?: Date;
+    /** A model with no BaseModel row, already resolved in the team's scope (a job's checkpoint, decision 0010). */
+    served?: { technique: string; ref: BaseModelRef };
+  },
 ): Promise<StartedGeneration> {
   const req: GenerateRequest = parseGenerateRequest(input.body);
   // A NUL or a lone surrogate in a message: the runner's tokenizer cannot encode it (../input-text.ts).
   const unstorable = findUnstorableText(req);
   if (unstorable !== null) throw unstorableTextError(unstorable);
-  const model = await deps.prisma.baseModel.findFirst({
-    where: { id: input.modelId, OR: [{ teamId: input.teamId }, { teamId: null }] },
-    select: { id: true, name: true, sourceJob: { select: { technique: true } } },
-  });
+  const model = input.served
+    ? { id: input.modelId, name: input.served.ref.name, sourceJob: { technique: input.served.technique } }
+    : await deps.prisma.baseModel.findFirst({
+        where: { id: input.modelId, OR: [{ teamId: input.teamId }, { teamId: null }] },
+        select: { id: true, name: true, sourceJob: { select: { technique: true } } },
+      });
   if (!model) throw notFound(`model "${input.modelId}"`);
 
   const classifier = model.sourceJob?.technique === "classification";
@@ -62,11 +71,13 @@ export async function startGeneration(
   }
   const requestId = randomUUID();
   const task = req.task ?? (classifier ? "classify" : "chat");
-  const ref = await buildBaseModelRef(
-    deps.prisma,
-    model.id,
-    (m) => new AppError("PRECONDITION_FAILED", `model "${model.name}" cannot be loaded: ${m}`, { field: "modelId" }),
-  );
+  const ref =
+    input.served?.ref ??
+    (await buildBaseModelRef(
+      deps.prisma,
+      model.id,
+      (m) => new AppError("PRECONDITION_FAILED", `model "${model.name}" cannot be loaded: ${m}`, { field: "modelId" }),
+    ));
   const now = input.now ?? new Date();
   const payload = generationJobPayloadSchema.parse({
     kind: "generate",

@@ -104,6 +104,14 @@ export async function createChatCompletion(
   unsupported(body);
   const model = await resolveModel(deps.prisma, team, body.model);
   if (!model) throw modelNotFound(body.model);
+  if (model.checkpoint?.technique === "classification") {
+    // Its label set is written with the job's final model only.
+    throw invalidRequest(
+      `${body.model} is a checkpoint of a classification job, which is not served; use the job's final model`,
+      "model",
+      "model_not_available",
+    );
+  }
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   const sampling = {
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
@@ -118,6 +126,7 @@ export async function createChatCompletion(
       {
         teamId: team.id,
         modelId: model.id,
+        ...(model.checkpoint ? { served: model.checkpoint } : {}),
         body: { messages: toRunnerMessages(body.messages), sampling, task: "chat", stream: !!body.stream },
       },
     );

@@ -133,6 +133,13 @@ export async function createFineTuningJob(
       "model_not_available",
     );
   }
+  if (model.checkpoint) {
+    throw invalidRequest(
+      `${body.model} is a checkpoint: Whetstone fine-tunes a base model or a job's final model, not a checkpoint`,
+      "model",
+      "model_not_available",
+    );
+  }
   const version = await datasetVersionOfFile(prisma, actor.team.id, body.training_file);
   if (!version) {
     // Another team's file is answered as absent: its existence is not revealed.

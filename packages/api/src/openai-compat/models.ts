@@ -5,9 +5,10 @@
  * answered as absent.
  */
 import type { PrismaClient } from "@whetstone/db";
-import { MAX_LINEAGE_DEPTH } from "../jobs/base-model-ref";
+import type { BaseModelRef } from "@whetstone/queue";
+import { buildBaseModelRef, MAX_LINEAGE_DEPTH } from "../jobs/base-model-ref";
 import { OpenAiError } from "./errors";
-import { fineTunedModelName, parseFineTunedModelName, unix } from "./ids";
+import { checkpointModelName, fineTunedModelName, parseFineTunedModelName, unix } from "./ids";
 
 export interface OpenAiTeam {
   id: string;
@@ -64,6 +65,11 @@ export async function listModels(prisma: Prisma, team: OpenAiTeam): Promise<{ ob
   });
   const data: ModelObject[] = [];
   const seen = new Set<string>();
+  const checkpoints = await prisma.checkpoint.findMany({
+    where: { job: { teamId: team.id } },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: { step: true, createdAt: true, job: { select: { id: true, baseModelId: true, suffix: true } } },
+  });
   for (const m of rows) {
     let id: string;
     if (m.sourceJob) {
@@ -75,6 +81,11 @@ export async function listModels(prisma: Prisma, team: OpenAiTeam): Promise<{ ob
     }
     seen.add(id);
     data.push({ id, object: "model", created: unix(m.createdAt), owned_by: m.teamId ? team.slug : "whetstone" });
+  }
+  // Every checkpoint of the team's jobs is a model of its own too (`…:ckpt-step-N`), as on OpenAI.
+  for (const c of checkpoints) {
+    const id = checkpointModelName(await fineTunedModelOf(prisma, team, c.job), c.step);
+    data.push({ id, object: "model", created: unix(c.createdAt), owned_by: team.slug });
   }
   return { object: "list", data };
 }
@@ -89,32 +100,34 @@ export interface ResolvedModel {
   contextLength: number | null;
   createdAt: Date;
   teamId: string | null;
+  /** A checkpoint's model (`…:ckpt-step-N`): no BaseModel row; the runner loads the checkpoint folder. */
+  checkpoint: CheckpointModel | null;
+}
+
+export interface CheckpointModel {
+  jobId: string;
+  step: number;
+  technique: string;
+  /** The model as a runner loads it: the checkpoint folder, an adapter on the job's base (or full weights). */
+  ref: BaseModelRef;
 }
 
 /**
- * A model id as a caller writes it (`ft:…`, a base model's name, or a row id), in the team's scope; null when there
- * is none. A checkpoint's model (`…:ckpt-step-N`) is refused: only a job's final model is served.
+ * A model id as a caller writes it (`ft:…`, `ft:…:ckpt-step-N`, a base model's name, or a row id), in the team's
+ * scope; null when there is none (another team's model or checkpoint included).
  */
 export async function resolveModel(prisma: Prisma, team: OpenAiTeam, name: string): Promise<ResolvedModel | null> {
   const select = { id: true, name: true, source: true, contextLength: true, createdAt: true, teamId: true } as const;
   const ft = parseFineTunedModelName(name);
+  if (ft && ft.step !== null) return resolveCheckpoint(prisma, team, name, ft.jobId, ft.step);
   if (ft) {
-    if (ft.step !== null) {
-      throw new OpenAiError(
-        400,
-        `${name} is a checkpoint of a fine-tuning job; Whetstone serves a job's final model only (${name.replace(/:ckpt-step-\d+$/, "")})`,
-        "invalid_request_error",
-        "model",
-        "model_not_available",
-      );
-    }
     const m = await prisma.baseModel.findFirst({
       where: { sourceJobId: ft.jobId, teamId: team.id },
       select: { ...select, sourceJob: { select: { id: true, baseModelId: true, suffix: true } } },
     });
     // The whole name must match: a stale or mistyped base/team/suffix is not this model.
     if (!m?.sourceJob || (await fineTunedModelOf(prisma, team, m.sourceJob)) !== name) return null;
-    return { ...m, openAiId: name };
+    return { ...m, openAiId: name, checkpoint: null };
   }
   const rows = await prisma.baseModel.findMany({
     where: { OR: [{ id: name }, { name }], AND: [{ OR: [{ teamId: team.id }, { teamId: null }] }] },
@@ -124,7 +137,59 @@ export async function resolveModel(prisma: Prisma, team: OpenAiTeam, name: strin
   // The row id first, then the team's own model, then the instance's.
   const m =
     rows.find((r) => r.id === name) ?? rows.find((r) => r.teamId === team.id) ?? rows.find((r) => r.teamId === null);
-  return m ? { ...m, openAiId: name } : null;
+  return m ? { ...m, openAiId: name, checkpoint: null } : null;
+}
+
+/**
+ * The checkpoint `step` of job `jobId` in the team, when `name` is exactly its model name. Served as what the
+ * checkpoint folder holds: a LoRA/QLoRA job's adapter at that step on the job's base model, a full fine-tune's weights.
+ */
+async function resolveCheckpoint(
+  prisma: Prisma,
+  team: OpenAiTeam,
+  name: string,
+  jobId: string,
+  step: number,
+): Promise<ResolvedModel | null> {
+  const c = await prisma.checkpoint.findFirst({
+    where: { step, job: { id: jobId, teamId: team.id } },
+    select: {
+      id: true,
+      key: true,
+      createdAt: true,
+      job: { select: { id: true, baseModelId: true, suffix: true, method: true, technique: true } },
+    },
+  });
+  if (!c || checkpointModelName(await fineTunedModelOf(prisma, team, c.job), step) !== name) return null;
+  const base = await prisma.baseModel.findUniqueOrThrow({
+    where: { id: c.job.baseModelId },
+    select: { contextLength: true },
+  });
+  const parent = await buildBaseModelRef(
+    prisma,
+    c.job.baseModelId,
+    (m) =>
+      new OpenAiError(400, `${name} cannot be loaded: ${m}`, "invalid_request_error", "model", "model_not_available"),
+  );
+  const ref: BaseModelRef = {
+    id: `ckpt_${c.id}`,
+    name,
+    source: "artifact",
+    ref: c.key.endsWith("/") ? c.key : `${c.key}/`,
+    revision: null,
+    artifactKind: c.job.method === "full" ? "merged" : "adapter",
+    parent,
+  };
+  return {
+    id: ref.id,
+    name,
+    openAiId: name,
+    source: "artifact",
+    contextLength: base.contextLength,
+    createdAt: c.createdAt,
+    teamId: team.id,
+    checkpoint: { jobId: c.job.id, step, technique: c.job.technique, ref },
+  };
 }
 
 export async function retrieveModel(prisma: Prisma, team: OpenAiTeam, name: string): Promise<ModelObject> {
