@@ -1,8 +1,16 @@
-"""Runner overhead: the same LoRA run through the agent (real Redis, child process) and through a plain
-transformers + PEFT script on the same data, in one run. Prints wall time and tokens/s of both and the ratios.
+"""Runner overhead: the same LoRA run through the agent (real Redis, BullMQ job, the agent's fork-server child) and
+through a plain transformers + PEFT script on the same data. Prints wall time, tokens/s and CPU-seconds per token of
+both, and the ratios.
 
-    gpu-runner/.venv/bin/python bench/runner_overhead.py                       # tiny model, CPU
+    gpu-runner/.venv/bin/python bench/runner_overhead.py                       # tiny model, CPU, 1 torch thread
+    gpu-runner/.venv/bin/python bench/runner_overhead.py --repeat 7 --threads 2
     gpu-runner/.venv/bin/python bench/runner_overhead.py --model-config 0.5b   # ~0.5B Llama from config (GPU)
+
+Made for a shared machine: both sides run as fresh processes with the same torch thread count (OMP_NUM_THREADS and
+torch.set_num_threads = --threads), the sides are interleaved (plain, agent, plain, agent, …) --repeat times so that
+load changes hit both, CPU-seconds (user + system of every process involved: the plain script's process; the agent,
+its fork server and the job's child) are reported beside wall time, and each figure is the median over repetitions
+with its min–max; the ratios are taken per pair (repetition i of each side) and summarised the same way.
 
 --model-config: tiny (hidden 64, 2 layers), small (hidden 256, 4 layers), 0.5b (hidden 1280, 24 layers,
 intermediate 4864: ~0.55B parameters), or hidden:layers:heads:kv_heads:intermediate. The model is random-init
@@ -25,6 +33,7 @@ import time
 import uuid
 from pathlib import Path
 
+import psutil
 import redis
 import torch
 
@@ -51,11 +60,35 @@ def rows(n: int, seed: int = 0) -> list[dict]:
 
 
 def hyper(args) -> dict:
-    return {"epochs": 100, "learningRate": 2e-3, "batchSize": args.batch_size, "gradientAccumulationSteps": 1,
+    """The train schema's defaults (what the runner validates against), with this benchmark's settings over them."""
+    from whetstone_runner import contract
+    from whetstone_runner.schema import load_schema
+
+    props = load_schema(contract.job_kind("train")["schema"])["properties"]["hyperparameters"]["properties"]
+    defaults = {k: v["default"] for k, v in props.items() if "default" in v}
+    return defaults | {"epochs": 100, "learningRate": 2e-3, "batchSize": args.batch_size, "gradientAccumulationSteps": 1,
             "maxSeqLength": args.seq_len, "warmupRatio": 0, "weightDecay": 0, "loraR": 16, "loraAlpha": 32,
             "loraDropout": 0.0, "validationSplit": 0.1, "testSplit": 0, "earlyStoppingPatience": 0, "evalEverySteps": 10**6,
             "checkpointEverySteps": 10**6, "logEverySteps": 10, "maxSteps": args.steps, "seed": 42, "packing": False,
             "mergeWeights": False}
+
+
+def thread_env(threads: int) -> dict:
+    """The same torch/OpenMP thread count for every process of both sides."""
+    return {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+
+
+def tree_cpu(root: psutil.Process) -> tuple[float, set[int]]:
+    """CPU-seconds (user + system) of `root` and its descendants, the reaped children of each included."""
+    total, pids = 0.0, set()
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+            pids.add(p.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return total, pids
 
 
 def through_agent(args, model_dir: Path, data_file: Path, storage: Path, work: Path) -> dict:
@@ -77,7 +110,7 @@ def through_agent(args, model_dir: Path, data_file: Path, storage: Path, work: P
                "outputPrefix": f"jobs/bench_{tag}/", "requiredVramMb": 0}
     env = {**os.environ, "REDIS_URL": args.redis_url, "STORAGE_URL": f"file://{storage}", "RUNNER_NAME": f"bench-{tag}",
            "WHETSTONE_QUEUE": queue, "WHETSTONE_EVENTS_STREAM": stream, "WHETSTONE_KEY_PREFIX": prefix,
-           "RUNNER_WORKDIR": str(work), "HF_HUB_OFFLINE": "1", "LOG_LEVEL": "WARNING"}
+           "RUNNER_WORKDIR": str(work), "HF_HUB_OFFLINE": "1", "LOG_LEVEL": "WARNING", **thread_env(args.threads)}
     agent = subprocess.Popen([sys.executable, "-m", "whetstone_runner"], env=env)
     r = redis.Redis.from_url(args.redis_url, decode_responses=True)
     try:
@@ -92,6 +125,9 @@ def through_agent(args, model_dir: Path, data_file: Path, storage: Path, work: P
             await q.add("training.run", payload, {"jobId": payload["jobId"]})
             await q.close()
 
+        tree = psutil.Process(agent.pid)
+        time.sleep(0.5)  # let the fork server finish its warm-up child
+        cpu0, pids0 = tree_cpu(tree)
         t0 = time.perf_counter()
         asyncio.run(add())
         while True:
@@ -103,10 +139,16 @@ def through_agent(args, model_dir: Path, data_file: Path, storage: Path, work: P
                 raise RuntimeError("agent exited")
             time.sleep(0.05)
         wall = time.perf_counter() - t0
+        # the job's child exits after its last event: wait until it is gone (reaped, so its CPU is in its parent's)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and tree_cpu(tree)[1] - pids0:
+            time.sleep(0.05)
+        cpu = tree_cpu(tree)[0] - cpu0
         if done[0]["state"] != "succeeded":
             raise RuntimeError(done[0]["message"])
         s = done[0]["summary"]
-        return {"wall": wall, "train": s["train_runtime_seconds"], "tokens": s["tokens_seen"], "steps": s["steps"]}
+        return {"wall": wall, "train": s["train_runtime_seconds"], "tokens": s["tokens_seen"], "steps": s["steps"],
+                "cpu": cpu}
     finally:
         agent.terminate()
         agent.wait(30)
@@ -115,7 +157,18 @@ def through_agent(args, model_dir: Path, data_file: Path, storage: Path, work: P
 
 
 def plain_script(args, model_dir: Path, data_file: Path, work: Path) -> dict:
+    """The plain script in a fresh process (as the agent's job runs in one), with the same thread count."""
+    cmd = [sys.executable, __file__, "--plain-child", json.dumps({"model_dir": str(model_dir), "data_file": str(data_file),
+                                                                  "work": str(work)}),
+           "--steps", str(args.steps), "--batch-size", str(args.batch_size), "--seq-len", str(args.seq_len),
+           "--threads", str(args.threads)]
+    out = subprocess.run(cmd, env={**os.environ, **thread_env(args.threads)}, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def plain_child(args, model_dir: Path, data_file: Path, work: Path) -> dict:
     """What a user would write by hand: transformers Trainer + PEFT LoRA on the same chat data."""
+    torch.set_num_threads(args.threads)
     from peft import LoraConfig, get_peft_model
     from transformers import (
         AutoModelForCausalLM,
@@ -125,7 +178,7 @@ def plain_script(args, model_dir: Path, data_file: Path, work: Path) -> dict:
         TrainingArguments,
     )
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     tok = AutoTokenizer.from_pretrained(model_dir)
     cuda = torch.cuda.is_available()
     dtype = torch.bfloat16 if cuda else torch.float32
@@ -149,7 +202,25 @@ def plain_script(args, model_dir: Path, data_file: Path, work: Path) -> dict:
     train = time.perf_counter() - t1
     model.save_pretrained(work / "plain-adapter")
     return {"wall": time.perf_counter() - t0, "train": train, "tokens": trainer.state.num_input_tokens_seen,
-            "steps": trainer.state.global_step, "params": n_params}
+            "steps": trainer.state.global_step, "params": n_params, "cpu": time.process_time() - cpu0,
+            "threads": torch.get_num_threads()}
+
+
+def spread(xs: list[float]) -> tuple[float, float, float]:
+    """median, min, max"""
+    ys = sorted(xs)
+    n = len(ys)
+    med = ys[n // 2] if n % 2 else (ys[n // 2 - 1] + ys[n // 2]) / 2
+    return med, ys[0], ys[-1]
+
+
+def fmt(xs: list[float], digits: int = 2) -> str:
+    med, lo, hi = spread(xs)
+    return f"{med:.{digits}f} ({lo:.{digits}f}–{hi:.{digits}f})"
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -160,9 +231,15 @@ def main() -> None:
     p.add_argument("--seq-len", type=int, default=128)
     p.add_argument("--rows", type=int, default=400)
     p.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379"))
-    p.add_argument("--repeat", type=int, default=3, help="runs of each path; the best is reported")
+    p.add_argument("--repeat", type=int, default=5, help="pairs of runs (plain, agent), interleaved")
+    p.add_argument("--threads", type=int, default=1, help="torch threads of every process of both sides")
     p.add_argument("--peak-tflops", type=float, default=989.0)
+    p.add_argument("--plain-child", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.plain_child:
+        paths = {k: Path(v) for k, v in json.loads(args.plain_child).items()}
+        print(json.dumps(plain_child(args, paths["model_dir"], paths["data_file"], paths["work"])))
+        return
     if args.model_config in PRESETS:
         size = PRESETS[args.model_config]
     else:
@@ -171,36 +248,49 @@ def main() -> None:
 
     from whetstone_runner.tiny_model import build
 
+    load_start = load()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         model_dir = build(tmp / "model", **size)
         data_file = tmp / "data.jsonl"
         data_file.write_text("".join(json.dumps(r) + "\n" for r in rows(args.rows)))
-        # alternate the two paths and keep the best of each: the machine may be shared, and the first run of
-        # each path pays one-off warm-up costs
         plains, agents = [], []
         for i in range(args.repeat):
             plains.append(plain_script(args, model_dir, data_file, tmp / f"work-plain-{i}"))
             agents.append(through_agent(args, model_dir, data_file, tmp / "storage", tmp / f"work-agent-{i}"))
-        plain = min(plains, key=lambda r: r["wall"])
-        agent = min(agents, key=lambda r: r["wall"])
-        n_params = plain["params"]
-        print("all runs (wall s / train s):", "plain", [(round(r["wall"], 2), round(r["train"], 2)) for r in plains],
-              "agent", [(round(r["wall"], 2), round(r["train"], 2)) for r in agents])
+            pl, ag = plains[-1], agents[-1]
+            print(f"pair {i + 1}: plain wall {pl['wall']:.2f} s, cpu {pl['cpu']:.2f} s; "
+                  f"agent wall {ag['wall']:.2f} s, cpu {ag['cpu']:.2f} s; load {load()}", flush=True)
+        n_params = plains[0]["params"]
+        if plains[0]["threads"] != args.threads:
+            raise RuntimeError(f"the plain script ran {plains[0]['threads']} threads, not {args.threads}")
+    load_end = load()
 
+    for r in plains + agents:
+        r["tps"] = r["tokens"] / r["train"]
+        r["cpu_ms_per_ktok"] = 1e6 * r["cpu"] / r["tokens"]
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
     print(f"\nmodel {args.model_config}: {n_params / 1e6:.2f}M parameters, {args.steps} steps, batch {args.batch_size}, "
-          f"seq ≤ {args.seq_len}, device {device}")
-    print(f"{'path':<14}{'wall s':>10}{'train s':>10}{'tokens':>10}{'tokens/s':>12}")
-    for name, r in (("plain script", plain), ("agent", agent)):
-        r["tps"] = r["tokens"] / r["train"]
-        print(f"{name:<14}{r['wall']:>10.2f}{r['train']:>10.2f}{r['tokens']:>10.0f}{r['tps']:>12.1f}")
-    print(f"ratio agent/plain: wall time {agent['wall'] / plain['wall']:.2f}x, tokens/s {agent['tps'] / plain['tps']:.2f}x")
+          f"seq ≤ {args.seq_len}, device {device}, torch threads {args.threads}, {args.repeat} interleaved pairs; "
+          f"load average {load_start} at start, {load_end} at end")
+    print("median (min–max) over the repetitions:")
+    print("| path | wall s | train s | tokens | tokens/s | CPU s | CPU ms / 1k tokens |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, rs in (("plain script", plains), ("agent", agents)):
+        print(f"| {name} | {fmt([r['wall'] for r in rs])} | {fmt([r['train'] for r in rs])} | "
+              f"{spread([r['tokens'] for r in rs])[0]:,.0f} | {fmt([r['tps'] for r in rs], 0)} | "
+              f"{fmt([r['cpu'] for r in rs])} | {fmt([r['cpu_ms_per_ktok'] for r in rs], 1)} |")
+
+    def ratio(key: str) -> list[float]:
+        return [a[key] / b[key] for a, b in zip(agents, plains, strict=True)]
+
+    print(f"ratio agent/plain per pair, median (min–max): wall {fmt(ratio('wall'))}×, tokens/s {fmt(ratio('tps'))}×, "
+          f"CPU per token {fmt(ratio('cpu_ms_per_ktok'))}×")
     if torch.cuda.is_available():
-        for name, r in (("plain script", plain), ("agent", agent)):
-            mfu = 6 * n_params * r["tps"] / (args.peak_tflops * 1e12)
+        for name, rs in (("plain script", plains), ("agent", agents)):
+            mfu = 6 * n_params * spread([r["tps"] for r in rs])[0] / (args.peak_tflops * 1e12)
             print(f"MFU {name}: {100 * mfu:.1f}% (6·N·tokens/s over {args.peak_tflops:g} TFLOPS)")
-    assert math.isfinite(agent["tps"])
+    assert all(math.isfinite(r["tps"]) for r in agents)
 
 
 if __name__ == "__main__":
