@@ -161,6 +161,9 @@ export const jobSpecSchema = z
     hyperparameters: hyperparametersSchema.default(DEFAULT_HYPERPARAMETERS),
     /** Higher runs first within the team's own queue. */
     priority: z.number().int().min(0).max(10).default(5),
+    /** GPUs to train on, one process each (decision 0014); `hyperparameters.batchSize` stays the global batch and must
+     *  split evenly over them. Quotas and GPU-hours count every GPU. */
+    gpuCount: z.number().int().min(1).max(64).default(1),
     /** Train although a readiness check blocks the data: why (kept in the audit log). */
     readinessOverride: z
       .object({ reason: z.string().trim().min(10, "give a reason of at least 10 characters").max(1000) })
@@ -178,6 +181,14 @@ export const jobSpecSchema = z
     }
     if (spec.labels && new Set(spec.labels).size !== spec.labels.length) {
       ctx.addIssue({ code: "custom", path: ["labels"], message: "each label may appear once" });
+    }
+    const batchSize = spec.hyperparameters.batchSize;
+    if (batchSize !== undefined && batchSize % spec.gpuCount !== 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["hyperparameters", "batchSize"],
+        message: `batchSize ${batchSize} does not split over ${spec.gpuCount} GPUs (each takes an equal share of the batch): use a multiple of ${spec.gpuCount}`,
+      });
     }
     const ids = spec.datasets.map((d) => d.datasetVersionId);
     if (new Set(ids).size !== ids.length) {

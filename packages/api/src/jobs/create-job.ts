@@ -8,7 +8,8 @@ import { audit } from "../audit/audit";
 import { assertJobDataReady } from "../datasets/readiness/get-job-readiness";
 import { AppError } from "../errors";
 import { admitJob } from "../scheduling/admission";
-import { assertFitsARunner, estimateJobSpec } from "../scheduling/estimate-job-spec";
+import { estimateJobSpec } from "../scheduling/estimate-job-spec";
+import { planGpus } from "../scheduling/plan-gpus";
 import { rebalanceQueue } from "../scheduling/rebalance-queue";
 import type { ApiDeps } from "../trpc";
 import { EnqueueError, enqueueTrainingJob } from "./enqueue-training-job";
@@ -76,8 +77,10 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
   );
 
   // GPU memory the job needs (estimator); a job that fits no registered runner is refused now.
-  const { requiredVramMb, estimate } = await estimateJobSpec(prisma, actor.teamId, spec);
-  await assertFitsARunner(prisma, requiredVramMb);
+  const estimated = await estimateJobSpec(prisma, actor.teamId, spec);
+  const { estimate } = estimated;
+  // …and on as many GPUs as it asks for: DDP, or FSDP when it does not fit one (decision 0014).
+  const { requiredVramMb, parallelism } = await planGpus(prisma, spec.gpuCount, estimate, estimated.requiredVramMb);
 
   const now = new Date();
   const name =
@@ -108,6 +111,8 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
         seed: spec.hyperparameters.seed,
         priority: spec.priority,
         requiredVramMb,
+        gpuCount: spec.gpuCount,
+        parallelism,
         state: d.state,
         pendingReason: d.pendingReason,
         queuedAt: d.state === "queued" ? now : null,
@@ -120,6 +125,8 @@ export async function createJob(deps: Pick<ApiDeps, "prisma" | "trainingQueue">,
       },
       select: { id: true },
     }),
+    now,
+    spec.gpuCount,
   );
   if (blocked.length && spec.readinessOverride) {
     await audit(prisma, {

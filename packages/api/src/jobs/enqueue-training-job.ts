@@ -87,6 +87,7 @@ export async function buildTrainingJobPayload(
     labels: job.labels.length > 0 ? job.labels : null,
     outputPrefix: storageKey(STORAGE_LAYOUT.jobOutput, { jobId: job.id }),
     requiredVramMb: job.requiredVramMb,
+    distributed: { processes: job.gpuCount, strategy: job.parallelism },
   };
   const parsed = trainingJobPayloadSchema.safeParse(payload);
   if (!parsed.success) {

@@ -13,15 +13,24 @@ export async function applyHeartbeat(tx: Tx, e: EventOf<"heartbeat">, opts: Appl
   if (prev?.lastHeartbeatAt && ts <= prev.lastHeartbeatAt) return ignored("older than the runner's last heartbeat");
 
   let gpuSeconds = 0;
-  let meteredJob: { id: string; teamId: string } | null = null;
+  let meteredJob: { id: string; teamId: string; gpuCount: number } | null = null;
   if (prev?.lastHeartbeatAt && e.currentJobId !== null && prev.currentJobId === e.currentJobId) {
-    meteredJob = await tx.fineTuneJob.findUnique({ where: { id: e.currentJobId }, select: { id: true, teamId: true } });
-    if (meteredJob) gpuSeconds = Math.min(ts.getTime() - prev.lastHeartbeatAt.getTime(), opts.maxMeteredGapMs) / 1000;
+    meteredJob = await tx.fineTuneJob.findUnique({
+      where: { id: e.currentJobId },
+      select: { id: true, teamId: true, gpuCount: true },
+    });
+    // GPU-seconds: wall-clock seconds times the job's GPUs (decision 0014).
+    if (meteredJob)
+      gpuSeconds =
+        (Math.min(ts.getTime() - prev.lastHeartbeatAt.getTime(), opts.maxMeteredGapMs) / 1000) * meteredJob.gpuCount;
   }
 
   const fields = {
     gpuName: e.gpuName,
     vramMb: e.vramMb,
+    // A runner older than multi-GPU jobs sends no count: one GPU when it reports VRAM.
+    gpuCount: e.gpuCount ?? (e.vramMb ? 1 : 0),
+    gpusFree: e.gpusFree ?? (e.vramMb && e.currentJobId === null ? 1 : 0),
     cudaVersion: e.cudaVersion,
     version: e.version,
     state: e.state,

@@ -31,11 +31,13 @@ class MonthlyQuotaRefusal extends Error {
   }
 }
 
-/** Decides admission for one more job of `teamId`. Call inside a transaction that then inserts the job. */
+/** Decides admission for one more job of `teamId`, of `gpus` GPUs. Call inside a transaction that then inserts the
+ *  job. A job needing more GPUs at once than the team's quota allows could never start: refused (412). */
 export async function decideAdmission(
   tx: Prisma.TransactionClient,
   teamId: string,
   now: Date,
+  gpus = 1,
 ): Promise<AdmissionDecision> {
   await lockTeamAdmission(tx, teamId);
   const limits = await quotaOf(tx, teamId);
@@ -48,8 +50,15 @@ export async function decideAdmission(
     });
   }
   if (limits.maxConcurrentGpus === null) return { state: "queued", pendingReason: null };
+  if (gpus > limits.maxConcurrentGpus) {
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `gpuCount ${gpus} is more than the team's quota of ${limits.maxConcurrentGpus} concurrent GPU${limits.maxConcurrentGpus === 1 ? "" : "s"}: the job could never start`,
+      { field: "gpuCount", gpuCount: gpus, maxConcurrentGpus: limits.maxConcurrentGpus },
+    );
+  }
   const admitted = await countAdmitted(tx, teamId);
-  if (admitted < limits.maxConcurrentGpus) return { state: "queued", pendingReason: null };
+  if (admitted + gpus <= limits.maxConcurrentGpus) return { state: "queued", pendingReason: null };
   return { state: "pending_quota", pendingReason: concurrencyReason(admitted, limits.maxConcurrentGpus) };
 }
 
@@ -62,10 +71,11 @@ export async function admitJob<T>(
   actor: { teamId: string; userId: string | null },
   insert: (tx: Prisma.TransactionClient, decision: AdmissionDecision) => Promise<T>,
   now = new Date(),
+  gpus = 1,
 ): Promise<{ decision: AdmissionDecision; result: T }> {
   try {
     return await prisma.$transaction(async (tx) => {
-      const decision = await decideAdmission(tx, actor.teamId, now);
+      const decision = await decideAdmission(tx, actor.teamId, now, gpus);
       return { decision, result: await insert(tx, decision) };
     }, ADMISSION_TX_OPTIONS);
   } catch (err) {

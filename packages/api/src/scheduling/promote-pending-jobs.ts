@@ -46,10 +46,25 @@ export async function promotePendingJobs(deps: Deps, teamId: string, now = new D
     const jobs = await tx.fineTuneJob.findMany({
       where: { teamId, state: "pending_quota" },
       orderBy: [{ priority: "desc" }, { createdAt: "asc" }, { id: "asc" }],
-      take: free,
-      select: { id: true },
+      take: limits.maxConcurrentGpus === null ? undefined : free,
+      select: { id: true, gpuCount: true },
     });
-    const ids = jobs.map((j) => j.id);
+    // In the team's order while their GPUs fit: a job of several GPUs is not overtaken by smaller ones behind it.
+    const ids: string[] = [];
+    let used = 0;
+    for (const j of jobs) {
+      if (limits.maxConcurrentGpus !== null && used + j.gpuCount > free) break;
+      ids.push(j.id);
+      used += j.gpuCount;
+    }
+    if (ids.length === 0) {
+      const reason = concurrencyReason(admitted, limits.maxConcurrentGpus!);
+      await tx.fineTuneJob.updateMany({
+        where: { teamId, state: "pending_quota", NOT: { pendingReason: reason } },
+        data: { pendingReason: reason },
+      });
+      return [];
+    }
     await tx.fineTuneJob.updateMany({
       where: { id: { in: ids }, state: "pending_quota" },
       data: { state: "queued", pendingReason: null, queuedAt: now, enqueuedAt: null },
@@ -64,7 +79,7 @@ export async function promotePendingJobs(deps: Deps, teamId: string, now = new D
     });
     if (limits.maxConcurrentGpus !== null && pending > ids.length) {
       // The jobs still waiting now wait behind the ones just admitted: say so with the new numbers.
-      const reason = concurrencyReason(admitted + ids.length, limits.maxConcurrentGpus);
+      const reason = concurrencyReason(admitted + used, limits.maxConcurrentGpus);
       await tx.fineTuneJob.updateMany({
         where: { teamId, state: "pending_quota", NOT: { pendingReason: reason } },
         data: { pendingReason: reason },

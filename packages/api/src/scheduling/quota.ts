@@ -28,8 +28,13 @@ export async function quotaOf(db: Db, teamId: string): Promise<QuotaLimits> {
   return { maxConcurrentGpus: q?.maxConcurrentGpus ?? null, monthlyGpuHours: q?.monthlyGpuHours ?? null };
 }
 
+/** GPUs held by the team's admitted jobs (queued + running): a job of N GPUs counts N (decision 0014). */
 export async function countAdmitted(db: Db, teamId: string): Promise<number> {
-  return db.fineTuneJob.count({ where: { teamId, state: { in: [...ADMITTED_STATES] } } });
+  const agg = await db.fineTuneJob.aggregate({
+    where: { teamId, state: { in: [...ADMITTED_STATES] } },
+    _sum: { gpuCount: true },
+  });
+  return agg._sum.gpuCount ?? 0;
 }
 
 export async function gpuSecondsInMonth(db: Db, teamId: string, month: string): Promise<number> {
