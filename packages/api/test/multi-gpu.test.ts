@@ -8,8 +8,9 @@ import { TRPCError } from "@trpc/server";
 import { runnerEventSchema, trainingJobPayloadSchema, type RunnerEventInput } from "@whetstone/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyRunnerEvent } from "../src/runner-events/apply-runner-event";
-import { seedBaseModel, seedDatasetVersion, seedTeam, seedUser } from "./fixtures";
+import { seedBaseModel, seedDatasetVersion, seedTeam, seedUser, seedWorld } from "./fixtures";
 import { createTestEnv, type TestEnv } from "./helpers";
+import { serveRest } from "./rest-client";
 import { ev } from "./runner-fixtures";
 
 let env: TestEnv;
@@ -150,5 +151,39 @@ describe("quotas and usage count every GPU", () => {
     expect((await s.prisma.runner.findUniqueOrThrow({ where: { name: "gpu-pair" } })).gpuSeconds).toBeCloseTo(20);
     const month = await s.caller.usage.get({ month: "2030-05" });
     expect(month.totalGpuSeconds).toBe(20);
+  });
+});
+
+describe("REST", () => {
+  it("POST /api/v1/jobs takes gpuCount; GET /jobs/{id} shows it; a 412 names the field", async () => {
+    const w = await seedWorld(env.db.prisma);
+    await env.db.prisma.runner.deleteMany({});
+    await heartbeat("lone-gpu", 1, new Date());
+    const rest = (path: string, init: RequestInit = {}) =>
+      serveRest(
+        new Request(`http://localhost/api/v1${path}`, {
+          ...init,
+          headers: { authorization: `Bearer ${w.apiKeyA.key}`, "content-type": "application/json" },
+        }),
+        env.deps,
+      );
+    const body = (gpuCount: number) =>
+      JSON.stringify({
+        baseModelId: w.sharedModel.id,
+        technique: "sft",
+        datasets: [{ datasetVersionId: w.chatA.id }],
+        hyperparameters: { maxSteps: 5, batchSize: 4 },
+        gpuCount,
+      });
+    const refused = await rest("/jobs", { method: "POST", body: body(2) });
+    expect(refused.status).toBe(412);
+    expect(await refused.text()).toContain("gpuCount");
+
+    await heartbeat("twin-gpus", 2, new Date());
+    const created = await rest("/jobs", { method: "POST", body: body(2) });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const job = (await (await rest(`/jobs/${id}`)).json()) as { gpuCount: number; parallelism: string };
+    expect(job).toMatchObject({ gpuCount: 2, parallelism: "ddp" });
   });
 });

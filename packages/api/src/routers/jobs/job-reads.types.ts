@@ -51,7 +51,11 @@ export const getJobOutput = jobSummaryOutput.extend({
   hyperparameters: z.record(z.string(), z.unknown()),
   validationSplit: z.number(),
   seed: z.number().int(),
+  /** Per GPU, MiB. */
   requiredVramMb: z.number().int(),
+  /** GPUs the job runs on, and how they share the model (decision 0014). */
+  gpuCount: z.number().int(),
+  parallelism: z.enum(["ddp", "fsdp"]),
   attempt: z.number().int(),
   enqueuedAt: z.date().nullable(),
   updatedAt: z.date(),
