@@ -18,7 +18,7 @@ from whetstone_runner.data import carve_test, is_generated, split
 from whetstone_runner.events import make_event
 from whetstone_runner.jobs.augment import parse_config, run_augment_job, seed_rows
 from whetstone_runner.jobs.context import JobContext
-from whetstone_runner.schema import validate_event
+from whetstone_runner.schema import validate_event, validate_payload
 from whetstone_runner.storage import LocalStorage
 from whetstone_runner.techniques import get as technique
 from whetstone_runner.training.datasets import prepare
@@ -121,6 +121,27 @@ class _FakeOpenAI(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def test_an_admin_configured_key_travels_in_the_payload(tmp_path, storage_root):
+    """The platform's payload for an admin-configured endpoint: base URL, model and the key itself."""
+    server = HTTPServer(("127.0.0.1", 0), _FakeOpenAI)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _FakeOpenAI.seen.clear()
+    try:
+        p = augment_payload(storage_root, chat_rows(20), "chat", method="generate", targetRows=3, perRow=1,
+                            generator={"type": "endpoint", "baseUrl": f"http://127.0.0.1:{server.server_port}/v1",
+                                       "model": "admin-model", "apiKeyEnv": None, "apiKey": "sk-admin-1234"})
+        assert validate_payload(p) == []  # the contract's JSON Schema (packages/queue/schema)
+        _result, made, events = run(p, storage_root, tmp_path)
+    finally:
+        server.shutdown()
+        seen = list(_FakeOpenAI.seen)
+        _FakeOpenAI.seen.clear()
+    assert made and all(r["augmentation"]["model"] == "admin-model (endpoint)" for r in made)
+    assert {s["auth"] for s in seen} == {"Bearer sk-admin-1234"}
+    assert all(s["body"]["model"] == "admin-model" for s in seen)
+    assert "sk-admin-1234" not in json.dumps(events)  # never in an event (logs, summaries)
 
 
 def test_generate_through_an_openai_compatible_endpoint(tmp_path, storage_root, monkeypatch):

@@ -24,6 +24,8 @@ export interface ReconcilerOptions {
   requeueGraceMs?: number;
   channel?: (jobId: string) => string;
   now?: () => Date;
+  /** WEBHOOK_SECRET_KEY: to put an admin-configured endpoint's key in a re-enqueued augmentation's payload. */
+  secretKey?: string | null;
   /** Prefix of Whetstone's Redis keys (the runners' alive keys); tests isolate their own. */
   keyPrefix?: string;
 }
@@ -56,6 +58,7 @@ export class Reconciler {
       now: () => new Date(),
       keyPrefix: KEY_PREFIX,
       ...opts,
+      secretKey: opts.secretKey ?? null,
     };
   }
 
@@ -87,7 +90,7 @@ export class Reconciler {
 
   async runOnce(): Promise<ReconcileReport> {
     const report = await reconcileOnce(
-      { prisma: this.o.prisma, trainingQueue: this.o.trainingQueue },
+      { prisma: this.o.prisma, trainingQueue: this.o.trainingQueue, config: { webhookSecretKey: this.o.secretKey } },
       {
         runnerOfflineAfterMs: this.o.runnerOfflineAfterMs,
         requeueGraceMs: this.o.requeueGraceMs,

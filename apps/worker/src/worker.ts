@@ -113,6 +113,7 @@ export function startWorker(env: Env, logger: Logger, overrides: WorkerOverrides
     runnerOfflineAfterMs: env.RUNNER_OFFLINE_AFTER_MS,
     requeueGraceMs: env.REQUEUE_GRACE_MS,
     channel,
+    secretKey: env.WEBHOOK_SECRET_KEY,
     ...(overrides.keyPrefix ? { keyPrefix: overrides.keyPrefix } : {}),
   });
   const webhooks = new WebhookDispatcher({

@@ -277,7 +277,9 @@ class Generator:
     def _endpoint(self, prompt: str) -> str:
         e = self.endpoint
         headers = {"Content-Type": "application/json"}
-        if e.get("apiKeyEnv"):
+        if e.get("apiKey"):  # configured by an instance admin; never logged
+            headers["Authorization"] = f"Bearer {e['apiKey']}"
+        elif e.get("apiKeyEnv"):
             key = os.environ.get(e["apiKeyEnv"])
             if not key:
                 raise JobError(f"generator.apiKeyEnv: the runner has no environment variable {e['apiKeyEnv']!r}")

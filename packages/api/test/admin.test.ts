@@ -58,6 +58,16 @@ const ADMIN_CALLS: Record<
   },
   teamUsage: { input: (w) => ({ teamId: w.teamA.id }), rest: (w) => ["GET", `/admin/teams/${w.teamA.id}/usage`] },
   auditLog: { input: () => ({}), rest: () => ["GET", "/admin/audit-log"] },
+  generatorEndpoint: { input: () => undefined, rest: () => ["GET", "/admin/generator-endpoint"] },
+  setGeneratorEndpoint: {
+    input: () => ({ baseUrl: "http://127.0.0.1:9/v1", model: "m", apiKey: "sk-walk" }),
+    rest: () => [
+      "PUT",
+      "/admin/generator-endpoint",
+      { baseUrl: "http://127.0.0.1:9/v1", model: "m", apiKey: "sk-walk" },
+    ],
+  },
+  clearGeneratorEndpoint: { input: () => undefined, rest: () => ["POST", "/admin/generator-endpoint/clear", {}] },
 };
 
 function rest(method: string, path: string, key: string, body?: unknown) {
@@ -100,6 +110,7 @@ describe("admin procedures refuse non-admins", () => {
       }
     }
     expect(await env.db.prisma.teamQuota.count()).toBe(0);
+    expect(await env.db.prisma.generatorEndpoint.count()).toBe(0);
     expect(await env.deps.redis.exists(runnerControlKey(runnerName))).toBe(0);
   });
 

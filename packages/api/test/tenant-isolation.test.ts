@@ -188,6 +188,8 @@ Object.assign(WALK, {
   },
   "augmentations.get": { kind: "object", input: () => ({ id: augmentationA.id }) },
   "augmentations.cancel": { kind: "object", input: () => ({ id: augmentationA.id }) },
+  // Instance-level (whether an admin configured a generator endpoint): holds nothing of any team.
+  "augmentations.generatorAvailability": { kind: "list", input: () => undefined, leaks: () => false },
   "augmentations.list": {
     kind: "list",
     input: (w: World) => ({ id: w.chatA.id }),

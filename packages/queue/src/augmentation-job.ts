@@ -39,12 +39,17 @@ export const augmentationGeneratorSchema = z.discriminatedUnion("type", [
     /** Base URL of an OpenAI-compatible API (…/v1); the runner POSTs to `{baseUrl}/chat/completions`. */
     baseUrl: z.url(),
     model: z.string().min(1),
-    /** Name of the runner's environment variable that holds the API key (never the key itself); null: no key. */
+    /** Name of the runner's environment variable that holds the API key (a key kept on the runner's host). */
     apiKeyEnv: z
       .string()
       .regex(/^[A-Z_][A-Z0-9_]*$/)
       .nullable()
       .default(null),
+    /**
+     * The API key an instance admin configured (stored encrypted, decrypted only to build this payload; the job is
+     * kept in Redis for an hour after it finishes, not days). Never logged. Null: none, or `apiKeyEnv`.
+     */
+    apiKey: z.string().min(1).max(4096).nullable().default(null),
   }),
 ]);
 

@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   "runner.enabled",
   "quota.set",
   "quota.refused",
+  "generator_endpoint.set",
+  "generator_endpoint.cleared",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

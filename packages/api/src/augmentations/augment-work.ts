@@ -36,8 +36,10 @@ export const AUGMENT_WORK: WorkKindSpec = {
   noun: "augmentation",
   teamWhere: (teamId) => ({ teamId }),
   progress: { done: "rows_done", total: "rows_total", doneColumn: "rowsDone", totalColumn: "rowsTotal" },
-  // Not ahead of training jobs (active learning's work is what labellers wait for; an augmentation is not).
-  jobOptions: { priority: undefined },
+  // Not ahead of training jobs (active learning's work is what labellers wait for; an augmentation is not). Its
+  // BullMQ job may carry an admin-configured endpoint's key: kept an hour after it ends (not days; the reconciler's
+  // grace is a minute), then gone from Redis.
+  jobOptions: { priority: undefined, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } },
   delegate: (client) => client.augmentation as unknown as ReturnType<WorkKindSpec["delegate"]>,
   buildPayload: buildAugmentationPayload,
   succeeded: augmentSucceeded,

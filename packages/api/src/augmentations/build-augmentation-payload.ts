@@ -1,10 +1,16 @@
 /** The `augment` job's payload, built from the augmentation's row (its settings) and the source version. */
 import type { PrismaClient } from "@whetstone/db";
 import { augmentationJobPayloadSchema, type AugmentationJobPayload } from "@whetstone/queue";
+import { generatorEndpointForPayload } from "../admin/generator-endpoint";
 import { buildBaseModelRef } from "../jobs/base-model-ref";
+import type { PayloadSecrets } from "../runner-work/work-kinds";
 import { EnqueueError } from "../jobs/enqueue-training-job";
 
-export async function buildAugmentationPayload(prisma: PrismaClient, id: string): Promise<AugmentationJobPayload> {
+export async function buildAugmentationPayload(
+  prisma: PrismaClient,
+  id: string,
+  secrets?: PayloadSecrets,
+): Promise<AugmentationJobPayload> {
   const fail = (message: string) => new EnqueueError(id, message, "augmentation");
   const a = await prisma.augmentation.findUnique({ where: { id } });
   if (!a) throw fail("augmentation not found");
@@ -13,9 +19,18 @@ export async function buildAugmentationPayload(prisma: PrismaClient, id: string)
     include: { dataset: { select: { name: true } } },
   });
   if (!v) throw fail("its dataset version was deleted");
-  const s = a.settings as Record<string, unknown> & { generatorModelId: string | null };
+  const s = a.settings as Record<string, unknown> & { generatorModelId: string | null; generatorEndpoint?: boolean };
   let generator: unknown = null;
-  if (a.method === "generate" && s.generatorModelId) {
+  if (a.method === "generate" && s.generatorEndpoint) {
+    let e: Awaited<ReturnType<typeof generatorEndpointForPayload>>;
+    try {
+      e = await generatorEndpointForPayload(prisma, secrets);
+    } catch (err) {
+      throw fail(`its generator endpoint's API key cannot be read: ${(err as Error).message}`);
+    }
+    if (!e) throw fail("the generator endpoint was removed by an instance admin");
+    generator = { type: "endpoint", baseUrl: e.baseUrl, model: e.model, apiKeyEnv: null, apiKey: e.apiKey };
+  } else if (a.method === "generate" && s.generatorModelId) {
     const m = await prisma.baseModel.findUnique({ where: { id: s.generatorModelId }, select: { name: true } });
     if (!m) throw fail("its generator model was deleted");
     generator = {
@@ -53,6 +68,7 @@ export async function buildAugmentationPayload(prisma: PrismaClient, id: string)
     seed: s.seed,
     outputPrefix: `augmentations/${a.id}/`,
   });
+  // Issue paths and messages only (never the values: the payload may carry the endpoint's key).
   if (!parsed.success) throw fail(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   return parsed.data;
 }

@@ -10,6 +10,7 @@ import { AUGMENTABLE_FORMATS, type AugmentationMethod } from "@whetstone/queue";
 import type { Queue } from "bullmq";
 import { AppError } from "../errors";
 import { enqueueWorkOrFail } from "../runner-work/enqueue-work";
+import type { PayloadSecrets } from "../runner-work/work-kinds";
 
 export interface CreateAugmentationInput {
   datasetVersionId: string;
@@ -17,15 +18,17 @@ export interface CreateAugmentationInput {
   targetRows: number;
   perRow?: number;
   perturbation?: { wordDropout?: number; swaps?: number };
-  /** `generate`: a base or fine-tuned model of the team (a language model), or an endpoint an admin configured. */
+  /** `generate`: a base or fine-tuned model of the team (a language model)… */
   generatorModelId?: string;
+  /** …or the OpenAI-compatible endpoint an instance admin configured (admin/generator-endpoint.ts). */
+  generatorEndpoint?: boolean;
   maxNewTokens?: number;
   temperature?: number;
   seed?: number;
 }
 
 export async function createAugmentation(
-  deps: { prisma: PrismaClient; trainingQueue: Queue },
+  deps: { prisma: PrismaClient; trainingQueue: Queue; config?: PayloadSecrets },
   actor: { teamId: string; userId: string },
   input: CreateAugmentationInput,
 ) {
@@ -53,7 +56,20 @@ export async function createAugmentation(
       { field: "method", format: v.format, allowed },
     );
   }
-  if (input.method === "generate") {
+  if (input.method === "generate" && input.generatorEndpoint) {
+    if (input.generatorModelId) {
+      throw new AppError("BAD_REQUEST", "choose a model of the team or the configured endpoint, not both", {
+        field: "generatorEndpoint",
+      });
+    }
+    if (!(await prisma.generatorEndpoint.findUnique({ where: { id: "default" }, select: { id: true } }))) {
+      throw new AppError(
+        "BAD_REQUEST",
+        "no generator endpoint is configured: an instance admin must configure one in the admin console",
+        { field: "generatorEndpoint" },
+      );
+    }
+  } else if (input.method === "generate") {
     if (!input.generatorModelId)
       throw new AppError("BAD_REQUEST", 'method "generate" needs generatorModelId: the model that writes new rows', {
         field: "generatorModelId",
@@ -77,7 +93,8 @@ export async function createAugmentation(
     targetRows: input.targetRows,
     perRow: input.perRow ?? 2,
     perturbation: { wordDropout: input.perturbation?.wordDropout ?? 0.1, swaps: input.perturbation?.swaps ?? 1 },
-    generatorModelId: input.generatorModelId ?? null,
+    generatorModelId: input.generatorEndpoint ? null : (input.generatorModelId ?? null),
+    generatorEndpoint: input.method === "generate" && input.generatorEndpoint === true,
     maxNewTokens: input.maxNewTokens ?? 128,
     temperature: input.temperature ?? 0.8,
     // Seeds exclude what a training job with the default splits and this seed holds out (the platform's defaults).

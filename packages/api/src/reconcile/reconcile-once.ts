@@ -32,6 +32,7 @@ export async function reconcileOnce(deps: ReconcileDeps, opts: ReconcileOptions 
   const pass: ReconcilePass = {
     prisma: deps.prisma,
     trainingQueue: deps.trainingQueue,
+    config: deps.config,
     runnerOfflineAfterMs: opts.runnerOfflineAfterMs ?? RUNNER_OFFLINE_AFTER_MS,
     requeueGraceMs: opts.requeueGraceMs ?? 60_000,
     now: opts.now ?? (() => new Date()),

@@ -1,7 +1,10 @@
 /** What one reconcile pass needs and what it reports. See reconcile-once.ts. */
-import type { ApiDeps } from "../trpc";
+import type { ApiConfig, ApiDeps } from "../trpc";
 
-export type ReconcileDeps = Pick<ApiDeps, "prisma" | "trainingQueue">;
+export type ReconcileDeps = Pick<ApiDeps, "prisma" | "trainingQueue"> & {
+  /** WEBHOOK_SECRET_KEY: an augmentation's payload carries its admin-configured endpoint key, decrypted with it. */
+  config?: Pick<ApiConfig, "webhookSecretKey">;
+};
 
 /** Where a pass reports what it did along the way; apps/worker passes its logger. */
 export interface ReconcileLog {

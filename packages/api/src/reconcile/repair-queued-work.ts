@@ -82,7 +82,11 @@ function handBackWorkOfOfflineRunners(pass: ReconcilePass, kind: WorkKind, cutof
 }
 
 async function enqueueOrFail(pass: ReconcilePass, kind: WorkKind, id: string): Promise<boolean> {
-  const r = await enqueueWorkOrFail({ prisma: pass.prisma, trainingQueue: pass.trainingQueue }, kind, id);
+  const r = await enqueueWorkOrFail(
+    { prisma: pass.prisma, trainingQueue: pass.trainingQueue, config: pass.config },
+    kind,
+    id,
+  );
   if (r.outcome === "retry")
     pass.log.error(`${kind} enqueue failed; will retry on the next pass`, { id, reason: r.reason });
   if (r.outcome === "failed") {

@@ -4,7 +4,7 @@ import { JOB_KINDS } from "@whetstone/queue";
 import { EnqueueError } from "../jobs/enqueue-training-job";
 import type { ApiDeps } from "../trpc";
 import { workKind } from "./registry";
-import type { WorkKind } from "./work-kinds";
+import type { PayloadSecrets, WorkKind } from "./work-kinds";
 
 /**
  * Priority 1, like evaluations: ahead of waiting training jobs. Scoring is what labellers wait for; a simulation is
@@ -18,7 +18,7 @@ export const WORK_JOB_OPTIONS = Object.freeze({
   priority: 1,
 } satisfies JobsOptions);
 
-type Deps = Pick<ApiDeps, "prisma" | "trainingQueue">;
+type Deps = Pick<ApiDeps, "prisma" | "trainingQueue"> & { config?: PayloadSecrets };
 
 /** Adds the work to the queue (idempotent) and records `enqueuedAt`; work no longer `queued` is left alone. */
 export async function enqueueWork(deps: Deps, kind: WorkKind, id: string): Promise<void> {
@@ -26,7 +26,7 @@ export async function enqueueWork(deps: Deps, kind: WorkKind, id: string): Promi
   const row = await spec.delegate(deps.prisma).findUnique({ where: { id }, select: { state: true } });
   if (!row) throw new EnqueueError(id, `${spec.noun} not found`, spec.noun);
   if (row.state !== "queued") return;
-  const payload = await spec.buildPayload(deps.prisma, id);
+  const payload = await spec.buildPayload(deps.prisma, id, deps.config);
   await deps.trainingQueue.add(JOB_KINDS[kind].jobName, payload, {
     ...WORK_JOB_OPTIONS,
     ...spec.jobOptions,

@@ -7,6 +7,7 @@ const LINKS = [
   { href: "/admin/runners", label: "Runners" },
   { href: "/admin/quotas", label: "Quotas" },
   { href: "/admin/usage", label: "Usage" },
+  { href: "/admin/generator", label: "Generator endpoint" },
   { href: "/admin/audit", label: "Audit log" },
 ];
 

@@ -2,6 +2,11 @@ import { router } from "../../trpc";
 import { disableRunnerRoute } from "./disable-runner";
 import { drainRunnerRoute } from "./drain-runner";
 import { enableRunnerRoute } from "./enable-runner";
+import {
+  clearGeneratorEndpointRoute,
+  getGeneratorEndpointRoute,
+  setGeneratorEndpointRoute,
+} from "./generator-endpoint";
 import { getTeamUsageRoute } from "./get-team-usage";
 import { listAuditLogRoute } from "./list-audit-log";
 import { listQuotasRoute } from "./list-quotas";
@@ -18,4 +23,7 @@ export const adminRouter = router({
   setQuota: setQuotaRoute,
   teamUsage: getTeamUsageRoute,
   auditLog: listAuditLogRoute,
+  generatorEndpoint: getGeneratorEndpointRoute,
+  setGeneratorEndpoint: setGeneratorEndpointRoute,
+  clearGeneratorEndpoint: clearGeneratorEndpointRoute,
 });

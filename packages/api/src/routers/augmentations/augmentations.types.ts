@@ -41,6 +41,8 @@ export const createAugmentationInput = z.object({
   wordDropout: z.number().min(0).max(0.5).optional(),
   swaps: z.number().int().min(0).max(10).optional(),
   generatorModelId: z.string().min(1).optional(),
+  /** `generate` with the OpenAI-compatible endpoint an instance admin configured (see generatorAvailability). */
+  generatorEndpoint: z.boolean().optional(),
   maxNewTokens: z.number().int().min(8).max(2048).optional(),
   temperature: z.number().min(0).max(2).optional(),
   seed: z.number().int().min(0).optional(),
@@ -113,3 +115,15 @@ export const cancelAugmentationMeta = {
 } satisfies OpenApiMeta;
 export const cancelAugmentationInput = z.object({ id: z.string().min(1) });
 export const cancelAugmentationOutput = augmentationOutput;
+
+export const generatorAvailabilityMeta = {
+  openapi: {
+    method: "GET",
+    path: "/augmentation-generator-endpoint",
+    tags: ["Datasets"],
+    summary: "Whether an instance admin configured an OpenAI-compatible endpoint to generate rows with (and its model)",
+    protect: true,
+  },
+} satisfies OpenApiMeta;
+export const generatorAvailabilityInput = z.void();
+export const generatorAvailabilityOutput = z.object({ configured: z.boolean(), model: z.string().nullable() });

@@ -1,3 +1,4 @@
+import { getGeneratorEndpoint } from "../../admin/generator-endpoint";
 import { cancelAugmentation } from "../../augmentations/cancel-augmentation";
 import { compareAugmentation } from "../../augmentations/compare-augmentation";
 import { createAugmentation } from "../../augmentations/create-augmentation";
@@ -13,6 +14,9 @@ import {
   createAugmentationInput,
   createAugmentationMeta,
   createAugmentationOutput,
+  generatorAvailabilityInput,
+  generatorAvailabilityMeta,
+  generatorAvailabilityOutput,
   getAugmentationInput,
   getAugmentationMeta,
   getAugmentationOutput,
@@ -66,6 +70,14 @@ export const augmentationsRouter = router({
     .input(cancelAugmentationInput)
     .output(cancelAugmentationOutput)
     .mutation(async ({ ctx, input }) => asJson(await cancelAugmentation(ctx.deps, { teamId: ctx.team.id }, input.id))),
+  generatorAvailability: teamProcedure
+    .meta(generatorAvailabilityMeta)
+    .input(generatorAvailabilityInput)
+    .output(generatorAvailabilityOutput)
+    .query(async ({ ctx }) => {
+      const e = await getGeneratorEndpoint(ctx.prisma);
+      return { configured: e.configured, model: e.model };
+    }),
   compare: teamWriteProcedure
     .meta(compareAugmentationMeta)
     .input(compareAugmentationInput)

@@ -14,6 +14,9 @@ import { formatNumber } from "@/lib/format";
 import { errorInfo, useTRPC } from "@/lib/trpc";
 import { CancelAugmentationButton } from "./cancel-augmentation-button";
 
+/** The model select's value for the admin-configured endpoint. */
+const ENDPOINT = "__endpoint__";
+
 const METHOD_WORDS: Record<string, string> = {
   word_dropout: "word dropout",
   word_swap: "word swaps",
@@ -42,6 +45,11 @@ export function AugmentCard({
   const [target, setTarget] = useState(String(Math.min(1000, Math.max(10, rows))));
   const [modelId, setModelId] = useState("");
   const models = useQuery({ ...trpc.baseModels.list.queryOptions(), enabled: method === "generate" });
+  // The instance's OpenAI-compatible endpoint, offered only once an admin configured it.
+  const endpoint = useQuery({
+    ...trpc.augmentations.generatorAvailability.queryOptions(),
+    enabled: method === "generate",
+  });
   const list = useQuery({
     ...trpc.augmentations.list.queryOptions({ id: versionId }),
     refetchInterval: (q) => (q.state.data?.some((a) => a.state === "queued" || a.state === "running") ? 2000 : false),
@@ -99,12 +107,21 @@ export function AugmentCard({
                 data-testid="augment-model"
               >
                 <option value="">Choose a model…</option>
+                {endpoint.data?.configured && (
+                  <option value={ENDPOINT}>Endpoint: {endpoint.data.model} (configured by an admin)</option>
+                )}
                 {models.data?.map((m) => (
                   <option key={m.id} value={m.id}>
                     {m.name}
                   </option>
                 ))}
               </Select>
+              {endpoint.data && !endpoint.data.configured && (
+                <p className="mt-1 text-[12px] text-zinc-500" data-testid="augment-endpoint-empty">
+                  No external endpoint: an instance admin must configure an OpenAI-compatible one (admin console →
+                  Generator endpoint) before rows can be generated with it.
+                </p>
+              )}
             </Field>
           ) : (
             <p className="text-[13px] text-zinc-500">
@@ -118,7 +135,8 @@ export function AugmentCard({
                 id: versionId,
                 method,
                 targetRows: Number(target),
-                ...(method === "generate" && modelId ? { generatorModelId: modelId } : {}),
+                ...(method === "generate" && modelId === ENDPOINT ? { generatorEndpoint: true } : {}),
+                ...(method === "generate" && modelId && modelId !== ENDPOINT ? { generatorModelId: modelId } : {}),
               })
             }
             data-testid="augment-start"
