@@ -94,10 +94,10 @@ def hyperparameters(**hp) -> Hyperparameters:
 
 
 def varied_chats(n: int) -> list[dict]:
-    """Chats of one and of two exchanges (rows of different lengths, answers in two places)."""
-    rows, more = chat_rows(n), chat_rows(n, seed=9)
+    """Chats of one, two and three exchanges (rows of different lengths, answers in several places)."""
+    rows, more, most = chat_rows(n), chat_rows(n, seed=9), chat_rows(n, seed=10)
     for i in range(0, n, 3):
-        rows[i]["messages"] += more[i]["messages"][1:]
+        rows[i]["messages"] += more[i]["messages"][1:] + (most[i]["messages"][1:] if i % 2 == 0 else [])
     return rows
 
 
@@ -115,10 +115,10 @@ def test_first_fit_puts_every_row_in_one_pack_within_the_limit():
 
 def test_least_padding_is_never_wider_than_the_padded_batch():
     same = [{"input_ids": [1] * 30} for _ in range(4)]
-    assert [len(p) for p in least_padding(same, 128)] == [1, 1, 1, 1]  # nothing to gain: the padded batch
-    mixed = [{"input_ids": [1] * n} for n in (60, 10, 50, 20, 40, 30)]  # padded: 6 x 60 = 360 tokens
-    packs = least_padding(mixed, 128)
-    assert len(packs) == 3 and all(sum(len(x["input_ids"]) for x in p) == 70 for p in packs)  # 3 x 70 = 210
+    assert [len(p) for p in least_padding(same)] == [1, 1, 1, 1]  # nothing to gain: the padded batch
+    mixed = [{"input_ids": [1] * n} for n in (60, 10, 50, 20, 40, 30)]  # padded: 6 rows x 60 = 360 tokens
+    packs = least_padding(mixed)
+    assert [sum(len(x["input_ids"]) for x in p) for p in packs] == [60, 60, 60, 30]  # 4 rows x 60 = 240 tokens
 
 
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])
@@ -126,10 +126,11 @@ def test_padding_free_sft_batch_gives_the_padded_loss(tiny_model, tokenizer, att
     model = load(tiny_model, attn)
     items = sft_items(tokenizer)
     padded = Collator(pad_id=tokenizer.pad_token_id)(items)
-    packed = RowPackingCollator(tokenizer.pad_token_id, 256)(items)
-    # the same answer tokens are scored (the loss shifts labels by one), with fewer rows and less padding
+    packed = RowPackingCollator(tokenizer.pad_token_id)(items)
+    # the same answer tokens are scored (the loss shifts labels by one), in fewer rows no wider, with less padding
     assert (packed["labels"][:, 1:] != IGNORE).sum() == (padded["labels"][:, 1:] != IGNORE).sum()
     assert packed["input_ids"].shape[0] < padded["input_ids"].shape[0]
+    assert packed["input_ids"].shape[1] <= padded["input_ids"].shape[1]
     assert packed["input_ids"].numel() < padded["input_ids"].numel()
     pad = tokenizer.pad_token_id
     assert (packed["input_ids"] != pad).sum() == (padded["input_ids"] != pad).sum()
@@ -140,8 +141,7 @@ def test_padding_free_sft_batch_gives_the_padded_loss(tiny_model, tokenizer, att
 
 
 def test_sft_packs_unless_neftune(tokenizer):
-    packed = sft.collator(tokenizer, hyperparameters(packing=True, neftuneNoiseAlpha=None, maxSeqLength=256))
-    assert isinstance(packed, RowPackingCollator) and packed.max_len == 256
+    assert isinstance(sft.collator(tokenizer, hyperparameters(packing=True, neftuneNoiseAlpha=None)), RowPackingCollator)
     assert isinstance(sft.collator(tokenizer, hyperparameters(packing=True, neftuneNoiseAlpha=5.0)), Collator)
     assert isinstance(sft.collator(tokenizer, hyperparameters(packing=False, neftuneNoiseAlpha=None)), Collator)
 
@@ -150,7 +150,7 @@ def test_sft_job_with_packing_trains_on_the_same_tokens(tmp_path, storage_root, 
     """The whole train job, packed and not: the same rows per step (the same real tokens seen), nearly the same loss."""
     runs = {}
     for packing in (False, True):
-        payload = make_payload(storage_root, tiny_model, [("support", "chat", "jsonl", chat_rows(80))],
+        payload = make_payload(storage_root, tiny_model, [("support", "chat", "jsonl", varied_chats(80))],
                                packing=packing, maxSeqLength=256, maxSteps=10, logEverySteps=5, evalEverySteps=10)
         result, events = run_direct(payload, storage_root, tmp_path / f"work-{packing}")
         assert result["status"] == "succeeded"
@@ -163,7 +163,7 @@ def test_sft_job_with_packing_trains_on_the_same_tokens(tmp_path, storage_root, 
 
 @pytest.mark.parametrize(("technique", "hp", "says"), [
     ("continued_pretraining", {"packing": True}, "full blocks of 128 tokens"),
-    ("sft", {"packing": True, "neftuneNoiseAlpha": None}, "packed without padding"),
+    ("sft", {"packing": True, "neftuneNoiseAlpha": None}, "packed into sequences no longer than its longest row"),
     ("sft", {"packing": True, "neftuneNoiseAlpha": 5.0}, None),
     ("continued_pretraining", {"packing": False}, None),
 ])

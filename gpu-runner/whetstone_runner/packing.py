@@ -10,7 +10,6 @@ hence `use_cache=False` in every batch (with a cache the positions are silently 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -47,17 +46,10 @@ def first_fit(items: list[dict], max_len: int) -> list[list[dict]]:
     return packs
 
 
-def least_padding(items: list[dict], max_len: int) -> list[list[dict]]:
-    """The batch's rows in packs of at most max_len tokens, laid out with the fewest padded tokens: first fit into k
-    packs' worth of room for every k up to one pack per row, which is the padded batch itself (so never worse)."""
-    lens = [len(x["input_ids"]) for x in items]
-    best_area, best = None, None
-    for k in range(math.ceil(sum(lens) / max_len), len(items) + 1):
-        packs = first_fit(items, max(max(lens), math.ceil(sum(lens) / k)))
-        area = len(packs) * max(sum(len(x["input_ids"]) for x in p) for p in packs)
-        if best_area is None or area <= best_area:  # a tie goes to more, narrower rows (less attention work)
-            best_area, best = area, packs
-    return best
+def least_padding(items: list[dict]) -> list[list[dict]]:
+    """The batch's rows in packs no longer than its longest row: the padded batch's width at most, and at most its
+    rows, so neither the tokens computed nor the attention work (rows x width^2) ever exceed the padded batch's."""
+    return first_fit(items, max(len(x["input_ids"]) for x in items))
 
 
 def collate_packs(packs: list[list[dict]], pad_id: int) -> dict:
@@ -85,11 +77,10 @@ class BlockCollator:
 
 @dataclass
 class RowPackingCollator:
-    """Supervised fine-tuning, padding-free: the batch's rows (the same rows as unpacked) share rows of at most max_len
-    tokens with the least padding left; each keeps its own labels (prompt tokens -100)."""
+    """Supervised fine-tuning without most of the padding: the batch's rows (the same rows as unpacked) share rows
+    no longer than the longest of them; each keeps its own labels (prompt tokens -100)."""
 
     pad_id: int
-    max_len: int
 
     def __call__(self, items: list[dict]) -> dict:
-        return collate_packs(least_padding(items, self.max_len), self.pad_id)
+        return collate_packs(least_padding(items), self.pad_id)

@@ -77,9 +77,9 @@ def packs(hp: Hyperparameters) -> bool:
 
 
 def collator(tokenizer, hp: Hyperparameters):
-    """The batch's rows, padded (the batch is as wide as its longest row) or packed without padding into rows of at
-    most maxSeqLength tokens; either way the same rows per step and, within float error, the same loss."""
-    return RowPackingCollator(tokenizer.pad_token_id, hp.max_seq_length) if packs(hp) else pad_collator(tokenizer, hp)
+    """The batch's rows padded to the longest, or packed into rows no longer than it; either way the same rows per
+    step and, within float error, the same loss."""
+    return RowPackingCollator(tokenizer.pad_token_id) if packs(hp) else pad_collator(tokenizer, hp)
 
 
 TECHNIQUE = Technique(name="sft", tokenize=tokenize, collator=collator, drop_reason="no answer token left within maxSeqLength",

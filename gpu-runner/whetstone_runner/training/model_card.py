@@ -52,7 +52,7 @@ def _packing(cfg) -> list[str]:
     if cfg.technique == "continued_pretraining" and hp.packing:
         how = f"the texts were packed into full blocks of {hp.max_seq_length} tokens"
     elif cfg.technique == "sft" and packs(hp):
-        how = f"the rows of each batch were packed without padding into sequences of at most {hp.max_seq_length} tokens"
+        how = "the rows of each batch were packed into sequences no longer than its longest row, instead of padded"
     else:
         return []
     return [f"Isolated packing: {how}; each document kept its own positions and attended only to itself, so it trained "
