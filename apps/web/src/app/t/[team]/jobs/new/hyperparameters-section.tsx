@@ -15,7 +15,7 @@ const ADVANCED = NUMBER_HYPERPARAMETER_FIELDS.filter((f) => f.advanced);
 
 /** 5 · Hyperparameters: the basic ones, and the rest behind "Advanced" (with priority and the switches). */
 export function HyperparametersSection({ form }: { form: JobForm }) {
-  const { hp, setHpValue, flags, setFlag, method, technique, priority, setPriority, err } = form;
+  const { hp, setHpValue, flags, setFlag, method, technique, priority, setPriority, gpuCount, setGpuCount, err } = form;
   const [advanced, setAdvanced] = useState(false);
   const hpErr = (k: string) => err(`hyperparameters.${k}`);
   const applies = (f: HyperparameterField) => hyperparameterApplies(f, { method, technique });
@@ -49,6 +49,22 @@ export function HyperparametersSection({ form }: { form: JobForm }) {
                   value={priority}
                   onChange={(e) => setPriority(e.target.value)}
                   invalid={!!err("priority")}
+                />
+              </Field>
+              <Field
+                label="GPUs"
+                htmlFor="gpu-count"
+                hint="one process each; batch size is split over them"
+                error={err("gpuCount")}
+              >
+                <Input
+                  id="gpu-count"
+                  type="number"
+                  min={1}
+                  value={gpuCount}
+                  onChange={(e) => setGpuCount(e.target.value)}
+                  invalid={!!err("gpuCount")}
+                  data-testid="gpu-count"
                 />
               </Field>
             </div>

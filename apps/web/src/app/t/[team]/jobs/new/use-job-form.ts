@@ -66,6 +66,8 @@ export function useJobForm(team: string) {
     DEFAULT_HYPERPARAMETERS.gradientCheckpointing,
   );
   const [priority, setPriority] = useState("5");
+  /** GPUs to train on (one process each); the batch size is the global batch and must split over them. */
+  const [gpuCount, setGpuCount] = useState("1");
   /** Why to train on data a readiness check blocks (sent only when non-empty). */
   const [overrideReason, setOverrideReason] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -155,6 +157,7 @@ export function useJobForm(team: string) {
       })),
       hyperparameters,
       priority: priority.trim() === "" ? undefined : Number(priority),
+      gpuCount: gpuCount.trim() === "" ? undefined : Number(gpuCount),
       readinessOverride: overrideReason.trim() ? { reason: overrideReason.trim() } : undefined,
     };
   };
@@ -177,7 +180,20 @@ export function useJobForm(team: string) {
 
   useEffect(() => {
     if (touched) validate();
-  }, [touched, name, mix, technique, baseModelId, method, hp, flags, checkpointing, priority, overrideReason]);
+  }, [
+    touched,
+    name,
+    mix,
+    technique,
+    baseModelId,
+    method,
+    hp,
+    flags,
+    checkpointing,
+    priority,
+    gpuCount,
+    overrideReason,
+  ]);
 
   const create = useMutation(
     trpc.jobs.create.mutationOptions({
@@ -224,6 +240,8 @@ export function useJobForm(team: string) {
     setCheckpointing,
     priority,
     setPriority,
+    gpuCount,
+    setGpuCount,
     overrideReason,
     setOverrideReason,
     errors,
