@@ -1,20 +1,17 @@
 /**
  * Merged weights on request for a finished LoRA/QLoRA job (decision 0013, issue 12): a `merge` job on the training
- * queue whose runner writes `merged_model` artifacts under the job's own artifacts prefix; apps/worker adds them to the
- * job (runner-events/apply-merge-event.ts), so the archive download `kind=merged_model` serves them.
+ * queue whose runner writes `merged_model` artifacts under the job's own artifacts prefix; its success adds them to
+ * the job (jobs/merge-work.ts), so the archive download `kind=merged_model` serves them.
  *
- * No table of its own: the truth of "merged" is the job's `merged_model` artifacts, and the truth of "merging" is the
- * BullMQ job `merge_<jobId>` (added idempotently under that id, so a double click or a retried request enqueues one
- * merge). A merge that failed is removed from the queue when asked again, so it can be retried; its error stays in the
- * job's events. If Redis loses the queued merge, the job shows no merge and the button asks again.
+ * A merge is runner work with a row of its own (MergeJob; runner-work/): committed `queued`, then enqueued under the
+ * row's id, so the reconciler enqueues it again if Redis lost it and hands it back if its runner went silent, and the
+ * runner's heartbeats meter its GPU time to the job's team. The truth of "merged" is the job's `merged_model`
+ * artifacts; of "merging", an unfinished row (one at a time per job, under a lock); of "failed", the newest row.
  */
-import type { Queue } from "bullmq";
 import type { PrismaClient } from "@whetstone/db";
-import { JOB_KINDS, mergeJobPayloadSchema, STORAGE_LAYOUT, storageKey, type MergeJobPayload } from "@whetstone/queue";
 import { AppError, notFound } from "../errors";
-import { MERGE_QUEUE_ID_PREFIX } from "../runner-events/apply-merge-event";
-import { buildBaseModelRef } from "./base-model-ref";
-import { WORK_JOB_OPTIONS } from "../runner-work/enqueue-work";
+import { enqueueWorkOrFail } from "../runner-work/enqueue-work";
+import type { ApiDeps } from "../trpc";
 
 export type MergeState = "none" | "merging" | "merged" | "failed";
 export interface MergeArtifact {
@@ -33,10 +30,7 @@ export interface MergeStatus {
   artifacts: MergeArtifact[];
 }
 
-const PENDING = new Set(["waiting", "delayed", "prioritized", "waiting-children", "paused", "active"]);
-export const mergeQueueJobId = (jobId: string) => `${MERGE_QUEUE_ID_PREFIX}${jobId}`;
-
-type Deps = { prisma: PrismaClient; trainingQueue: Queue };
+type Deps = Pick<ApiDeps, "prisma" | "trainingQueue">;
 
 async function findJob(prisma: PrismaClient, teamId: string, jobId: string) {
   const job = await prisma.fineTuneJob.findFirst({
@@ -57,38 +51,25 @@ async function mergedArtifacts(prisma: PrismaClient, jobId: string): Promise<Mer
 }
 
 /** Where the merge of a job stands: merged (its artifacts), merging (queued or running), failed (why), or none. */
-export async function getMergeStatus(deps: Deps, teamId: string, jobId: string): Promise<MergeStatus> {
+export async function getMergeStatus(deps: Pick<Deps, "prisma">, teamId: string, jobId: string): Promise<MergeStatus> {
   const job = await findJob(deps.prisma, teamId, jobId);
   const artifacts = await mergedArtifacts(deps.prisma, job.id);
   if (artifacts.length > 0) return { jobId: job.id, state: "merged", error: null, artifacts };
-  const queued = await deps.trainingQueue.getJob(mergeQueueJobId(job.id));
-  const state = queued ? await queued.getState() : null;
-  if (state && PENDING.has(state)) return { jobId: job.id, state: "merging", error: null, artifacts };
-  if (state === "failed") return { jobId: job.id, state: "failed", error: queued?.failedReason ?? null, artifacts };
-  return { jobId: job.id, state: "none", error: null, artifacts };
-}
-
-export async function buildMergePayload(
-  prisma: PrismaClient,
-  job: { id: string; teamId: string; baseModelId: string },
-) {
-  const outputPrefix = storageKey(STORAGE_LAYOUT.jobOutput, { jobId: job.id });
-  const fail = (m: string) => new AppError("PRECONDITION_FAILED", `job ${job.id} cannot be merged: ${m}`);
-  const payload: MergeJobPayload = mergeJobPayloadSchema.parse({
-    kind: "merge",
-    schemaVersion: 1,
-    jobId: job.id,
-    teamId: job.teamId,
-    baseModel: await buildBaseModelRef(prisma, job.baseModelId, fail),
-    adapter: storageKey(STORAGE_LAYOUT.artifacts, { outputPrefix }),
-    outputPrefix,
+  const last = await deps.prisma.mergeJob.findFirst({
+    where: { jobId: job.id },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    select: { state: true, error: true },
   });
-  return payload;
+  if (last && (last.state === "queued" || last.state === "running"))
+    return { jobId: job.id, state: "merging", error: null, artifacts };
+  if (last?.state === "failed") return { jobId: job.id, state: "failed", error: last.error, artifacts };
+  return { jobId: job.id, state: "none", error: null, artifacts };
 }
 
 /**
  * Asks for the merged weights of a job. Refused (412) for a job that has not succeeded or was a full fine-tune;
- * a job that already has merged weights is answered with them, a merge already under way with its state.
+ * a job that already has merged weights is answered with them, a merge already under way with its state. A failed
+ * merge is asked again with a new row. If Redis is unreachable the merge stays `queued` and the reconciler enqueues it.
  */
 export async function requestMerge(deps: Deps, teamId: string, jobId: string): Promise<MergeStatus> {
   const job = await findJob(deps.prisma, teamId, jobId);
@@ -105,11 +86,17 @@ export async function requestMerge(deps: Deps, teamId: string, jobId: string): P
       `job ${job.id} is a full fine-tune: its model artifacts are already the complete weights, there is no adapter to merge`,
     );
   }
-  const status = await getMergeStatus(deps, teamId, jobId);
-  if (status.state === "merged" || status.state === "merging") return status;
-  const payload = await buildMergePayload(deps.prisma, job);
-  const queueJobId = mergeQueueJobId(job.id);
-  if (status.state === "failed") await (await deps.trainingQueue.getJob(queueJobId))?.remove();
-  await deps.trainingQueue.add(JOB_KINDS.merge.jobName, payload, { ...WORK_JOB_OPTIONS, jobId: queueJobId });
-  return { jobId: job.id, state: "merging", error: null, artifacts: [] };
+  // One merge at a time per job: a double click or two callers at once create one row.
+  const created = await deps.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${"merge:" + job.id}))`;
+    if (await tx.artifact.count({ where: { jobId: job.id, kind: "merged_model" } })) return null;
+    const open = await tx.mergeJob.count({ where: { jobId: job.id, state: { in: ["queued", "running"] } } });
+    if (open) return null;
+    return tx.mergeJob.create({ data: { jobId: job.id, state: "queued" }, select: { id: true } });
+  });
+  if (created) {
+    const r = await enqueueWorkOrFail(deps, "merge", created.id);
+    if (r.outcome === "retry") console.warn(`merge ${created.id} not enqueued yet (${r.reason}); the reconciler will`);
+  }
+  return getMergeStatus(deps, teamId, jobId);
 }

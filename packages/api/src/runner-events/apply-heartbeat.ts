@@ -19,6 +19,8 @@ export async function applyHeartbeat(tx: Tx, e: EventOf<"heartbeat">, opts: Appl
       where: { id: e.currentJobId },
       select: { id: true, teamId: true, gpuCount: true },
     });
+    // A merge (merged weights on request, decision 0013) is the job's work: metered to it, on one GPU.
+    if (!meteredJob) meteredJob = await mergeAsMetered(tx, e.currentJobId);
     // GPU-seconds: wall-clock seconds times the job's GPUs (decision 0014).
     if (meteredJob)
       gpuSeconds =
@@ -51,4 +53,13 @@ export async function applyHeartbeat(tx: Tx, e: EventOf<"heartbeat">, opts: Appl
     });
   }
   return applied();
+}
+
+/** The fine-tuning job a merge's GPU time is charged to, by the merge's id (the BullMQ job id the runner reports). */
+async function mergeAsMetered(tx: Tx, id: string) {
+  const merge = await tx.mergeJob.findUnique({
+    where: { id },
+    select: { job: { select: { id: true, teamId: true } } },
+  });
+  return merge ? { ...merge.job, gpuCount: 1 } : null;
 }

@@ -13,8 +13,8 @@ import { applied, ignored, type ApplyOptions, type ApplyResult, type EventOf, ty
 
 export async function applyRunnerEvent(tx: Tx, event: RunnerEvent, opts: ApplyOptions): Promise<ApplyResult> {
   if (event.type !== "heartbeat" && event.kind === "evaluate") return applyEvaluationEvent(tx, event, opts);
-  // A merge on request never moves the job's state: its events are notes, its success adds merged_model artifacts.
-  if (event.type !== "heartbeat" && event.kind === "merge") return applyMergeEvent(tx, event);
+  // A merge on request is runner work of its own (a MergeJob row); it never moves the job's state.
+  if (event.type !== "heartbeat" && event.kind === "merge") return applyMergeEvent(tx, event, opts);
   if (event.type !== "heartbeat" && (event.kind === "score" || event.kind === "simulate" || event.kind === "augment"))
     return applyWorkEvent(tx, event.kind, event, opts);
   // A generation streams its tokens to its own Redis stream (decision 0007); nothing of it is persisted.
