@@ -12,6 +12,7 @@ mean over unequal token counts, shards that overlap) moves the loss by 1e-3 or m
 from __future__ import annotations
 
 import copy
+import json
 import time
 from pathlib import Path
 
@@ -133,3 +134,44 @@ def test_the_strategy_becomes_the_trainers_arguments():
     assert fsdp["ddp_backend"] == "nccl" and fsdp["fsdp"] == "full_shard auto_wrap"
     # full state dicts: a checkpoint written by 4 processes loads on any number
     assert fsdp["fsdp_config"]["state_dict_type"] == "FULL_STATE_DICT"
+
+
+def test_a_gpu_runner_with_fewer_gpus_leaves_the_job_to_another(redis_url, tmp_path, tiny_model):
+    """As with GPU memory: a 2-process job on a 1-GPU runner goes back to the queue, delayed, no attempt used."""
+    import asyncio
+    import uuid
+
+    import redis
+    from bullmq.custom_errors import DelayedError
+
+    from whetstone_runner.agent import Agent
+    from whetstone_runner.settings import Settings
+
+    tag = uuid.uuid4().hex[:8]
+    s = Settings(redis_url=redis_url, events_stream=f"test:whetstone:events:{tag}", key_prefix=f"test:whetstone:{tag}",
+                 workdir=str(tmp_path / "work"))
+    agent = Agent(s)
+    agent.device = {"gpuName": "NVIDIA test", "vramMb": 80_000, "cudaVersion": "12.8", "gpuCount": 1}
+    payload = _payload(tmp_path, tiny_model, 2)
+
+    class Job:
+        id, name, data, attemptsMade, opts = payload["jobId"], "training.run", payload, 0, {"attempts": 3}
+        delayed_to: int | None = None
+
+        async def moveToDelayed(self, timestamp, token):
+            self.delayed_to = timestamp
+
+    job = Job()
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        with pytest.raises(DelayedError):
+            asyncio.run(agent._process(job, "token"))
+        assert job.delayed_to is not None and agent.current_job is None
+        agent.sink.flush()
+        events = [json.loads(f["data"]) for _id, f in r.xrange(s.events_stream)]
+        assert [e["type"] for e in events] == ["log"]  # no state change: another runner takes it
+        assert "has 1 GPU, the job needs 2" in events[0]["message"]
+    finally:
+        agent.sink.close()
+        r.delete(s.events_stream)
+        r.close()
