@@ -190,13 +190,18 @@ describe("the official openai npm package", () => {
       file: await toFile(Buffer.from(chatJsonl(40)), "outdoor.jsonl"),
       purpose: "fine-tune",
     });
+    const validation = await client.files.create({
+      file: await toFile(Buffer.from(chatJsonl(8, 3)), "outdoor-valid.jsonl"),
+      purpose: "fine-tune",
+    });
     let job = await client.fineTuning.jobs.create({
       model: "tiny-llama",
       training_file: file.id,
+      validation_file: validation.id,
       suffix: "e2e",
       method: { type: "supervised", supervised: { hyperparameters: { n_epochs: 2 } } },
     });
-    expect(job.status).toBe("queued");
+    expect(job).toMatchObject({ status: "queued", validation_file: validation.id });
 
     // Follow the events to the end: newest first, paged with `after`, until the job is final.
     const messages = new Map<string, string>();
@@ -214,6 +219,11 @@ describe("the official openai npm package", () => {
       context,
     );
     expect(job.status, `${job.error?.message ?? ""}\n${context()}`).toBe("succeeded");
+    // the final event may have been written after the last page was read: read what is new once more
+    for await (const e of client.fineTuning.jobs.listEvents(job.id, { limit: 5 })) {
+      if (messages.has(e.id)) break;
+      messages.set(e.id, e.message);
+    }
     const log = [...messages.values()];
     expect(log.some((m) => m.startsWith("Fine-tuning job started"))).toBe(true);
     expect(log.some((m) => m.startsWith("The job has successfully completed"))).toBe(true);
@@ -225,15 +235,18 @@ describe("the official openai npm package", () => {
     expect(csv.split("\n")[0]).toBe("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy");
     expect(csv.split("\n").length).toBeGreaterThan(3);
 
-    // 40 rows → 32 trained → 4 steps an epoch: a checkpoint at the end of each of the 2 epochs, newest first.
+    // The validation file validated, whole, under its name; nothing of the training file was held out for it.
+    expect(log.some((m) => m.startsWith("36 training examples, validation: outdoor-valid.jsonl=8"))).toBe(true);
+    // 40 rows → 36 trained (the test split aside) → 5 steps an epoch: a checkpoint at the end of each of the 2
+    // epochs, newest first.
     const checkpoints = [];
     for await (const c of client.fineTuning.jobs.checkpoints.list(job.id)) checkpoints.push(c);
-    expect(checkpoints.map((c) => c.step_number)).toEqual([8, 4]);
+    expect(checkpoints.map((c) => c.step_number)).toEqual([10, 5]);
     expect(checkpoints[0]).toMatchObject({
       object: "fine_tuning.job.checkpoint",
       fine_tuning_job_id: job.id,
-      fine_tuned_model_checkpoint: `${job.fine_tuned_model}:ckpt-step-8`,
-      metrics: { step: 8, train_loss: expect.any(Number), valid_loss: expect.any(Number) },
+      fine_tuned_model_checkpoint: `${job.fine_tuned_model}:ckpt-step-10`,
+      metrics: { step: 10, train_loss: expect.any(Number), valid_loss: expect.any(Number) },
     });
 
     const ftModel = job.fine_tuned_model!;
@@ -265,6 +278,22 @@ describe("the official openai npm package", () => {
     expect(chunks[0]!.choices[0]!.delta.role).toBe("assistant");
     expect(chunks.some((c) => c.choices[0]?.finish_reason)).toBe(true);
     expect(chunks.at(-1)!.usage!.completion_tokens).toBeGreaterThan(0);
+
+    // A checkpoint is a model of its own: the adapter at that step, served by the runner.
+    const ckpt = checkpoints[1]!.fine_tuned_model_checkpoint;
+    expect(ckpt).toBe(`${ftModel}:ckpt-step-5`);
+    expect((await client.models.list()).data.map((m) => m.id)).toContain(ckpt);
+    const early = await client.chat.completions.create({
+      model: ckpt,
+      messages: [{ role: "user", content: "tent?" }],
+      max_tokens: 6,
+      temperature: 0,
+    });
+    expect(early).toMatchObject({ object: "chat.completion", model: ckpt });
+    expect(early.usage!.completion_tokens).toBeGreaterThan(0);
+    expect(
+      await db.prisma.checkpoint.count({ where: { jobId: job.id.slice(6), step: checkpoints[1]!.step_number } }),
+    ).toBe(1);
 
     // The signed webhook, verified by the SDK itself.
     const hook = await hookFor(job.id.slice(6), "fine_tuning.job.succeeded");
@@ -341,6 +370,8 @@ describe("the official openai Python package", () => {
   it("uploads, fine-tunes, follows the events to the end, lists checkpoints, calls the model, cancels another job", async () => {
     const data = join(dir, "python.jsonl");
     await writeFile(data, chatJsonl(40, 7));
+    const valid = join(dir, "python-valid.jsonl");
+    await writeFile(valid, chatJsonl(6, 8));
     const { stdout } = await promisify(execFile)(
       sdkPython,
       [fileURLToPath(new URL("./openai_sdk_flow.py", import.meta.url))],
@@ -351,6 +382,7 @@ describe("the official openai Python package", () => {
           OPENAI_API_KEY: key,
           WHETSTONE_MODEL: "tiny-llama",
           WHETSTONE_DATA: data,
+          WHETSTONE_VALID: valid,
         },
         timeout: 360_000,
         maxBuffer: 16 << 20,
@@ -367,11 +399,20 @@ describe("the official openai Python package", () => {
       body: expect.objectContaining({ param: "purpose" }),
     });
     expect(out.created).toMatchObject({ status: "queued", seed: 3, metadata: { sdk: "python" } });
-    expect(out.final).toMatchObject({ status: "succeeded", seed: 3 });
+    expect(out.final).toMatchObject({ status: "succeeded", seed: 3, validation_file: out.valid_file.id });
     expect(out.final.fine_tuned_model).toBe(`ft:tiny-llama:${teamSlug}:py:${(out.final.id as string).slice(6)}`);
     expect(out.events).toEqual(expect.arrayContaining([expect.stringMatching(/^The job has successfully completed/)]));
-    // testSplit 0: 40 rows → 36 trained → 5 steps an epoch
+    // testSplit 0 and a validation file: all 40 rows train → 5 steps an epoch
+    expect(out.events).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^40 training examples, validation: python-valid.jsonl=6/)]),
+    );
     expect(out.checkpoints.map((c: { step_number: number }) => c.step_number)).toEqual([10, 5]);
+    expect(out.ckpt_completion).toMatchObject({
+      object: "chat.completion",
+      model: out.checkpoints[1].fine_tuned_model_checkpoint,
+    });
+    expect(out.ckpt_completion.usage.completion_tokens).toBeGreaterThan(0);
+    expect(out.models).toContain(out.checkpoints[1].fine_tuned_model_checkpoint);
     expect(out.listed).toEqual([out.final.id]);
     expect(out.models).toContain(out.final.fine_tuned_model);
     expect(out.completion.choices[0].message.role).toBe("assistant");

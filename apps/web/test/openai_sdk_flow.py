@@ -1,6 +1,6 @@
 """The official `openai` Python package against Whetstone's /v1, unchanged but for base_url and the key (run by
 openai-sdk-e2e.test.ts with the tools venv .venv-openai). Prints one JSON object with what it saw; the TypeScript
-test asserts on it. Env: OPENAI_BASE_URL, OPENAI_API_KEY, WHETSTONE_MODEL, WHETSTONE_DATA (a JSONL file)."""
+test asserts on it. Env: OPENAI_BASE_URL, OPENAI_API_KEY, WHETSTONE_MODEL, WHETSTONE_DATA and WHETSTONE_VALID (JSONL files)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,11 @@ with open(os.environ["WHETSTONE_DATA"], "rb") as f:
     uploaded = client.files.create(file=f, purpose="fine-tune")
 out["file"] = uploaded.model_dump()
 
+# A validation file: validated on in full instead of a share of the training file.
+with open(os.environ["WHETSTONE_VALID"], "rb") as f:
+    valid = client.files.create(file=f, purpose="fine-tune")
+out["valid_file"] = valid.model_dump()
+
 # An error in OpenAI's shape: a purpose other than fine-tune.
 try:
     with open(os.environ["WHETSTONE_DATA"], "rb") as f:
@@ -34,6 +39,7 @@ except openai.BadRequestError as err:
 job = client.fine_tuning.jobs.create(
     model=model,
     training_file=uploaded.id,
+    validation_file=valid.id,
     suffix="py",
     seed=3,
     metadata={"sdk": "python"},
@@ -71,6 +77,10 @@ if job.fine_tuned_model:
         model=job.fine_tuned_model, messages=[{"role": "user", "content": "Where is my tent?"}], max_tokens=6,
         stream=True, stream_options={"include_usage": True})
     out["stream"] = [chunk.model_dump() for chunk in stream]
+    # a checkpoint's model, called like any other
+    out["ckpt_completion"] = client.chat.completions.create(
+        model=out["checkpoints"][-1]["fine_tuned_model_checkpoint"],
+        messages=[{"role": "user", "content": "Where is my tent?"}], max_tokens=6, temperature=0).model_dump()
 
 # Cancel another job while it waits or runs.
 other = client.fine_tuning.jobs.create(model=model, training_file=uploaded.id,
