@@ -36,24 +36,27 @@ def _payload(tmp_path: Path, tiny_model: Path, processes: int, **hp) -> dict:
     return p
 
 
-def _launch(payload: dict, tmp_path: Path, storage: Path, name: str) -> tuple[int, list]:
-    """Run the job as the agent does (torch.distributed.run), -> (launcher exit code, [(kind, body)] the main process
-    sent)."""
+def _launch(payload: dict, tmp_path: Path, storage: Path, name: str, hand_back_after: int | None = None) -> list:
+    """Run the job as the agent does (torch.distributed.run) -> [(kind, body)] the main process sent. With
+    `hand_back_after`, ask for a hand-back (as the agent does on shutdown) once that step's metric has arrived."""
     wd = tmp_path / name
     spec = {"payload": payload, "runner": "test-runner", "attempt": 1, "storage_url": f"file://{storage}",
             "workdir": str(wd), "channel": str(wd / "events.jsonl"), "handback_file": str(wd / "handback")}
     proc = LaunchedJob(spec, wd, payload["distributed"]["processes"])
     channel = ChannelReader(spec["channel"])
     deadline = time.monotonic() + JOB
-    while proc.is_alive():
+    items = []
+    while proc.is_alive() or channel.poll():
         if time.monotonic() > deadline:
             proc.kill()
             raise AssertionError(f"the launcher did not end:\n{proc.log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
-    items = []
-    while channel.poll():
-        items.append(channel.recv())
-    return proc.exitcode, items
+        while channel.poll():
+            kind, body = channel.recv()
+            items.append((kind, body))
+            if hand_back_after and body.get("type") == "metric" and body["step"] >= hand_back_after:
+                proc.terminate()
+        time.sleep(0.1)
+    return items
 
 
 def _metric(items: list, name: str) -> list[tuple[int, float]]:
@@ -67,7 +70,7 @@ def _close(a: list[tuple[int, float]], b: list[tuple[int, float]]) -> bool:
     return all(x == pytest.approx(y, rel=REL) for (_, x), (_, y) in zip(a, b, strict=True))
 
 
-def test_two_processes_train_like_one_and_a_checkpoint_resumes_on_one(tmp_path, tiny_model, monkeypatch):
+def test_two_processes_train_like_one_stop_together_and_resume_on_one(tmp_path, tiny_model, monkeypatch):
     storage = tmp_path / "storage"
     two = _payload(tmp_path, tiny_model, 2)
     one = copy.deepcopy(two)
@@ -76,24 +79,29 @@ def test_two_processes_train_like_one_and_a_checkpoint_resumes_on_one(tmp_path, 
     base_loss = base.metric("train_loss")
     assert [s for s, _ in base_loss] == [1, 2, 3, 4, 5, 6]
 
-    # Two processes, stopped by a crash after the checkpoint of step 4 (both processes raise at step 5).
-    monkeypatch.setenv("WHETSTONE_TEST_FAULTS", f"{two['jobId']}=raise_after:4")
-    _, items = _launch(two, tmp_path, storage, "two")
-    assert items[-1][0] == "error" and "simulated crash at step 5" in items[-1][1]["message"]
+    # Two processes, handed back (as on a runner's shutdown) once step 3 is reported: both stop at the step they agree
+    # on, the main process saves a checkpoint there and says so.
+    monkeypatch.setenv("WHETSTONE_TEST_FAULTS", f"{two['jobId']}=slow:0.5")  # time to ask before the last step
+    items = _launch(two, tmp_path, storage, "two", hand_back_after=3)
+    kind, last = items[-1]
+    assert kind == "result" and last["status"] == "handed_back", items[-1]
+    stop = last["step"]
+    assert 3 <= stop < 6
     # Reported once, by the main process: one metric per step, one checkpoint event per save.
-    assert _close(_metric(items, "train_loss"), base_loss[:4]), (_metric(items, "train_loss"), base_loss)
-    assert _close(_metric(items, "val_loss"), base.metric("val_loss")[:2])
-    assert [b["step"] for k, b in items if k == "event" and b["type"] == "checkpoint"] == [2, 4]
+    assert _close(_metric(items, "train_loss"), base_loss[:stop]), (_metric(items, "train_loss"), base_loss)
+    assert _close(_metric(items, "val_loss"), [v for v in base.metric("val_loss") if v[0] <= stop])
+    saved = [b["step"] for k, b in items if k == "event" and b["type"] == "checkpoint"]
+    assert saved == sorted({2, 4, stop} & set(range(1, stop + 1))), saved
     assert all(b["runner"] == "test-runner" for k, b in items if k == "event")
 
-    # The retry runs on one process: it resumes from the two processes' checkpoint and ends as the single run did.
+    # The job resumes on one process from the two processes' checkpoint and ends as the single run did.
     monkeypatch.delenv("WHETSTONE_TEST_FAULTS")
     retry = copy.deepcopy(two)
     retry["distributed"] = {"processes": 1, "strategy": "ddp"}
     result, events = run_direct(retry, storage, tmp_path / "retry")
     assert result["status"] == "succeeded"
-    assert any("resuming from checkpoint step-4" in e["message"] for e in events.of("log"))
-    assert _close(events.metric("train_loss"), base_loss[4:]), (events.metric("train_loss"), base_loss)
+    assert any(f"resuming from checkpoint step-{stop}" in e["message"] for e in events.of("log"))
+    assert _close(events.metric("train_loss"), base_loss[stop:]), (events.metric("train_loss"), base_loss)
 
 
 def test_a_killed_process_fails_the_job_and_a_retry_resumes_from_its_checkpoint(harness, tmp_path,  # noqa: F811
