@@ -83,8 +83,33 @@ describe("the reconciler and augmentations", () => {
     });
     const report = await reconcile();
     expect(report.workRequeued).toContain(a.id);
-    expect(await row(a.id)).toMatchObject({ state: "queued", runnerName: null });
+    expect(await row(a.id)).toMatchObject({ state: "queued", runnerName: null, handBacks: 1 });
     expect(await env.deps.trainingQueue.getJobState(a.id)).toBe("waiting");
+  });
+
+  it("fails an augmentation whose runner went silent for the third time, with the reason", async () => {
+    const a = await augmentation();
+    for (const [n, runner] of ["ghost-1", "ghost-2", "ghost-3"].entries()) {
+      await sendEvents(env, ev.state(a.id, "running", { kind: "augment", runner } as Partial<RunnerEventInput>));
+      await env.db.prisma.augmentation.update({
+        where: { id: a.id },
+        data: { startedAt: new Date(Date.now() - 120_000) },
+      });
+      const report = await reconcile();
+      if (n < 2) {
+        expect(report.workRequeued).toContain(a.id);
+        expect(await row(a.id)).toMatchObject({ state: "queued", handBacks: n + 1 });
+      } else {
+        expect(report.workFailed).toContain(a.id);
+        expect(report.workRequeued).not.toContain(a.id);
+      }
+    }
+    const r = await row(a.id);
+    expect(r.state).toBe("failed");
+    expect(r.error).toMatch(
+      /^its runner went silent 3 times \(runner ghost-3 stopped sending heartbeats.*\); not retried again$/,
+    );
+    expect(await env.deps.trainingQueue.getJob(a.id)).toBeUndefined();
   });
 
   it("fails an augmentation whose payload can never be built, with the reason", async () => {

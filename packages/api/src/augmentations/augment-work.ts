@@ -35,6 +35,7 @@ export const AUGMENT_WORK: WorkKindSpec = {
   table: "Augmentation",
   noun: "augmentation",
   teamWhere: (teamId) => ({ teamId }),
+  handBackLimit: 3,
   progress: { done: "rows_done", total: "rows_total", doneColumn: "rowsDone", totalColumn: "rowsTotal" },
   // Not ahead of training jobs (active learning's work is what labellers wait for; an augmentation is not). Its
   // BullMQ job may carry an admin-configured endpoint's key: kept an hour after it ends (not days; the reconciler's

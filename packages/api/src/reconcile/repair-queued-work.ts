@@ -68,7 +68,8 @@ function handBackWorkOfOfflineRunners(pass: ReconcilePass, kind: WorkKind, cutof
           select: { id: true, runnerName: true },
         })
       ).map((r) => ({ id: r.id as string, runnerName: r.runnerName as string | null })),
-    requeue: async (p, r) => {
+    requeue: async (p, r, reason) => {
+      if (spec.handBackLimit !== undefined) return requeueWithinLimit(p, kind, r, reason, spec.handBackLimit);
       const { count } = await spec.delegate(p.prisma).updateMany({
         where: { id: r.id, state: "running", runnerName: r.runnerName },
         data: { state: "queued", runnerName: null, enqueuedAt: null },
@@ -79,6 +80,44 @@ function handBackWorkOfOfflineRunners(pass: ReconcilePass, kind: WorkKind, cutof
     requeued: (p) => p.report.workRequeued,
     notice: { type: "state", kind, state: "queued" },
   });
+}
+
+/**
+ * The hand-back of a kind with a limit: the `limit`-th time its runner goes silent, the work fails with the reason
+ * (and false: nothing to enqueue) instead of going back to the queue.
+ */
+async function requeueWithinLimit(
+  pass: ReconcilePass,
+  kind: WorkKind,
+  r: { id: string; runnerName: string | null },
+  reason: string,
+  limit: number,
+): Promise<boolean> {
+  const spec = workKind(kind);
+  const row = await spec.delegate(pass.prisma).findUnique({ where: { id: r.id }, select: { handBacks: true } });
+  const handBacks = (row?.handBacks as number | undefined) ?? 0;
+  const where = { id: r.id, state: "running", runnerName: r.runnerName, handBacks };
+  if (handBacks + 1 >= limit) {
+    const error =
+      `its runner went silent ${handBacks + 1} times (${reason.replace(/; back to the queue$/, "")}); ` +
+      `not retried again`;
+    const { count } = await spec
+      .delegate(pass.prisma)
+      .updateMany({ where, data: { state: "failed", error, finishedAt: pass.now(), runnerName: null } });
+    if (count === 1) {
+      // No runner may take it again (a waiting copy, or an active one without its lock).
+      await pass.trainingQueue.remove(r.id);
+      pass.report.workFailed.push(r.id);
+      pass.log.error(`${kind} failed: its runner went silent too often`, { id: r.id, reason: error });
+      await pass.notify(r.id, { type: "state", kind, state: "failed" });
+    }
+    return false;
+  }
+  const { count } = await spec.delegate(pass.prisma).updateMany({
+    where,
+    data: { state: "queued", runnerName: null, enqueuedAt: null, handBacks: handBacks + 1 },
+  });
+  return count === 1;
 }
 
 async function enqueueOrFail(pass: ReconcilePass, kind: WorkKind, id: string): Promise<boolean> {

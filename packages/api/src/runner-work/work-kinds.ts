@@ -69,6 +69,11 @@ export interface WorkKindSpec {
   teamWhere(teamId: string): Record<string, unknown>;
   /** The metric values that are its progress, and the columns they go to. */
   progress: { done: string; total: string; doneColumn: string; totalColumn: string };
+  /**
+   * Hand-backs from silent runners after which the work fails instead (its table then has a `handBacks` column): work
+   * whose runner dies every time (killed for memory…) must end. None: no limit.
+   */
+  handBackLimit?: number;
   /** BullMQ options beyond enqueue-work.ts's defaults (an augmentation is not ahead of training jobs). */
   jobOptions?: Pick<JobsOptions, "priority" | "removeOnComplete" | "removeOnFail">;
   delegate(client: Client): WorkDelegate;
