@@ -44,6 +44,8 @@ def test_the_given_rows_are_validated_and_nothing_is_held_out(tmp_path, storage_
     lines = [e["message"] for e in events.of("log")]
     # all 40 training rows train (validationSplit 0.25 is not applied); the 7 given rows validate
     assert any(m.startswith("40 training examples, validation: support-val=7") for m in lines), lines
+    card = (storage_root / fits["outputPrefix"] / "artifacts" / "adapter" / "README.md").read_text()
+    assert "nothing for validation: validated on **support-val** (7 rows" in card
     ok = last_val(events)
     assert "val_loss" in ok and result["summary"]["best_val_loss"] == pytest.approx(
         min(v for _s, v in events.metric("val_loss")))

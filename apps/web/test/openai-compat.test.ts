@@ -437,7 +437,7 @@ describe("checkpoint models", () => {
     let queued: { model: { label: string; ref: Record<string, unknown> } }[] = [];
     for (let i = 0; i < 50 && !queued.some((d) => d.model.label === name); i++) {
       await new Promise((r) => setTimeout(r, 20));
-      queued = (await inferenceQueue.getJobs(["waiting", "prioritized", "paused", "delayed"])).map(
+      queued = (await inferenceQueue.getJobs(["waiting", "prioritized", "delayed"])).map(
         (j) => j.data as { model: { label: string; ref: Record<string, unknown> } },
       );
     }

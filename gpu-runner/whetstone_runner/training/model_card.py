@@ -90,7 +90,9 @@ def render_model_card(cfg, metrics: dict, kind: str) -> str:
         *[f"| {d.name} | {d.format} | {d.rows} | {_fmt(d.weight)} | `{d.sha256[:16]}…` |" for d in cfg.datasets],
         "",
         f"Held out before training: {_fmt(cfg.hp.test_split)} of each dataset for the test split (never trained on), "
-        f"then {_fmt(cfg.hp.validation_split)} of the rest for validation.",
+        + (f"then {_fmt(cfg.hp.validation_split)} of the rest for validation." if not cfg.validation_datasets else
+           "nothing for validation: validated on "
+           + ", ".join(f"**{d.name}** ({d.rows} rows, `{d.sha256[:16]}…`)" for d in cfg.validation_datasets) + "."),
         "",
         *_packing(cfg),
         "## Hyperparameters",
