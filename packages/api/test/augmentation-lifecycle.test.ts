@@ -15,6 +15,8 @@ import { ingestDataset } from "../src/datasets/ingest-dataset";
 import { reconcileOnce } from "../src/reconcile/reconcile-once";
 import { seedWorld, type World } from "./fixtures";
 import { createTestEnv, type TestEnv } from "./helpers";
+import { seedApiKey } from "./fixtures";
+import { serveRest } from "./rest-client";
 import { ev } from "./runner-fixtures";
 import { sendEvents } from "./augmentation-helpers";
 
@@ -180,6 +182,25 @@ describe("cancelling an augmentation", () => {
     expect(await env.deps.trainingQueue.getJob(a.id)).toBeUndefined();
     expect(await env.deps.storage.list(`augmentations/${a.id}/`)).toEqual([]);
     expect(await codeOf(asOwnerA().augmentations.cancel({ id: a.id }))).toBe("PRECONDITION_FAILED");
+
+    // Over REST, in the one error shape: 412 for the finished one, 404 for another team's key.
+    const post = (key: string) =>
+      serveRest(
+        new Request(`http://localhost/api/v1/augmentations/${a.id}/cancel`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}` },
+        }),
+        env.deps,
+      );
+    const done = await post(w.apiKeyA.key);
+    expect(done.status).toBe(412);
+    expect(JSON.stringify(await done.json())).toContain("only unfinished work can be cancelled");
+    const keyB = await seedApiKey(env.db.prisma, { teamId: w.teamB.id, userId: w.ownerB.id, role: "owner" });
+    const other = await post(keyB.key);
+    expect(other.status).toBe(404);
+    expect(await other.json()).toEqual({
+      error: { code: "NOT_FOUND", message: `augmentation "${a.id}" not found`, details: {} },
+    });
   });
 
   it("cancels a running one when its runner says so: no version, the rows it wrote deleted, a late success ignored", async () => {
