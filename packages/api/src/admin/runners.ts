@@ -37,6 +37,7 @@ export async function listRunners(
       name: r.name,
       gpuName: r.gpuName,
       vramMb: r.vramMb,
+      gpuCount: r.gpuCount,
       cudaVersion: r.cudaVersion,
       version: r.version,
       state: silent && r.state !== "disabled" ? ("offline" as const) : r.state,

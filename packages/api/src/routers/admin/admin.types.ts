@@ -25,6 +25,8 @@ export const runnerOutput = z.object({
   name: z.string(),
   gpuName: z.string().nullable(),
   vramMb: z.number().int().nullable(),
+  /** GPUs of the host (decision 0014); 0 on a CPU runner. */
+  gpuCount: z.number().int(),
   cudaVersion: z.string().nullable(),
   version: z.string().nullable(),
   state: z.enum(["idle", "busy", "draining", "disabled", "offline"]),

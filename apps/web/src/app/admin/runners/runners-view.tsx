@@ -75,7 +75,7 @@ export function RunnersView() {
               <TD className="whitespace-nowrap">
                 {r.gpuName ? (
                   <>
-                    <div>{r.gpuName}</div>
+                    <div>{r.gpuCount > 1 ? `${r.gpuCount} × ${r.gpuName}` : r.gpuName}</div>
                     <div className="text-xs text-zinc-500">
                       {[
                         r.vramMb ? `${(r.vramMb / 1024).toFixed(0)} GB` : null,
