@@ -105,6 +105,12 @@ describe("placement", () => {
     expect(row.requiredVramMb).toBeGreaterThan(0);
     expect(row.requiredVramMb).toBeLessThanOrEqual(80 * 1024); // per GPU: what each of the runner's GPUs must hold
     expect((await payloadOf(job.id)).distributed).toEqual({ processes: 4, strategy: "fsdp" });
+
+    // The job form's estimate says the same before the job is created.
+    const est = await s.caller.jobs.estimate(s.spec({ method: "full", gpuCount: 4 }, { maxSeqLength: 512 }));
+    expect(est.gpus).toMatchObject({ count: 4, parallelism: "fsdp" });
+    expect(est.requiredVramMb).toBe(row.requiredVramMb);
+    expect(est.largestRunner).toMatchObject({ name: "gpu-x8", fits: true });
   });
 
   it("a batch that does not split over the GPUs is refused naming the field", async () => {

@@ -1,4 +1,5 @@
 /** `jobs.estimate` (mounted in the jobs router): the estimator for the job form and the API. */
+import { chooseParallelism } from "@whetstone/core";
 import { estimateJobSpec } from "../../scheduling/estimate-job-spec";
 import { teamWriteProcedure } from "../../trpc";
 import { estimateJobInput, estimateJobMeta, estimateJobOutput } from "./estimate-job.types";
@@ -12,9 +13,13 @@ export const estimateJobRoute = teamWriteProcedure
     const r = await estimateJobSpec(ctx.prisma, ctx.team.id, input);
     const largest = r.largestRunner;
     const e = r.estimate;
+    // Several GPUs: DDP, or FSDP when one GPU of the largest runner is too small; the memory is then per GPU.
+    const plan = chooseParallelism(input.gpuCount, e, largest?.vramMb ?? null);
+    const required = e ? plan.perGpuVramMb : r.requiredVramMb;
     return {
       estimated: e !== null,
-      requiredVramMb: r.requiredVramMb,
+      requiredVramMb: required,
+      gpus: { count: input.gpuCount, parallelism: plan.parallelism, reason: plan.reason },
       vramBytes: e?.vramBytes ?? null,
       durationSeconds: e?.durationSeconds ?? null,
       gpuHours: e ? e.durationSeconds / 3600 : null,
@@ -25,7 +30,7 @@ export const estimateJobRoute = teamWriteProcedure
       datasetTokens: r.datasetTokens,
       model: r.model,
       largestRunner: largest?.vramMb
-        ? { name: largest.name, vramMb: largest.vramMb, fits: r.requiredVramMb <= largest.vramMb }
+        ? { name: largest.name, vramMb: largest.vramMb, fits: required <= largest.vramMb }
         : null,
       assumptions: [...r.assumptions, ...(e?.assumptions ?? [])],
     };

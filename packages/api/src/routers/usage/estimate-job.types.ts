@@ -29,8 +29,10 @@ const bytes = z.object({
 export const estimateJobOutput = z.object({
   /** false when the model's size is unknown: nothing below is estimated (see assumptions). */
   estimated: z.boolean(),
-  /** GPU memory the scheduler requires (estimate + safety margin), MiB; 0 when not estimated. */
+  /** GPU memory the scheduler requires (estimate + safety margin) on each GPU, MiB; 0 when not estimated. */
   requiredVramMb: z.number().int(),
+  /** The job's GPUs and how they share the model (decision 0014): DDP, or FSDP when it does not fit one GPU. */
+  gpus: z.object({ count: z.number().int(), parallelism: z.enum(["ddp", "fsdp"]), reason: z.string() }),
   vramBytes: bytes.nullable(),
   durationSeconds: z.number().nullable(),
   gpuHours: z.number().nullable(),

@@ -137,7 +137,11 @@ export function JobEstimate({
                 >
                   {formatGpuBytes(v.total)}
                 </div>
-                <div className="text-[11px] text-zinc-500">{formatMb(data.requiredVramMb)} with margin</div>
+                <div className="text-[11px] text-zinc-500" data-testid="job-estimate-per-gpu">
+                  {formatMb(data.requiredVramMb)} with margin
+                  {data.gpus.count > 1 &&
+                    ` per GPU · ${data.gpus.count} GPUs, ${data.gpus.parallelism === "fsdp" ? "sharded (FSDP)" : "DDP"}`}
+                </div>
               </div>
               <div>
                 <div className="flex items-center gap-1.5 text-xs font-medium text-zinc-500">
