@@ -99,6 +99,23 @@ export function DatasetsCard({ job: j, team }: { job?: Job; team: string }) {
             )}
           </li>
         ))}
+        {j.validationSet && (
+          <li className="px-5 py-3" data-testid="job-validation-set">
+            <div className="flex items-center justify-between gap-2">
+              <span className="truncate text-[13px] text-zinc-500">
+                Validated on{" "}
+                <Link
+                  href={`/t/${team}/datasets/${j.validationSet.datasetId}?version=${j.validationSet.datasetVersionId}`}
+                  className="font-medium text-zinc-900 hover:text-accent-700"
+                >
+                  {j.validationSet.datasetName}{" "}
+                  <span className="font-normal text-zinc-500">v{j.validationSet.version}</span>
+                </Link>
+              </span>
+              <FormatBadge format={j.validationSet.format} />
+            </div>
+          </li>
+        )}
       </ul>
     </Card>
   );

@@ -42,8 +42,41 @@ export function DatasetMixSection({ form }: { form: JobForm }) {
         >
           <Plus className="size-4" aria-hidden /> Add a dataset
         </Button>
+        <ValidationSetPicker form={form} />
       </CardBody>
     </Card>
+  );
+}
+
+/** An explicit validation set (its latest version): validated on in full instead of a share of the training data. */
+function ValidationSetPicker({ form }: { form: JobForm }) {
+  const { datasets, mix, validationVersionId, setValidationVersionId, err } = form;
+  const inMix = new Set(mix.map((e) => e.datasetId));
+  const choices = (datasets.data ?? []).filter((d) => d.latestVersion && !inMix.has(d.id));
+  const error = err("validationDatasetVersionId");
+  return (
+    <Field
+      label="Validation set (optional)"
+      htmlFor="validation-set"
+      error={error}
+      hint="Validated on in full — loss, early stopping, best checkpoint. None: a share of the training data is held out."
+    >
+      <Select
+        id="validation-set"
+        value={validationVersionId}
+        data-testid="validation-set-select"
+        invalid={!!error}
+        onChange={(e) => setValidationVersionId(e.target.value)}
+      >
+        <option value="">None — hold out part of the training data</option>
+        {choices.map((d) => (
+          <option key={d.id} value={d.latestVersion!.id}>
+            {d.name} v{d.latestVersion!.version} · {d.latestVersion!.format} · {formatNumber(d.latestVersion!.rowCount)}{" "}
+            rows
+          </option>
+        ))}
+      </Select>
+    </Field>
   );
 }
 

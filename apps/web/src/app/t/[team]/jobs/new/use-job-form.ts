@@ -56,6 +56,8 @@ export function useJobForm(team: string) {
 
   const [name, setName] = useState("");
   const [mix, setMix] = useState<MixEntry[]>([]);
+  /** An explicit validation set (a dataset version id); "": hold out validationSplit of the training data. */
+  const [validationVersionId, setValidationVersionId] = useState("");
   const [technique, setTechnique] = useState<Technique | null>(null);
   const [baseModelId, setBaseModelId] = useState("");
   const [method, setMethod] = useState<Method>("lora");
@@ -155,6 +157,7 @@ export function useJobForm(team: string) {
         datasetVersionId: e.datasetVersionId,
         weight: e.weight.trim() === "" ? undefined : Number(e.weight),
       })),
+      validationDatasetVersionId: validationVersionId || undefined,
       hyperparameters,
       priority: priority.trim() === "" ? undefined : Number(priority),
       gpuCount: gpuCount.trim() === "" ? undefined : Number(gpuCount),
@@ -184,6 +187,7 @@ export function useJobForm(team: string) {
     touched,
     name,
     mix,
+    validationVersionId,
     technique,
     baseModelId,
     method,
@@ -224,6 +228,8 @@ export function useJobForm(team: string) {
     updateEntry,
     removeEntry,
     noteFormat,
+    validationVersionId,
+    setValidationVersionId,
     chosenFormats,
     technique,
     setTechnique,
