@@ -28,6 +28,20 @@ def ckpt_ref(payload: dict, step: int, kind: str, base: dict) -> dict:
             "parent": base}
 
 
+def same_as(entry, truth) -> torch.Tensor:
+    """`truth` (a model loaded straight from the folder) in the served model's dtype and device: its logits."""
+    served = next(entry.slot.model.parameters())
+    truth = truth.to(served.device, dtype=served.dtype).eval()
+    ids = entry.tokenizer("My question is about parcel, thank you.", return_tensors="pt").to(served.device)
+    with torch.no_grad():
+        return truth(**ids).logits.float().cpu()
+
+
+def tol(entry) -> float:
+    """Equal up to rounding: exact-ish in float32 (a CPU runner), looser in half precision (a GPU runner)."""
+    return 1e-4 if next(entry.slot.model.parameters()).dtype == torch.float32 else 3e-2
+
+
 def logits(entry) -> torch.Tensor:
     ids = entry.tokenizer("My question is about parcel, thank you.", return_tensors="pt")
     with entry.use() as model, torch.no_grad():
@@ -48,13 +62,10 @@ def test_a_lora_checkpoint_is_served_as_the_adapter_at_that_step(gen, storage_ro
 
     # the same numbers as PEFT loading the checkpoint folder itself
     folder = storage_root / payload["outputPrefix"] / "checkpoints" / "step-2"
-    truth = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model), folder).eval()
-    ids = at2.tokenizer("My question is about parcel, thank you.", return_tensors="pt")
-    with torch.no_grad():
-        expected = truth(**ids).logits.float()
-    assert torch.allclose(logits(at2), expected, atol=1e-4)
-    assert not torch.allclose(logits(at2), logits(at4), atol=1e-4)  # two steps, two models
-    assert not torch.allclose(logits(at4), logits(plain), atol=1e-4)
+    expected = same_as(at2, PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model), folder))
+    assert torch.allclose(logits(at2), expected, atol=tol(at2))
+    assert not torch.allclose(logits(at2), logits(at4), atol=tol(at2))  # two steps, two models
+    assert not torch.allclose(logits(at4), logits(plain), atol=tol(at2))
     # the trainer's state stayed in storage
     downloaded = {p.name for p in (tmp_path / "serve").rglob("*") if p.is_file()}
     assert "adapter_model.safetensors" in downloaded
@@ -73,10 +84,7 @@ def test_a_full_fine_tune_checkpoint_is_served_as_its_weights(storage_root, tiny
     cache = ModelCache(LocalStorage(storage_root), tmp_path / "serve", size=2)
     entry = cache.get(BaseModelRef.from_payload(ckpt_ref(payload, 2, "merged", ref_local(tiny_model))))
     folder = storage_root / payload["outputPrefix"] / "checkpoints" / "step-2"
-    truth = AutoModelForCausalLM.from_pretrained(folder).eval()
-    ids = entry.tokenizer("My question is about parcel, thank you.", return_tensors="pt")
-    with torch.no_grad():
-        expected = truth(**ids).logits.float()
-    assert torch.allclose(logits(entry), expected, atol=1e-3)
+    expected = same_as(entry, AutoModelForCausalLM.from_pretrained(folder))
+    assert torch.allclose(logits(entry), expected, atol=max(tol(entry), 1e-3))
     downloaded = {p.name for p in (tmp_path / "serve").rglob("*") if p.is_file()}
     assert "config.json" in downloaded and "optimizer.pt" not in downloaded
