@@ -83,8 +83,11 @@ export async function listModels(prisma: Prisma, team: OpenAiTeam): Promise<{ ob
     data.push({ id, object: "model", created: unix(m.createdAt), owned_by: m.teamId ? team.slug : "whetstone" });
   }
   // Every checkpoint of the team's jobs is a model of its own too (`…:ckpt-step-N`), as on OpenAI.
+  const names = new Map<string, string>(); // a job's model name, once per job
   for (const c of checkpoints) {
-    const id = checkpointModelName(await fineTunedModelOf(prisma, team, c.job), c.step);
+    const model = names.get(c.job.id) ?? (await fineTunedModelOf(prisma, team, c.job));
+    names.set(c.job.id, model);
+    const id = checkpointModelName(model, c.step);
     data.push({ id, object: "model", created: unix(c.createdAt), owned_by: team.slug });
   }
   return { object: "list", data };
