@@ -83,6 +83,10 @@ def test_positions_alone_do_not_isolate_when_the_model_builds_a_cache(tiny_model
 def test_packed_block_labels_never_cross_documents(tokenizer):
     blocks = tokenize_texts(tokenizer, texts(), 64, packing=True)[:4]
     batch = BlockCollator(tokenizer.pad_token_id)(blocks)
+    # flash attention's varlen boundaries: every document of every row, over the batch laid end to end
+    lens = [n for b in blocks for n in b["doc_lens"]]
+    assert batch["cu_seq_lens_q"].tolist() == [sum(lens[:k]) for k in range(len(lens) + 1)]
+    assert batch["cu_seq_lens_k"] is batch["cu_seq_lens_q"] and batch["max_length_q"] == max(lens) == batch["max_length_k"]
     for r, b in enumerate(blocks):
         starts = [sum(b["doc_lens"][:k]) for k in range(len(b["doc_lens"]))]
         assert [batch["labels"][r, s].item() for s in starts] == [IGNORE] * len(starts)

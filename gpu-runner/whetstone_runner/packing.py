@@ -4,8 +4,10 @@ no attention across them, so a document's logits are the ones it gets alone.
 The boundaries travel as `position_ids` that restart at 0 for every document (transformers' DataCollatorWithFlattening
 writes them, and -100 as the label of each document's first token so no document predicts the next one's start).
 transformers turns them into a block-diagonal causal mask for sdpa and eager (masking_utils.find_packed_sequence_indices)
-and into varlen boundaries for flash attention — but only when the model gets no `attention_mask` and builds no cache,
-hence `use_cache=False` in every batch (with a cache the positions are silently ignored and documents see each other).
+— but only when the model gets no `attention_mask` and builds no cache, hence `use_cache=False` in every batch (with a
+cache the positions are silently ignored and documents see each other). Flash attention takes the boundaries from the
+`cu_seq_lens_*` / `max_length_*` kwargs every batch carries too (from position_ids it would read them only in a batch
+of one row).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 import torch
 from transformers import DataCollatorWithFlattening
+from transformers.modeling_flash_attention_utils import prepare_fa_kwargs_from_position_ids
 
 from .data import IGNORE
 
@@ -62,7 +65,12 @@ def collate_packs(packs: list[list[dict]], pad_id: int) -> dict:
         out["input_ids"].append(torch.nn.functional.pad(r["input_ids"], (0, pad), value=pad_id))
         out["labels"].append(torch.nn.functional.pad(r["labels"], (0, pad), value=IGNORE))
         out["position_ids"].append(torch.cat([r["position_ids"], torch.arange(pad).unsqueeze(0)], 1))
-    return {**{k: torch.cat(v) for k, v in out.items()}, "use_cache": False}
+    batch = {k: torch.cat(v) for k, v in out.items()}
+    # Flash attention reads boundaries from position_ids only in a single row; given these it runs every row's
+    # documents (padding included) as varlen sequences. sdpa and eager ignore them and use the mask.
+    (cu_q, cu_k), (max_q, max_k) = prepare_fa_kwargs_from_position_ids(batch["position_ids"])
+    return {**batch, "cu_seq_lens_q": cu_q, "cu_seq_lens_k": cu_k, "max_length_q": int(max_q),
+            "max_length_k": int(max_k), "use_cache": False}
 
 
 @dataclass
