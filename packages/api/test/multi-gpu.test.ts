@@ -8,6 +8,7 @@ import { TRPCError } from "@trpc/server";
 import { runnerEventSchema, trainingJobPayloadSchema, type RunnerEventInput } from "@whetstone/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyRunnerEvent } from "../src/runner-events/apply-runner-event";
+import { promotePendingJobs } from "../src/scheduling/promote-pending-jobs";
 import { seedBaseModel, seedDatasetVersion, seedTeam, seedUser, seedWorld } from "./fixtures";
 import { createTestEnv, type TestEnv } from "./helpers";
 import { serveRest } from "./rest-client";
@@ -137,6 +138,18 @@ describe("quotas and usage count every GPU", () => {
     const wide = await failure(s.caller.jobs.create(s.spec({ gpuCount: 4 })));
     expect(wide.code).toBe("PRECONDITION_FAILED");
     expect(wide.message).toBe("gpuCount 4 is more than the team's quota of 3 concurrent GPUs: the job could never start");
+
+    // The waiting 2-GPU job starts only when 2 GPUs are free: not when the 1-GPU job ends, when the first one does.
+    const finish = (id: string) =>
+      s.prisma.fineTuneJob.update({ where: { id }, data: { state: "succeeded", finishedAt: new Date() } });
+    await finish(small.id);
+    expect(await promotePendingJobs(env.deps, s.team.id)).toEqual([]);
+    expect(await s.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: second.id } })).toMatchObject({
+      state: "pending_quota",
+      pendingReason: "team quota: 2 of 3 concurrent GPUs in use",
+    });
+    await finish(first.id);
+    expect(await promotePendingJobs(env.deps, s.team.id)).toEqual([second.id]);
   });
 
   it("metering charges wall-clock seconds × the job's GPUs, to the job's team and the runner", async () => {
