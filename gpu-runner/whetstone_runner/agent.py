@@ -57,8 +57,10 @@ class Agent:
         # Children fork from a fork server that has torch/transformers/peft imported already (it never touches
         # CUDA, so forking it is safe): a job starts in well under a second instead of paying the imports.
         self.mp = multiprocessing.get_context("forkserver")
+        # whetstone_runner.warm_loading: transformers' model-loading tables built once, not in every job's child.
         self.mp.set_forkserver_preload(["torch", "transformers", "transformers.trainer", "peft", "whetstone_runner.jobs",
-                                        "whetstone_runner.inference.process", "whetstone_runner.inference.models"])
+                                        "whetstone_runner.inference.process", "whetstone_runner.inference.models",
+                                        "whetstone_runner.warm_loading"])
         self.inference: InferenceProcess | None = None
         if settings.takes_queue("inference"):
             self.inference = InferenceProcess(self.mp, InferenceSettings(
