@@ -14,6 +14,8 @@ export default tseslint.config(
       "test-results/**",
       "playwright-report/**",
       "**/next-env.d.ts",
+      ".data/**",
+      ".venv*/**",
     ],
   },
   js.configs.recommended,
