@@ -211,7 +211,8 @@ def main() -> None:
             results.append(r)
             print(f"   {r['headline']}")
             print(f"   train {r['train_s']:.0f}s (loop {r['train_loop_s'] or 0:.0f}s), eval {r['eval_s']:.0f}s; "
-                  f"train loss {r['summary'].get('train_loss')}, best val loss {r['summary'].get('best_val_loss')} (step {r['summary'].get('best_step')}); "
+                  f"train loss {r['summary'].get('train_loss')}, best val loss {r['summary'].get('best_val_loss')} "
+                  f"(step {r['summary'].get('best_step')}); "
                   f"other metrics (base -> ft, verdict): "
                   + "; ".join(f"{m} {b:.3f} -> {c:.3f} {v}" for m, (b, c, v) in r["also"].items()), flush=True)
             for note in r["notes"]:
@@ -232,7 +233,7 @@ def main() -> None:
                       f"{r['delta']:+.3f} [{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}]", r["verdict"]))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for i, row in enumerate(table):
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
         if i == 0:
             print("| " + " | ".join("-" * w for w in widths) + " |")
     try:
