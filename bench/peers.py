@@ -218,7 +218,7 @@ def main() -> None:
     p.add_argument("--seq-len", type=int, default=128)
     p.add_argument("--rows", type=int, default=400)
     p.add_argument("--lf-python", default=None, help="python of a venv with LLaMA-Factory (see the docstring)")
-    p.add_argument("--only", default=None, help="comma-separated run names to run (default: all)")
+    p.add_argument("--only", default=None, help="run names to run, separated by ';' (default: all)")
     p.add_argument("--repeat", type=int, default=1, help="rounds over every run, alternating; the fastest is kept")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -258,7 +258,7 @@ def main() -> None:
             runs += [("LLaMA-Factory defaults", args.lf_python, {"kind": "llamafactory", "defaults": True}, lf_env),
                      ("LLaMA-Factory, checkpointing off", args.lf_python, {"kind": "llamafactory", "defaults": False},
                       lf_env)]
-        only = set(args.only.split(",")) if args.only else None
+        only = set(args.only.split(";")) if args.only else None
         results: dict[str, dict] = {}
         # alternating rounds, the fastest of each kept: the machine may be shared
         for _round in range(args.repeat):
