@@ -85,7 +85,7 @@ export const HYPERPARAMETER_FIELDS: { readonly [K in HyperparameterKey]: FieldFo
     kind: "boolean",
     label: "Pack sequences",
     shortLabel: "Packing",
-    help: "Several texts share one sequence, each kept apart (its own positions, no attention to the others): pre-training fills full blocks, fine-tuning drops the batch padding (not with NEFTune).",
+    help: "Several texts share one sequence, each kept apart (its own positions, no attention to the others): pre-training fills full blocks; fine-tuning packs short rows together instead of padding them (not with NEFTune).",
     techniques: ["continued_pretraining", "sft"],
   },
   mergeWeights: {
