@@ -123,7 +123,7 @@ describe("placement", () => {
 });
 
 describe("quotas and usage count every GPU", () => {
-  it("a team's concurrent-GPU quota counts a job's GPUs; a job wider than the quota is refused", async () => {
+  it("a team's concurrent-GPU quota counts a job's GPUs; a job wider than the quota waits for an admin and holds nobody back", async () => {
     const s = await setup();
     await s.prisma.runner.deleteMany({});
     await s.prisma.teamQuota.create({ data: { teamId: s.team.id, maxConcurrentGpus: 3 } });
@@ -131,13 +131,20 @@ describe("quotas and usage count every GPU", () => {
     const first = await s.caller.jobs.create(s.spec({ gpuCount: 2 }));
     expect(first.state).toBe("queued");
     const second = await s.caller.jobs.create(s.spec({ gpuCount: 2 }));
-    expect(second).toMatchObject({ state: "pending_quota", pendingReason: "team quota: 2 of 3 concurrent GPUs in use" });
+    expect(second).toMatchObject({
+      state: "pending_quota",
+      pendingReason: "team quota: 2 of 3 concurrent GPUs in use",
+    });
     const small = await s.caller.jobs.create(s.spec());
     expect(small.state).toBe("queued"); // 1 more GPU fits: 3 of 3
 
-    const wide = await failure(s.caller.jobs.create(s.spec({ gpuCount: 4 })));
-    expect(wide.code).toBe("PRECONDITION_FAILED");
-    expect(wide.message).toBe("gpuCount 4 is more than the team's quota of 3 concurrent GPUs: the job could never start");
+    const wide = await s.caller.jobs.create(s.spec({ gpuCount: 4 }));
+    expect(wide).toMatchObject({
+      state: "pending_quota",
+      pendingReason:
+        "team quota: 3 of 3 concurrent GPUs in use; this job needs 4 GPUs at once, so it starts when an instance " +
+        "admin raises the quota to 4 or more",
+    });
 
     // The waiting 2-GPU job starts only when 2 GPUs are free: not when the 1-GPU job ends, when the first one does.
     const finish = (id: string) =>
@@ -149,7 +156,16 @@ describe("quotas and usage count every GPU", () => {
       pendingReason: "team quota: 2 of 3 concurrent GPUs in use",
     });
     await finish(first.id);
+    // The 4-GPU job waits on, wider than the quota, until an admin raises it.
     expect(await promotePendingJobs(env.deps, s.team.id)).toEqual([second.id]);
+    expect(await s.prisma.fineTuneJob.findUniqueOrThrow({ where: { id: wide.id } })).toMatchObject({
+      state: "pending_quota",
+      pendingReason:
+        "team quota: 2 of 3 concurrent GPUs in use; this job needs 4 GPUs at once, so it starts when an instance " +
+        "admin raises the quota to 4 or more",
+    });
+    await s.prisma.teamQuota.update({ where: { teamId: s.team.id }, data: { maxConcurrentGpus: 8 } });
+    expect(await promotePendingJobs(env.deps, s.team.id)).toEqual([wide.id]);
   });
 
   it("metering charges wall-clock seconds × the job's GPUs, to the job's team and the runner", async () => {

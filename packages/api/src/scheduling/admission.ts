@@ -16,6 +16,7 @@ import {
   lockTeamAdmission,
   monthlyQuotaExhausted,
   quotaOf,
+  widerThanQuotaReason,
 } from "./quota";
 
 export type AdmissionDecision =
@@ -32,7 +33,7 @@ class MonthlyQuotaRefusal extends Error {
 }
 
 /** Decides admission for one more job of `teamId`, of `gpus` GPUs. Call inside a transaction that then inserts the
- *  job. A job needing more GPUs at once than the team's quota allows could never start: refused (412). */
+ *  job. A job needing more GPUs at once than the team's quota allows waits, saying so, until an admin raises it. */
 export async function decideAdmission(
   tx: Prisma.TransactionClient,
   teamId: string,
@@ -50,14 +51,11 @@ export async function decideAdmission(
     });
   }
   if (limits.maxConcurrentGpus === null) return { state: "queued", pendingReason: null };
-  if (gpus > limits.maxConcurrentGpus) {
-    throw new AppError(
-      "PRECONDITION_FAILED",
-      `gpuCount ${gpus} is more than the team's quota of ${limits.maxConcurrentGpus} concurrent GPU${limits.maxConcurrentGpus === 1 ? "" : "s"}: the job could never start`,
-      { field: "gpuCount", gpuCount: gpus, maxConcurrentGpus: limits.maxConcurrentGpus },
-    );
-  }
   const admitted = await countAdmitted(tx, teamId);
+  if (gpus > limits.maxConcurrentGpus) {
+    // Waits, as every job over the quota does: an admin may raise it (a quota of 0 pauses a team's work).
+    return { state: "pending_quota", pendingReason: widerThanQuotaReason(admitted, limits.maxConcurrentGpus, gpus) };
+  }
   if (admitted + gpus <= limits.maxConcurrentGpus) return { state: "queued", pendingReason: null };
   return { state: "pending_quota", pendingReason: concurrencyReason(admitted, limits.maxConcurrentGpus) };
 }

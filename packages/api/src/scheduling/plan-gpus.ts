@@ -49,7 +49,13 @@ export async function planGpus(
       "PRECONDITION_FAILED",
       `needs ${formatGb(perGpu, "up")} of GPU memory on each of ${gpuCount} GPUs (${choice.parallelism.toUpperCase()}); ` +
         `the largest runner with ${gpuCount} GPUs, ${largest.name}, has ${formatGb(largest.vramMb, "down")} each`,
-      { field: "gpuCount", gpuCount, requiredVramMb: perGpu, largestRunner: largest.name, largestRunnerVramMb: largest.vramMb },
+      {
+        field: "gpuCount",
+        gpuCount,
+        requiredVramMb: perGpu,
+        largestRunner: largest.name,
+        largestRunnerVramMb: largest.vramMb,
+      },
     );
   }
   return { parallelism: choice.parallelism, requiredVramMb: perGpu };

@@ -14,6 +14,7 @@ import {
   lockTeamAdmission,
   monthlyQuotaExhausted,
   quotaOf,
+  widerThanQuotaReason,
 } from "./quota";
 import { rebalanceQueue } from "./rebalance-queue";
 
@@ -34,56 +35,53 @@ export async function promotePendingJobs(deps: Deps, teamId: string, now = new D
       return [];
     }
     const admitted = await countAdmitted(tx, teamId);
-    const free = limits.maxConcurrentGpus === null ? pending : Math.max(0, limits.maxConcurrentGpus - admitted);
-    if (free === 0) {
-      const reason = concurrencyReason(admitted, limits.maxConcurrentGpus!);
-      await tx.fineTuneJob.updateMany({
-        where: { teamId, state: "pending_quota", NOT: { pendingReason: reason } },
-        data: { pendingReason: reason },
-      });
-      return [];
-    }
+    const max = limits.maxConcurrentGpus;
+    const free = max === null ? Infinity : Math.max(0, max - admitted);
     const jobs = await tx.fineTuneJob.findMany({
       where: { teamId, state: "pending_quota" },
       orderBy: [{ priority: "desc" }, { createdAt: "asc" }, { id: "asc" }],
-      take: limits.maxConcurrentGpus === null ? undefined : free,
       select: { id: true, gpuCount: true },
     });
-    // In the team's order while their GPUs fit: a job of several GPUs is not overtaken by smaller ones behind it.
+    // In the team's order while their GPUs fit: a job of several GPUs is not overtaken by smaller ones behind it,
+    // unless it is wider than the quota itself — then it waits for an admin and holds nobody back.
     const ids: string[] = [];
     let used = 0;
     for (const j of jobs) {
-      if (limits.maxConcurrentGpus !== null && used + j.gpuCount > free) break;
+      if (max !== null && j.gpuCount > max) continue;
+      if (used + j.gpuCount > free) break;
       ids.push(j.id);
       used += j.gpuCount;
     }
-    if (ids.length === 0) {
-      const reason = concurrencyReason(admitted, limits.maxConcurrentGpus!);
+    if (ids.length > 0) {
       await tx.fineTuneJob.updateMany({
-        where: { teamId, state: "pending_quota", NOT: { pendingReason: reason } },
-        data: { pendingReason: reason },
+        where: { id: { in: ids }, state: "pending_quota" },
+        data: { state: "queued", pendingReason: null, queuedAt: now, enqueuedAt: null },
       });
-      return [];
+      await tx.jobEvent.createMany({
+        data: ids.map((jobId) => ({
+          jobId,
+          kind: "state",
+          level: "info" as const,
+          message: stateEventMessage("queued", "team quota has room again"),
+        })),
+      });
     }
-    await tx.fineTuneJob.updateMany({
-      where: { id: { in: ids }, state: "pending_quota" },
-      data: { state: "queued", pendingReason: null, queuedAt: now, enqueuedAt: null },
-    });
-    await tx.jobEvent.createMany({
-      data: ids.map((jobId) => ({
-        jobId,
-        kind: "state",
-        level: "info" as const,
-        message: stateEventMessage("queued", "team quota has room again"),
-      })),
-    });
-    if (limits.maxConcurrentGpus !== null && pending > ids.length) {
-      // The jobs still waiting now wait behind the ones just admitted: say so with the new numbers.
-      const reason = concurrencyReason(admitted + used, limits.maxConcurrentGpus);
-      await tx.fineTuneJob.updateMany({
-        where: { teamId, state: "pending_quota", NOT: { pendingReason: reason } },
-        data: { pendingReason: reason },
-      });
+    if (max !== null) {
+      // The jobs still waiting say why, with the numbers after this pass's admissions.
+      const admittedNow = admitted + used;
+      const waiting = jobs.filter((j) => !ids.includes(j.id));
+      const reasons = new Map<string, string[]>();
+      for (const j of waiting) {
+        const reason =
+          j.gpuCount > max ? widerThanQuotaReason(admittedNow, max, j.gpuCount) : concurrencyReason(admittedNow, max);
+        reasons.set(reason, [...(reasons.get(reason) ?? []), j.id]);
+      }
+      for (const [reason, jobIds] of reasons) {
+        await tx.fineTuneJob.updateMany({
+          where: { id: { in: jobIds }, state: "pending_quota", NOT: { pendingReason: reason } },
+          data: { pendingReason: reason },
+        });
+      }
     }
     return ids;
   }, ADMISSION_TX_OPTIONS);

@@ -45,6 +45,11 @@ export async function gpuSecondsInMonth(db: Db, teamId: string, month: string): 
 export const concurrencyReason = (admitted: number, max: number): string =>
   `team quota: ${admitted} of ${max} concurrent GPU${max === 1 ? "" : "s"} in use`;
 
+/** A job needing more GPUs at once than the team may use: it waits for an admin to raise the quota. */
+export const widerThanQuotaReason = (admitted: number, max: number, gpus: number): string =>
+  `${concurrencyReason(admitted, max)}; this job needs ${gpus} GPU${gpus === 1 ? "" : "s"} at once, so it starts ` +
+  `when an instance admin raises the quota to ${gpus} or more`;
+
 export const monthlyReason = (usedHours: number, limitHours: number, month: string): string =>
   `team quota: ${formatHours(usedHours)} of ${formatLimit(limitHours)} GPU-hours used in ${month}`;
 
