@@ -53,7 +53,11 @@ describe("the generator endpoint", () => {
     env.deps.config.webhookSecretKey = SECRET_KEY;
     const bad = await failure(asAdmin().admin.setGeneratorEndpoint({ ...input, baseUrl: "ftp://x" }));
     expect(bad.code).toBe("BAD_REQUEST");
-    expect(bad.cause?.details?.field).toBe("baseUrl");
+    expect(bad.message).toContain("baseUrl: an http:// or https:// URL");
+    const withCredentials = await failure(
+      asAdmin().admin.setGeneratorEndpoint({ ...input, baseUrl: "http://user:pass@x/v1" }),
+    );
+    expect(withCredentials.code).toBe("BAD_REQUEST");
     expect(await env.db.prisma.generatorEndpoint.count()).toBe(0);
   });
 

@@ -9,6 +9,16 @@ const meta = (method: "GET" | "PUT" | "POST", path: `/${string}`, summary: strin
     openapi: { method, path, tags: ["Admin"], summary, ...(description ? { description } : {}), protect: true },
   }) satisfies OpenApiMeta;
 
+/* What the endpoint's fields accept, declared in the schema so that the document says exactly what the checks in
+ * admin/generator-endpoint.ts take (every string matching BASE_URL parses as a URL without credentials). ASCII classes
+ * only: a JSON-schema pattern is read by other languages, whose \d and \s are wider than JavaScript's. */
+const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const PORT = "(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)";
+const HOST = `(${OCTET}(\\.${OCTET}){3}|([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*)`;
+const BASE_URL = new RegExp(`^https?://${HOST}(:${PORT})?(/[^ ?#\\x00-\\x1f\\x7f]*)?$`);
+/** At least one visible ASCII character: what is left after trimming is not empty. */
+const VISIBLE = /[!-~]/;
+
 const output = z.object({
   configured: z.boolean(),
   baseUrl: z.string().nullable(),
@@ -38,9 +48,12 @@ export const setGeneratorEndpointRoute = adminProcedure
   )
   .input(
     z.object({
-      baseUrl: z.string().min(1).max(2000),
-      model: z.string().min(1).max(200),
-      apiKey: z.string().max(4096).nullable().optional(),
+      baseUrl: z
+        .string()
+        .max(2000)
+        .regex(BASE_URL, "baseUrl: an http:// or https:// URL with a host name or IPv4 address"),
+      model: z.string().min(1).max(200).regex(VISIBLE, "model: the model name the endpoint serves is required"),
+      apiKey: z.string().max(4096).regex(VISIBLE, "apiKey: empty; leave it out or send null").nullable().optional(),
     }),
   )
   .output(output)
