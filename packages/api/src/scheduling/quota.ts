@@ -45,10 +45,13 @@ export async function gpuSecondsInMonth(db: Db, teamId: string, month: string): 
 export const concurrencyReason = (admitted: number, max: number): string =>
   `team quota: ${admitted} of ${max} concurrent GPU${max === 1 ? "" : "s"} in use`;
 
-/** A job needing more GPUs at once than the team may use: it waits for an admin to raise the quota. */
+/** A job needing more GPUs at once than the team may use: it waits for an admin to raise the quota. (A quota of 0
+ *  pauses the team: every job waits, and the plain reason says so.) */
 export const widerThanQuotaReason = (admitted: number, max: number, gpus: number): string =>
-  `${concurrencyReason(admitted, max)}; this job needs ${gpus} GPU${gpus === 1 ? "" : "s"} at once, so it starts ` +
-  `when an instance admin raises the quota to ${gpus} or more`;
+  max === 0
+    ? concurrencyReason(admitted, max)
+    : `${concurrencyReason(admitted, max)}; this job needs ${gpus} GPUs at once, so it starts when an instance admin ` +
+      `raises the quota to ${gpus} or more`;
 
 export const monthlyReason = (usedHours: number, limitHours: number, month: string): string =>
   `team quota: ${formatHours(usedHours)} of ${formatLimit(limitHours)} GPU-hours used in ${month}`;
