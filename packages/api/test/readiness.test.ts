@@ -152,6 +152,44 @@ describe("jobs on blocked data", () => {
   });
 });
 
+describe("a job's explicit validation set", () => {
+  it("is checked for rows that are in the training data too (validation leakage), with their lines", async () => {
+    const words = "refund parcel invoice warranty courier coupon battery ticket weekend privacy login branch".split(
+      " ",
+    );
+    let seed = 11;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const say = (n: number) => Array.from({ length: n }, () => words[Math.floor(rand() * words.length)]).join(" ");
+    const rows = (n: number) => Array.from({ length: n }, () => ({ prompt: `${say(14)}?`, completion: `${say(18)}.` }));
+    const train = rows(30);
+    const upload = (name: string, rows: object[]) =>
+      ingestDataset(env.deps, {
+        teamId: w.teamA.id,
+        userId: w.ownerA.id,
+        datasetName: name,
+        filename: `${name}.jsonl`,
+        body: chunks(Buffer.from(rows.map((r) => JSON.stringify(r)).join("\n"))),
+      });
+    const t = await upload("leak-train", train);
+    const fresh = rows(8);
+    const leaky = await upload("leak-val", [...fresh, train[4]!, train[11]!]); // lines 9 and 10: training rows
+    const clean = await upload("clean-val", fresh);
+
+    const check = async (validationDatasetVersionId: string) =>
+      (await asOwnerA().datasets.jobReadiness({ datasetVersionIds: t.id, validationDatasetVersionId })).checks.find(
+        (c) => c.id === "validation_set_leakage",
+      )!;
+    const found = await check(leaky.id);
+    expect(found).toMatchObject({ severity: "warning", count: 2 });
+    expect((found.examples as { line: number; otherLine: number }[]).map((e) => [e.line, e.otherLine])).toEqual([
+      [9, 5],
+      [10, 12],
+    ]);
+    expect(await check(clean.id)).toMatchObject({ severity: "ok", count: 0 });
+    await expectAppError(check(w.chatB.id), "NOT_FOUND", "validationDatasetVersionId");
+  });
+});
+
 describe("cleaned version", () => {
   it("drops duplicates, masks personal data, records what it removed — and the file really lacks them", async () => {
     const clean = await asOwnerA().datasets.clean({ id: versionId });

@@ -18,6 +18,7 @@ import {
   type DatasetReadiness,
   type ReadinessCheck,
   type ReadinessVerdict,
+  validationLeakageCheck,
 } from "@whetstone/core";
 import type { PrismaClient } from "@whetstone/db";
 import type { BlobStorage } from "@whetstone/storage";
@@ -31,6 +32,8 @@ export interface JobReadinessInput {
   maxSeqLength?: number;
   validationSplit?: number;
   testSplit?: number;
+  /** The job's explicit validation set: checked for rows that are in the training data too. */
+  validationDatasetVersionId?: string;
 }
 
 /** Sketches read for the cross-dataset check: up to this many bytes in all (≈ 100k rows each for two datasets). */
@@ -46,14 +49,40 @@ async function readSketch(storage: BlobStorage, key: string) {
   return { sketch: decodeSketch(new Uint8Array(Buffer.concat(parts, n))), bytes: n };
 }
 
+type SketchedVersion = { id: string; version: number; sketchKey: string | null; dataset: { name: string } };
+
+/** The duplicate sketches of `ids`, up to MAX_SKETCH_BYTES in all; the versions without one are named. */
+async function readSketches(storage: BlobStorage, ids: string[], byId: Map<string, SketchedVersion>) {
+  const found: { id: string; name: string; sketch: ReturnType<typeof decodeSketch> }[] = [];
+  const unchecked: { id: string; name: string }[] = [];
+  let bytes = 0;
+  for (const id of ids) {
+    const v = byId.get(id)!;
+    const name = `${v.dataset.name} v${v.version}`;
+    if (!v.sketchKey || bytes > MAX_SKETCH_BYTES) {
+      unchecked.push({ id, name });
+      continue;
+    }
+    try {
+      const s = await readSketch(storage, v.sketchKey);
+      bytes += s.bytes;
+      found.push({ id, name, sketch: s.sketch });
+    } catch {
+      unchecked.push({ id, name });
+    }
+  }
+  return { found, unchecked };
+}
+
 export async function getJobReadiness(
   deps: { prisma: PrismaClient; storage: BlobStorage },
   teamId: string,
   input: JobReadinessInput,
 ) {
   const ids = [...new Set(input.datasetVersionIds)];
+  const validationId = input.validationDatasetVersionId;
   const rows = await deps.prisma.datasetVersion.findMany({
-    where: { id: { in: ids }, dataset: { teamId } },
+    where: { id: { in: validationId ? [...ids, validationId] : ids }, dataset: { teamId } },
     select: {
       id: true,
       version: true,
@@ -74,6 +103,14 @@ export async function getJobReadiness(
         field: `datasets.${i}.datasetVersionId`,
       });
   });
+  if (validationId && !byId.has(validationId))
+    throw new AppError(
+      "NOT_FOUND",
+      `dataset version "${validationId}" not found in this team (it may have been deleted)`,
+      {
+        field: "validationDatasetVersionId",
+      },
+    );
   const model = input.baseModelId
     ? await deps.prisma.baseModel.findFirst({
         where: { id: input.baseModelId, OR: [{ teamId }, { teamId: null }] },
@@ -118,37 +155,35 @@ export async function getJobReadiness(
     checks.push(tag(splitLeakageCheck(r, split)));
   }
 
-  // Duplicates between the datasets of the job, from their sketches.
-  if (ids.length > 1) {
-    const sketches: { name: string; sketch: ReturnType<typeof decodeSketch> }[] = [];
-    const unchecked: string[] = [];
-    let bytes = 0;
-    for (const id of ids) {
-      const v = byId.get(id)!;
-      const name = `${v.dataset.name} v${v.version}`;
-      if (!v.sketchKey || bytes > MAX_SKETCH_BYTES) {
-        unchecked.push(name);
-        continue;
-      }
-      try {
-        const s = await readSketch(deps.storage, v.sketchKey);
-        bytes += s.bytes;
-        sketches.push({ name, sketch: s.sketch });
-      } catch {
-        unchecked.push(name);
-      }
+  // Duplicates between the datasets of the job, and between them and the validation set, from their sketches.
+  const threshold =
+    (byId.get(ids[0]!)!.readiness as unknown as DatasetReadiness | null)?.settings.nearDuplicateThreshold ??
+    DEFAULT_NEAR_DUPLICATE_THRESHOLD;
+  if (ids.length > 1 || validationId) {
+    const sketches = await readSketches(deps.storage, validationId ? [...ids, validationId] : ids, byId);
+    const results = (a: number, b: number): CrossDatasetResult => {
+      const r = crossDuplicates(sketches.found[a]!.sketch, sketches.found[b]!.sketch, threshold, 3);
+      return { dataset: sketches.found[b]!.name, otherDataset: sketches.found[a]!.name, ...r };
+    };
+    const training = sketches.found.filter((s) => s.id !== validationId).map((s) => sketches.found.indexOf(s));
+    if (ids.length > 1) {
+      const pairs: CrossDatasetResult[] = [];
+      for (let i = 0; i < training.length; i++)
+        for (let j = i + 1; j < training.length; j++) pairs.push(results(training[i]!, training[j]!));
+      const unchecked = sketches.unchecked.filter((u) => u.id !== validationId).map((u) => u.name);
+      checks.push(crossDatasetCheck(pairs, threshold, unchecked));
     }
-    const threshold =
-      (byId.get(ids[0]!)!.readiness as unknown as DatasetReadiness | null)?.settings.nearDuplicateThreshold ??
-      DEFAULT_NEAR_DUPLICATE_THRESHOLD;
-    const results: CrossDatasetResult[] = [];
-    for (let i = 0; i < sketches.length; i++) {
-      for (let j = i + 1; j < sketches.length; j++) {
-        const r = crossDuplicates(sketches[i]!.sketch, sketches[j]!.sketch, threshold, 3);
-        results.push({ dataset: sketches[j]!.name, otherDataset: sketches[i]!.name, ...r });
-      }
+    if (validationId) {
+      const v = sketches.found.findIndex((s) => s.id === validationId);
+      const leaks = v < 0 ? [] : training.map((t) => results(t, v));
+      checks.push(
+        validationLeakageCheck(
+          leaks,
+          threshold,
+          sketches.unchecked.map((u) => u.name),
+        ),
+      );
     }
-    checks.push(crossDatasetCheck(results, threshold, unchecked));
   }
 
   const blocked = versions.filter((v) => v.verdict === "blocked");

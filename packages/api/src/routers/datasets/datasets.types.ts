@@ -137,7 +137,8 @@ export const getJobReadinessMeta = {
     description:
       "The verdict of each dataset version, the length of its rows in the base model's tokens against maxSeqLength " +
       "(exact with the model's tokenizer where it is readable and the file small, otherwise an estimate, labelled), the " +
-      "duplicates expected to straddle the train/validation/test split, and duplicates between the datasets. A job on " +
+      "duplicates expected to straddle the train/validation/test split, duplicates between the datasets and, with " +
+      "validationDatasetVersionId, training rows in the validation set. A job on " +
       "blocked data is refused unless created with readinessOverride.reason.",
     protect: true,
   },
@@ -150,6 +151,11 @@ export const getJobReadinessInput = z.object({
   maxSeqLength: z.coerce.number().int().min(16).max(131072).optional(),
   validationSplit: z.coerce.number().gt(0).max(0.5).optional(),
   testSplit: z.coerce.number().min(0).max(0.5).optional(),
+  validationDatasetVersionId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The job's explicit validation set: checked for rows that are in the training data too"),
 });
 export const getJobReadinessOutput = z.object({
   verdict: z.enum(["ready", "needs_attention", "blocked"]),

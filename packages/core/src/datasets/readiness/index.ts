@@ -24,6 +24,7 @@ export {
   tokenLengthCheck,
   splitLeakageCheck,
   crossDatasetCheck,
+  validationLeakageCheck,
   type TokenCounts,
   type CrossDatasetResult,
 } from "./job-checks";

@@ -192,4 +192,42 @@ export function crossDatasetCheck(
   };
 }
 
+/**
+ * Rows of the job's explicit validation set that are (near) duplicates of a training row: the validation loss, early
+ * stopping and the best checkpoint would reward memorising them. `results`: one per training dataset, `dataset` being
+ * the validation set and `otherDataset` the training dataset.
+ */
+export function validationLeakageCheck(
+  results: CrossDatasetResult[],
+  threshold: number,
+  unchecked: string[],
+): ReadinessCheck {
+  const rows = results.reduce((s, r) => s + r.rows, 0);
+  const found = results.filter((r) => r.rows > 0);
+  const pct = Math.round(threshold * 100);
+  return {
+    id: "validation_set_leakage",
+    title: "Training rows in the validation set",
+    severity: rows ? "warning" : "ok",
+    count: rows,
+    summary: rows
+      ? found.map((r) => `${fmt(r.rows)} rows of "${r.dataset}" are in "${r.otherDataset}" too`).join("; ") +
+        ` (${pct}% similar or more).`
+      : `No row of the validation set is ${pct}% similar or more to a training row.` +
+        (unchecked.length ? ` Not checked: ${unchecked.join(", ")} (no duplicate sketch).` : ""),
+    action: rows
+      ? "The model is validated on rows it trains on, so the validation loss, early stopping and the best checkpoint " +
+        "reward memorising them. Remove them from the validation set (or from the training data)."
+      : "",
+    examples: found.flatMap((r) =>
+      r.examples.map((e) => ({
+        line: e.line,
+        otherLine: e.otherLine,
+        otherDataset: r.otherDataset,
+        similarity: e.similarity,
+      })),
+    ),
+  };
+}
+
 export { verdictOf };

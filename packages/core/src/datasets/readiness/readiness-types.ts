@@ -28,6 +28,7 @@ export const READINESS_CHECK_IDS = [
   "token_length",
   "split_leakage",
   "cross_dataset_duplicates",
+  "validation_set_leakage",
 ] as const;
 export type ReadinessCheckId = (typeof READINESS_CHECK_IDS)[number];
 

@@ -26,6 +26,7 @@ export function ReadinessSummary({ form, team }: { form: JobForm; team: string }
     maxSeqLength: num("maxSeqLength"),
     validationSplit: num("validationSplit"),
     testSplit: num("testSplit"),
+    validationDatasetVersionId: form.validationVersionId || undefined,
   };
   const q = useQuery({ ...trpc.datasets.jobReadiness.queryOptions(input), enabled: ids.length > 0, retry: false });
   const r = q.data;
