@@ -161,26 +161,27 @@ export interface CrossDatasetResult {
   examples: { line: number; otherLine: number; similarity: number }[];
 }
 
-export function crossDatasetCheck(
+/** A check of rows of one dataset found in another (from their duplicate sketches), worded by `text`. */
+function duplicatesBetweenCheck(
+  text: { id: "cross_dataset_duplicates" | "validation_set_leakage"; title: string; none: string; action: string },
   results: CrossDatasetResult[],
   threshold: number,
   unchecked: string[],
 ): ReadinessCheck {
   const rows = results.reduce((s, r) => s + r.rows, 0);
   const found = results.filter((r) => r.rows > 0);
+  const pct = Math.round(threshold * 100);
   return {
-    id: "cross_dataset_duplicates",
-    title: "Duplicates between the job's datasets",
+    id: text.id,
+    title: text.title,
     severity: rows ? "warning" : "ok",
     count: rows,
     summary: rows
       ? found.map((r) => `${fmt(r.rows)} rows of "${r.dataset}" are in "${r.otherDataset}" too`).join("; ") +
-        ` (${Math.round(threshold * 100)}% similar or more).`
-      : `No row of one dataset is ${Math.round(threshold * 100)}% similar or more to a row of another.` +
+        ` (${pct}% similar or more).`
+      : text.none.replace("{pct}", String(pct)) +
         (unchecked.length ? ` Not checked: ${unchecked.join(", ")} (no duplicate sketch).` : ""),
-    action: rows
-      ? "Rows in two datasets are trained twice as often as their weights say, and a row held out from one can be trained on through the other. Remove them from one dataset."
-      : "",
+    action: rows ? text.action : "",
     examples: found.flatMap((r) =>
       r.examples.map((e) => ({
         line: e.line,
@@ -192,42 +193,38 @@ export function crossDatasetCheck(
   };
 }
 
+export const crossDatasetCheck = (results: CrossDatasetResult[], threshold: number, unchecked: string[]) =>
+  duplicatesBetweenCheck(
+    {
+      id: "cross_dataset_duplicates",
+      title: "Duplicates between the job's datasets",
+      none: "No row of one dataset is {pct}% similar or more to a row of another.",
+      action:
+        "Rows in two datasets are trained twice as often as their weights say, and a row held out from one can be trained on through the other. Remove them from one dataset.",
+    },
+    results,
+    threshold,
+    unchecked,
+  );
+
 /**
  * Rows of the job's explicit validation set that are (near) duplicates of a training row: the validation loss, early
  * stopping and the best checkpoint would reward memorising them. `results`: one per training dataset, `dataset` being
  * the validation set and `otherDataset` the training dataset.
  */
-export function validationLeakageCheck(
-  results: CrossDatasetResult[],
-  threshold: number,
-  unchecked: string[],
-): ReadinessCheck {
-  const rows = results.reduce((s, r) => s + r.rows, 0);
-  const found = results.filter((r) => r.rows > 0);
-  const pct = Math.round(threshold * 100);
-  return {
-    id: "validation_set_leakage",
-    title: "Training rows in the validation set",
-    severity: rows ? "warning" : "ok",
-    count: rows,
-    summary: rows
-      ? found.map((r) => `${fmt(r.rows)} rows of "${r.dataset}" are in "${r.otherDataset}" too`).join("; ") +
-        ` (${pct}% similar or more).`
-      : `No row of the validation set is ${pct}% similar or more to a training row.` +
-        (unchecked.length ? ` Not checked: ${unchecked.join(", ")} (no duplicate sketch).` : ""),
-    action: rows
-      ? "The model is validated on rows it trains on, so the validation loss, early stopping and the best checkpoint " +
-        "reward memorising them. Remove them from the validation set (or from the training data)."
-      : "",
-    examples: found.flatMap((r) =>
-      r.examples.map((e) => ({
-        line: e.line,
-        otherLine: e.otherLine,
-        otherDataset: r.otherDataset,
-        similarity: e.similarity,
-      })),
-    ),
-  };
-}
+export const validationLeakageCheck = (results: CrossDatasetResult[], threshold: number, unchecked: string[]) =>
+  duplicatesBetweenCheck(
+    {
+      id: "validation_set_leakage",
+      title: "Training rows in the validation set",
+      none: "No row of the validation set is {pct}% similar or more to a training row.",
+      action:
+        "The model is validated on rows it trains on, so the validation loss, early stopping and the best checkpoint " +
+        "reward memorising them. Remove them from the validation set (or from the training data).",
+    },
+    results,
+    threshold,
+    unchecked,
+  );
 
 export { verdictOf };
