@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { cancelKey, TRAINING_JOB_NAME, trainingJobPayloadSchema } from "@whetstone/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueTrainingJob } from "../src/jobs/enqueue-training-job";
+import { getJobSummary } from "../src/jobs/get-job-summary";
 import { seedDatasetVersion, seedJob, seedWorld, type World } from "./fixtures";
 import { createTestEnv, type TestEnv } from "./helpers";
 
@@ -283,6 +284,54 @@ describe("jobs reads", () => {
 
     const failed = await caller.jobs.list({ limit: 50, state: "failed" });
     expect(failed.items.map((j) => j.state)).toEqual(["failed", "failed", "failed"]);
+  });
+
+  it("lists each job as the same summary a single read gives, every field (PostgreSQL builds the page's JSON)", async () => {
+    const team = await env.db.prisma.team.create({
+      data: { name: "Shapes", slug: "shapes", memberships: { create: { userId: w.ownerA.id, role: "owner" } } },
+    });
+    const a = await seedDatasetVersion(env.db.prisma, { teamId: team.id, format: "chat" });
+    const b = await seedDatasetVersion(env.db.prisma, { teamId: team.id, format: "chat" });
+    const plain = await seedJob(env.db.prisma, {
+      teamId: team.id,
+      baseModelId: w.sharedModel.id,
+      datasetVersionIds: [a.id],
+      state: "queued",
+    });
+    const full = await seedJob(env.db.prisma, {
+      teamId: team.id,
+      baseModelId: w.sharedModel.id,
+      datasetVersionIds: [a.id, b.id],
+      state: "running",
+    });
+    await env.db.prisma.jobDataset.updateMany({
+      where: { jobId: full.id, datasetVersionId: b.id },
+      data: { weight: 2.5 },
+    });
+    await env.db.prisma.fineTuneJob.update({
+      where: { id: full.id },
+      data: {
+        name: 'say "hi"\n— naïve ✓',
+        validationSetId: b.id,
+        totalSteps: 40,
+        currentStep: 12,
+        runnerName: "gpu-1",
+        error: null,
+        pendingReason: "waits\tfor a GPU",
+        startedAt: new Date("2026-01-02T03:04:05.006Z"),
+        cancelRequestedAt: new Date("2026-01-02T03:04:06.999Z"),
+      },
+    });
+    const listed = (await env.as(w.ownerA, "shapes").jobs.list({ limit: 10 })).items;
+    expect(listed.map((j) => j.id).sort()).toEqual([plain.id, full.id].sort());
+    for (const item of listed) {
+      expect(item).toEqual(await getJobSummary(env.db.prisma, team.id, item.id));
+    }
+    const f = listed.find((j) => j.id === full.id)!;
+    expect(f.cancelling).toBe(true);
+    expect(f.startedAt).toEqual(new Date("2026-01-02T03:04:05.006Z"));
+    expect(f.validationSet?.datasetVersionId).toBe(b.id);
+    expect(f.datasets.map((d) => d.weight).sort()).toEqual([1, 2.5]);
   });
 
   it("gets a job with datasets, base model, artifacts, checkpoints and the state timeline", async () => {

@@ -20,6 +20,7 @@ export const jobSummarySelect = {
   cancelRequestedAt: true,
   baseModel: { select: { id: true, name: true } },
   datasets: {
+    orderBy: { datasetVersionId: "asc" }, // the order the list gives (list-jobs.ts)
     select: {
       weight: true,
       datasetVersion: {

@@ -1,7 +1,7 @@
 import type { JobState } from "@whetstone/core";
 import { Prisma, type PrismaClient } from "@whetstone/db";
 import { AppError } from "../errors";
-import { toJobSummary, type JobSummaryRow } from "./job-summary";
+import type { toJobSummary } from "./job-summary";
 
 export interface ListJobsInput {
   limit: number;
@@ -10,32 +10,19 @@ export interface ListJobsInput {
   state?: JobState | null;
 }
 
-interface ListRow extends Omit<JobSummaryRow, "baseModel" | "datasets" | "validationSet"> {
-  baseModelId: string;
-  baseModelName: string;
-  datasets: {
-    datasetVersionId: string;
-    datasetId: string;
-    datasetName: string;
-    version: number;
-    format: string;
-    weight: number;
-  }[];
-  validationSet: {
-    datasetVersionId: string;
-    datasetId: string;
-    datasetName: string;
-    version: number;
-    format: string;
-  } | null;
-}
+type JobSummary = ReturnType<typeof toJobSummary>;
+const DATE_FIELDS = ["createdAt", "queuedAt", "startedAt", "finishedAt", "cancelRequestedAt"] as const;
+
+/** A timestamp(3) column (UTC, as Prisma stores DateTime) as ISO 8601 with its Z, for `new Date()`. */
+const iso = (column: Prisma.Sql) => Prisma.sql`to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * Newest first, keyset-paginated on (createdAt, id) so a page costs the same deep in the list.
- * The hottest read of the dashboard and the REST API (polled), so it is ONE SQL statement (job, base model name and
- * dataset names aggregated as JSON) instead of Prisma's one query per relation (5 round trips): a page of 50 took
- * ~15 ms with the nested Prisma select and ~6 ms this way, serially on the dev machine (see BENCHMARKS.md).
- * The shape is the same as every other job summary (toJobSummary).
+ * The hottest read of the dashboard and the REST API (polled), so it is ONE SQL statement that returns the page as
+ * ONE JSON value already in the shape of every other job summary (toJobSummary): job, base model, datasets and
+ * validation set built by PostgreSQL. Reading 51 rows × 20 columns through the driver and Prisma's typed
+ * deserialization, then reshaping each row in JavaScript, was most of this route's cost beyond the health route's
+ * (bench/api-latency.ts, BENCHMARKS.md); one JSON.parse and five dates per job is what is left here.
  */
 export async function listJobs(prisma: PrismaClient, teamId: string, input: ListJobsInput) {
   let after = Prisma.empty;
@@ -48,35 +35,44 @@ export async function listJobs(prisma: PrismaClient, teamId: string, input: List
     after = Prisma.sql`AND (j."createdAt", j.id) < (${c.createdAt}, ${c.id})`;
   }
   const state = input.state ? Prisma.sql`AND j.state = ${input.state}::"JobState"` : Prisma.empty;
-  const rows = await prisma.$queryRaw<ListRow[]>`
-    SELECT j.id, j.name, j.state::text AS state, j.technique::text AS technique, j.method::text AS method, j.priority,
-           j."currentStep", j."totalSteps", j."pendingReason", j.error, j."runnerName", j."createdAt", j."queuedAt",
-           j."startedAt", j."finishedAt", j."cancelRequestedAt", bm.id AS "baseModelId", bm.name AS "baseModelName",
-           COALESCE((
-             SELECT json_agg(json_build_object(
-                      'datasetVersionId', dv.id, 'datasetId', d.id, 'datasetName', d.name,
-                      'version', dv.version, 'format', dv.format, 'weight', jd.weight) ORDER BY dv.id)
-             FROM "JobDataset" jd
-             JOIN "DatasetVersion" dv ON dv.id = jd."datasetVersionId"
-             JOIN "Dataset" d ON d.id = dv."datasetId"
-             WHERE jd."jobId" = j.id), '[]'::json) AS datasets,
-           CASE WHEN vv.id IS NULL THEN NULL ELSE json_build_object(
-             'datasetVersionId', vv.id, 'datasetId', vd.id, 'datasetName', vd.name, 'version', vv.version,
-             'format', vv.format) END AS "validationSet"
-    FROM "FineTuneJob" j
+  const [row] = await prisma.$queryRaw<[{ page: string }]>`
+    SELECT COALESCE(json_agg(json_build_object(
+             'id', j.id, 'name', j.name, 'state', j.state, 'technique', j.technique, 'method', j.method,
+             'priority', j.priority, 'currentStep', j."currentStep", 'totalSteps', j."totalSteps",
+             'pendingReason', j."pendingReason", 'error', j.error, 'runnerName', j."runnerName",
+             'createdAt', ${iso(Prisma.sql`j."createdAt"`)}, 'queuedAt', ${iso(Prisma.sql`j."queuedAt"`)},
+             'startedAt', ${iso(Prisma.sql`j."startedAt"`)}, 'finishedAt', ${iso(Prisma.sql`j."finishedAt"`)},
+             'cancelRequestedAt', ${iso(Prisma.sql`j."cancelRequestedAt"`)},
+             'baseModel', json_build_object('id', bm.id, 'name', bm.name),
+             'cancelling', j."cancelRequestedAt" IS NOT NULL AND j.state IN ('running', 'queued'),
+             'datasets', COALESCE((
+               SELECT json_agg(json_build_object(
+                        'datasetVersionId', dv.id, 'datasetId', d.id, 'datasetName', d.name,
+                        'version', dv.version, 'format', dv.format, 'weight', jd.weight) ORDER BY dv.id)
+               FROM "JobDataset" jd
+               JOIN "DatasetVersion" dv ON dv.id = jd."datasetVersionId"
+               JOIN "Dataset" d ON d.id = dv."datasetId"
+               WHERE jd."jobId" = j.id), '[]'::json),
+             'validationSet', CASE WHEN vv.id IS NULL THEN NULL ELSE json_build_object(
+               'datasetVersionId', vv.id, 'datasetId', vd.id, 'datasetName', vd.name, 'version', vv.version,
+               'format', vv.format) END
+           ) ORDER BY j."createdAt" DESC, j.id DESC), '[]'::json)::text AS page
+    FROM (
+      SELECT * FROM "FineTuneJob" j
+      WHERE j."teamId" = ${teamId} ${state} ${after}
+      ORDER BY j."createdAt" DESC, j.id DESC
+      LIMIT ${input.limit + 1}
+    ) j
     JOIN "BaseModel" bm ON bm.id = j."baseModelId"
     LEFT JOIN "DatasetVersion" vv ON vv.id = j."validationSetId"
-    LEFT JOIN "Dataset" vd ON vd.id = vv."datasetId"
-    WHERE j."teamId" = ${teamId} ${state} ${after}
-    ORDER BY j."createdAt" DESC, j.id DESC
-    LIMIT ${input.limit + 1}`;
-  const page = rows.slice(0, input.limit);
+    LEFT JOIN "Dataset" vd ON vd.id = vv."datasetId"`;
+  const jobs = JSON.parse(row.page) as Record<string, unknown>[];
+  const page = jobs.slice(0, input.limit);
+  for (const job of page) {
+    for (const f of DATE_FIELDS) if (job[f] !== null) job[f] = new Date(job[f] as string);
+  }
   return {
-    items: page.map(({ baseModelId, baseModelName, datasets, validationSet, ...j }) => ({
-      ...toJobSummary({ ...j, baseModel: { id: baseModelId, name: baseModelName }, datasets: [], validationSet: null }),
-      datasets,
-      validationSet,
-    })),
-    nextCursor: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null,
+    items: page as unknown as JobSummary[],
+    nextCursor: jobs.length > input.limit ? ((page[page.length - 1]?.id as string | undefined) ?? null) : null,
   };
 }
