@@ -18,11 +18,12 @@ const iso = (column: Prisma.Sql) => Prisma.sql`to_char(${column}, 'YYYY-MM-DD"T"
 
 /**
  * Newest first, keyset-paginated on (createdAt, id) so a page costs the same deep in the list.
- * The hottest read of the dashboard and the REST API (polled), so it is ONE SQL statement that returns the page as
- * ONE JSON value already in the shape of every other job summary (toJobSummary): job, base model, datasets and
- * validation set built by PostgreSQL. Reading 51 rows × 20 columns through the driver and Prisma's typed
+ * The hottest read of the dashboard and the REST API (polled), so it is ONE SQL statement that returns each job as
+ * one JSON value already in the shape of every other job summary (toJobSummary): job, base model, datasets and
+ * validation set built by PostgreSQL. Reading 20 columns per job through the driver and Prisma's typed
  * deserialization, then reshaping each row in JavaScript, was most of this route's cost beyond the health route's
- * (bench/api-latency.ts, BENCHMARKS.md); one JSON.parse and five dates per job is what is left here.
+ * (bench/api-latency.ts, BENCHMARKS.md); one JSON.parse and five dates per job is what is left here. (One json_agg
+ * for the whole page would cost PostgreSQL a second sort of the wide rows.)
  */
 export async function listJobs(prisma: PrismaClient, teamId: string, input: ListJobsInput) {
   let after = Prisma.empty;
@@ -35,8 +36,8 @@ export async function listJobs(prisma: PrismaClient, teamId: string, input: List
     after = Prisma.sql`AND (j."createdAt", j.id) < (${c.createdAt}, ${c.id})`;
   }
   const state = input.state ? Prisma.sql`AND j.state = ${input.state}::"JobState"` : Prisma.empty;
-  const [row] = await prisma.$queryRaw<[{ page: string }]>`
-    SELECT COALESCE(json_agg(json_build_object(
+  const rows = await prisma.$queryRaw<{ job: string }[]>`
+    SELECT json_build_object(
              'id', j.id, 'name', j.name, 'state', j.state, 'technique', j.technique, 'method', j.method,
              'priority', j.priority, 'currentStep', j."currentStep", 'totalSteps', j."totalSteps",
              'pendingReason', j."pendingReason", 'error', j.error, 'runnerName', j."runnerName",
@@ -56,23 +57,27 @@ export async function listJobs(prisma: PrismaClient, teamId: string, input: List
              'validationSet', CASE WHEN vv.id IS NULL THEN NULL ELSE json_build_object(
                'datasetVersionId', vv.id, 'datasetId', vd.id, 'datasetName', vd.name, 'version', vv.version,
                'format', vv.format) END
-           ) ORDER BY j."createdAt" DESC, j.id DESC), '[]'::json)::text AS page
+           )::text AS job
     FROM (
-      SELECT * FROM "FineTuneJob" j
+      SELECT j.id, j.name, j.state, j.technique, j.method, j.priority, j."currentStep", j."totalSteps",
+             j."pendingReason", j.error, j."runnerName", j."createdAt", j."queuedAt", j."startedAt", j."finishedAt",
+             j."cancelRequestedAt", j."baseModelId", j."validationSetId"
+      FROM "FineTuneJob" j
       WHERE j."teamId" = ${teamId} ${state} ${after}
       ORDER BY j."createdAt" DESC, j.id DESC
       LIMIT ${input.limit + 1}
     ) j
     JOIN "BaseModel" bm ON bm.id = j."baseModelId"
     LEFT JOIN "DatasetVersion" vv ON vv.id = j."validationSetId"
-    LEFT JOIN "Dataset" vd ON vd.id = vv."datasetId"`;
-  const jobs = JSON.parse(row.page) as Record<string, unknown>[];
-  const page = jobs.slice(0, input.limit);
-  for (const job of page) {
-    for (const f of DATE_FIELDS) if (job[f] !== null) job[f] = new Date(job[f] as string);
-  }
+    LEFT JOIN "Dataset" vd ON vd.id = vv."datasetId"
+    ORDER BY j."createdAt" DESC, j.id DESC`;
+  const page = rows.slice(0, input.limit).map(({ job }) => {
+    const j = JSON.parse(job) as Record<string, unknown>;
+    for (const f of DATE_FIELDS) if (j[f] !== null) j[f] = new Date(j[f] as string);
+    return j as unknown as JobSummary;
+  });
   return {
-    items: page as unknown as JobSummary[],
-    nextCursor: jobs.length > input.limit ? ((page[page.length - 1]?.id as string | undefined) ?? null) : null,
+    items: page,
+    nextCursor: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null,
   };
 }
