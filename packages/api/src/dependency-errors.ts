@@ -7,11 +7,13 @@
  * Recognised (the error or one of its causes):
  * - PostgreSQL: no pool connection within `pool_timeout` (pg-pool's "timeout exceeded when trying to connect"), no
  *   interactive transaction within maxWait (Prisma P2028), unreachable or dropped server (P1001, P1002, P1008, P1017,
- *   P2024, a driver adapter's DatabaseNotReachable / ConnectionClosed / TooManyConnections);
+ *   P2024, a driver adapter's DatabaseNotReachable / ConnectionClosed / TooManyConnections), and the same seen by a
+ *   read made through node-postgres directly (DatabaseUnavailableError of @whetstone/db's queryRows);
  * - Redis (the queue): ioredis' fail-fast errors ("Stream isn't writeable and enableOfflineQueue options is false",
  *   "Connection is closed", MaxRetriesPerRequestError, "Command timed out");
  * - blob storage: StorageError (packages/storage), a raw ENOSPC / EDQUOT.
  */
+import { DatabaseUnavailableError } from "@whetstone/db";
 import { StorageError } from "@whetstone/storage";
 import { AppError } from "./errors";
 
@@ -57,7 +59,8 @@ export function unavailableError(err: unknown): AppError | null {
     if (
       (typeof x.code === "string" && PRISMA_UNAVAILABLE.has(x.code) && x.name?.startsWith("PrismaClient")) ||
       (adapterKind && ADAPTER_UNAVAILABLE.has(adapterKind)) ||
-      message.includes("timeout exceeded when trying to connect")
+      message.includes("timeout exceeded when trying to connect") ||
+      e instanceof DatabaseUnavailableError
     ) {
       return unavailable("the database is busy or unreachable: nothing was changed; try again in a few seconds", 2, {
         dependency: "database",

@@ -19,6 +19,7 @@ import { TRAINING_QUEUE } from "@whetstone/queue";
 import { LocalStorage, StorageError } from "@whetstone/storage";
 import { sweepOrphanBlobs } from "../src/datasets/ingest/sweep-orphan-blobs";
 import { ingestDataset } from "../src/datasets/ingest-dataset";
+import { listJobs } from "../src/jobs/list-jobs";
 import { reconcileOnce } from "../src/reconcile/reconcile-once";
 import { REQUEST_REDIS_OPTIONS } from "../src/request-redis-options";
 import { restErrorFrom } from "../src/rest/errors";
@@ -185,11 +186,12 @@ describe("the database pool exhausted", () => {
         prisma.$transaction((tx) => tx.$executeRaw`SELECT pg_sleep(3)`, { timeout: 10_000 }),
       );
       await new Promise((r) => setTimeout(r, 300));
-      const [uploadErr, listErr] = await Promise.all([
+      const [uploadErr, listErr, jobsErr] = await Promise.all([
         upload("while-busy").catch((e: unknown) => e),
         prisma.dataset.findMany().catch((e: unknown) => e),
+        listJobs(prisma, w.teamA.id, { limit: 5 }).catch((e: unknown) => e), // node-postgres on the same pool
       ]);
-      for (const err of [uploadErr, listErr]) {
+      for (const err of [uploadErr, listErr, jobsErr]) {
         const answer = await restAnswer(err);
         expect(answer.status).toBe(503);
         expect(answer.retryAfter).toBe("2");
@@ -212,12 +214,17 @@ describe("the database unreachable", () => {
   it("answers 503 naming the database, not 500", async () => {
     const prisma = createPrismaClient(`postgresql://postgres@127.0.0.1:${await freePort()}/nowhere?pool_timeout=1`);
     try {
-      const err = await prisma.dataset.findMany().catch((e: unknown) => e);
-      expect(await restAnswer(err)).toMatchObject({
-        status: 503,
-        retryAfter: "2",
-        body: { error: { code: "SERVICE_UNAVAILABLE", details: { dependency: "database" } } },
-      });
+      const errors = [
+        await prisma.dataset.findMany().catch((e: unknown) => e),
+        await listJobs(prisma, w.teamA.id, { limit: 5 }).catch((e: unknown) => e), // node-postgres, no Prisma
+      ];
+      for (const err of errors) {
+        expect(await restAnswer(err)).toMatchObject({
+          status: 503,
+          retryAfter: "2",
+          body: { error: { code: "SERVICE_UNAVAILABLE", details: { dependency: "database" } } },
+        });
+      }
     } finally {
       await prisma.$disconnect();
     }

@@ -259,11 +259,19 @@ describe("jobs reads", () => {
     const caller = env.as(w.ownerA, "paging");
     const seen: string[] = [];
     let cursor: string | undefined;
-    for (let page = 0; page < 10; page++) {
-      const r = await caller.jobs.list({ limit: 3, cursor });
-      seen.push(...r.items.map((j) => j.id));
-      if (!r.nextCursor) break;
-      cursor = r.nextCursor;
+    // A server whose local time is not UTC pages the same (the cursor's time is sent as UTC, as Prisma stores it).
+    const tz = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      for (let page = 0; page < 10; page++) {
+        const r = await caller.jobs.list({ limit: 3, cursor });
+        seen.push(...r.items.map((j) => j.id));
+        if (!r.nextCursor) break;
+        cursor = r.nextCursor;
+      }
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
     }
     expect(seen).toHaveLength(7);
     expect(new Set(seen)).toEqual(new Set(ids));

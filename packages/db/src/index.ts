@@ -1,4 +1,4 @@
-export { createPrismaClient, PrismaClient } from "./client";
+export { createPrismaClient, DatabaseUnavailableError, PrismaClient, queryRows } from "./client";
 export * from "./generated/enums";
 export type * from "./generated/models";
 export { Prisma } from "./generated/client";

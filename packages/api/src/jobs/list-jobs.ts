@@ -1,5 +1,5 @@
 import type { JobState } from "@whetstone/core";
-import { Prisma, type PrismaClient } from "@whetstone/db";
+import { Prisma, queryRows, type PrismaClient } from "@whetstone/db";
 import { AppError } from "../errors";
 import type { toJobSummary } from "./job-summary";
 
@@ -23,7 +23,8 @@ const iso = (column: Prisma.Sql) => Prisma.sql`to_char(${column}, 'YYYY-MM-DD"T"
  * validation set built by PostgreSQL. Reading 20 columns per job through the driver and Prisma's typed
  * deserialization, then reshaping each row in JavaScript, was most of this route's cost beyond the health route's
  * (bench/api-latency.ts, BENCHMARKS.md); one JSON.parse and five dates per job is what is left here. (One json_agg
- * for the whole page would cost PostgreSQL a second sort of the wide rows.)
+ * for the whole page would cost PostgreSQL a second sort of the wide rows.) It runs as a prepared statement on the
+ * client's pool (queryRows), which skips Prisma's per-query cost.
  */
 export async function listJobs(prisma: PrismaClient, teamId: string, input: ListJobsInput) {
   let after = Prisma.empty;
@@ -36,7 +37,9 @@ export async function listJobs(prisma: PrismaClient, teamId: string, input: List
     after = Prisma.sql`AND (j."createdAt", j.id) < (${c.createdAt}, ${c.id})`;
   }
   const state = input.state ? Prisma.sql`AND j.state = ${input.state}::"JobState"` : Prisma.empty;
-  const rows = await prisma.$queryRaw<{ job: string }[]>`
+  const rows = await queryRows<{ job: string }>(
+    prisma,
+    Prisma.sql`
     SELECT json_build_object(
              'id', j.id, 'name', j.name, 'state', j.state, 'technique', j.technique, 'method', j.method,
              'priority', j.priority, 'currentStep', j."currentStep", 'totalSteps', j."totalSteps",
@@ -70,7 +73,8 @@ export async function listJobs(prisma: PrismaClient, teamId: string, input: List
     JOIN "BaseModel" bm ON bm.id = j."baseModelId"
     LEFT JOIN "DatasetVersion" vv ON vv.id = j."validationSetId"
     LEFT JOIN "Dataset" vd ON vd.id = vv."datasetId"
-    ORDER BY j."createdAt" DESC, j.id DESC`;
+    ORDER BY j."createdAt" DESC, j.id DESC`,
+  );
   const page = rows.slice(0, input.limit).map(({ job }) => {
     const j = JSON.parse(job) as Record<string, unknown>;
     for (const f of DATE_FIELDS) if (j[f] !== null) j[f] = new Date(j[f] as string);
