@@ -129,6 +129,23 @@ def test_a_killed_process_fails_the_job_and_a_retry_resumes_from_its_checkpoint(
     h.assert_events_valid()
 
 
+def test_fsdp_on_cpu_processes_trains_with_ddp_and_says_so(tmp_path, tiny_model):
+    """accelerate shards with FSDP only on GPU backends: asked for on gloo, the job trains with DDP (the same losses
+    as one process) and its events say which strategy really ran. FSDP itself needs GPUs (decision 0014)."""
+    storage = tmp_path / "storage"
+    two = _payload(tmp_path, tiny_model, 2, maxSteps=3)
+    two["distributed"] = {"processes": 2, "strategy": "fsdp"}
+    one = copy.deepcopy(two)
+    one.update(distributed={"processes": 1, "strategy": "ddp"}, outputPrefix=two["outputPrefix"] + "single/")
+    _, base = run_direct(one, storage, tmp_path / "single")
+    items = _launch(two, tmp_path, storage, "fsdp")
+    assert items[-1][0] == "result" and items[-1][1]["status"] == "succeeded", items[-1]
+    assert _close(_metric(items, "train_loss"), base.metric("train_loss"))
+    logs = [(b["level"], b["message"]) for k, b in items if k == "event" and b["type"] == "log"]
+    assert ("warning", "FSDP asked for, but accelerate shards only on GPUs: 2 processes train with DDP over gloo, "
+                       "each holding the whole model") in logs, logs
+
+
 def test_the_global_batch_splits_evenly_or_the_job_says_why():
     assert per_process_batch(8, 2) == 4
     with pytest.raises(JobError, match="batchSize 6 does not split over 4 processes"):

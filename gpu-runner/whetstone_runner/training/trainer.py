@@ -82,6 +82,17 @@ def eval_datasets(prep: Prepared, dataset=None):
     return dataset(next(iter(prep.val.values()))) if prep.val else None
 
 
+def say_strategy(cfg, report, fsdp_enabled: bool) -> None:
+    """What the job's processes really run: accelerate shards with FSDP only on GPU backends, so an FSDP job started
+    on CPU processes (gloo) trains with DDP — each process holds the whole model — and says so."""
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    if cfg.strategy == "fsdp" and not fsdp_enabled:
+        report.say("warning", f"FSDP asked for, but accelerate shards only on GPUs: {cfg.processes} processes train "
+                              f"with DDP over {backend}, each holding the whole model")
+    else:
+        report.say("info", f"{cfg.processes} processes, {'FSDP' if fsdp_enabled else 'DDP'} over {backend}")
+
+
 def build_trainer(cfg, ctx, report, technique: Technique, model, tokenizer, prep: Prepared) -> TrainRun:
     from transformers import PrinterCallback
 
@@ -96,6 +107,8 @@ def build_trainer(cfg, ctx, report, technique: Technique, model, tokenizer, prep
         compute_metrics=technique.compute_metrics, **technique.trainer_kwargs(model),
     )
     trainer.remove_callback(PrinterCallback)  # progress goes out as events, not to stdout
+    if cfg.processes > 1:
+        say_strategy(cfg, report, getattr(trainer, "is_fsdp_enabled", False))
     if cfg.gradient_checkpointing:
         report.say("info", "gradient checkpointing on: activations recomputed in the backward pass (less memory, slower)")
     elif cfg.method == "qlora":  # prepare_model_for_kbit_training turned it on; the job said off
