@@ -231,6 +231,26 @@ describe("the database unreachable", () => {
   });
 });
 
+describe("the database dropping idle connections", () => {
+  it("a restart or failover that ends the pool's idle connections is survived: the next read opens new ones", async () => {
+    const url = new URL(db.url);
+    url.searchParams.set("application_name", "wst-idle-drop");
+    const prisma = createPrismaClient(url.toString());
+    try {
+      // Only reads through node-postgres so far (queryRows): nothing of Prisma's has touched the pool yet.
+      await Promise.all([1, 2, 3].map(() => listJobs(prisma, w.teamA.id, { limit: 5 })));
+      const killed = await db.prisma.$queryRaw<{ n: bigint }[]>`
+        SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = 'wst-idle-drop'`;
+      expect(Number(killed[0]!.n)).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 300)); // the pool sees its idle connections end
+      expect((await listJobs(prisma, w.teamA.id, { limit: 5 })).items.length).toBeGreaterThan(0);
+      expect(await prisma.dataset.count()).toBeGreaterThan(0);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+});
+
 describe("blob storage failing", () => {
   it("answers an upload 503 saying nothing was saved, with no row and no file left", async () => {
     const root = join(dir, "broken-blobs");

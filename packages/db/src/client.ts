@@ -51,6 +51,9 @@ export function createPrismaClient(connectionString: string): PrismaClient {
     max: settings.max,
     connectionTimeoutMillis: settings.timeoutMs,
   });
+  // An idle connection that the server drops (a restart, a failover) is removed from the pool, which then emits
+  // "error": without a listener that would end the process; the next query opens a new connection.
+  pool.on("error", () => undefined);
   const client = new PrismaClient({
     adapter: new PrismaPg(pool, { disposeExternalPool: true }),
     transactionOptions: { maxWait: settings.timeoutMs },
