@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -40,7 +40,14 @@ export class LocalStorage implements BlobStorage {
     };
     try {
       await mkdir(path.dirname(dest), { recursive: true });
-      await pipeline(Readable.from(source()), createWriteStream(tmp));
+      // The temp file is opened before any byte is piped: a write stream opens its path asynchronously, so a source
+      // that failed at once could have the file created after the clean-up below removed nothing.
+      const file = await open(tmp, "wx");
+      try {
+        await pipeline(Readable.from(source()), file.createWriteStream());
+      } finally {
+        await file.close().catch(() => undefined);
+      }
       await rename(tmp, dest);
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
