@@ -472,6 +472,16 @@ describe("checkpoint models", () => {
 });
 
 describe("models", () => {
+  it("refuses a key on the request after its revocation, though it was just used (the API-key cache)", async () => {
+    const alice = await db.prisma.user.findUniqueOrThrow({ where: { email: "alice@a.test" } });
+    const owner = appRouter.createCaller(createContext({ deps, caller: session(alice), teamSlug: teamA.slug }));
+    const created = await owner.apiKeys.create({ name: "to-revoke", role: "member" });
+    const sdk = new OpenAI({ apiKey: created.key, baseURL: server.baseURL, maxRetries: 0 });
+    for (let i = 0; i < 3; i++) expect((await sdk.models.list()).data.length).toBeGreaterThan(0);
+    await owner.apiKeys.revoke({ id: created.id });
+    expect(await apiError(sdk.models.list())).toMatchObject({ status: 401, code: "invalid_api_key" });
+  });
+
   it("lists and retrieves the team's base models, and answers an unknown one with model_not_found", async () => {
     const list = await client.models.list();
     expect(list.data).toContainEqual(

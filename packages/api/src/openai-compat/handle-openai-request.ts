@@ -253,7 +253,7 @@ export async function handleOpenAiRequest(req: Request, o: OpenAiHandlerOptions)
         "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). Create one in Whetstone under Settings → API keys.",
       );
     }
-    const caller = await authenticateApiKey(o.deps.prisma, token);
+    const caller = await authenticateApiKey(o.deps.prisma, token, o.deps.redis); // cached, revocations at once
     if (!caller) {
       throw new OpenAiError(
         401,
