@@ -37,6 +37,16 @@ export function PlaygroundView({ team, initialModelId }: { team: string; initial
   const models = useQuery(trpc.baseModels.list.queryOptions());
   const all = useMemo(() => models.data ?? [], [models.data]);
   const tuned = all.filter((m) => m.source === "artifact");
+  // A link to a model the cached list does not hold yet (a job that succeeded seconds after the list was read, within
+  // its staleTime): read the list again once before choosing, rather than saying there is no fine-tuned model.
+  const [recheckedFor, setRecheckedFor] = useState<string | null>(null);
+  const linkedUnknown = !!initialModelId && !!models.data && !models.data.some((m) => m.id === initialModelId);
+  const recheck = linkedUnknown && recheckedFor !== initialModelId;
+  const { refetch } = models;
+  useEffect(() => {
+    if (!recheck || !initialModelId) return;
+    void refetch().finally(() => setRecheckedFor(initialModelId));
+  }, [recheck, initialModelId, refetch]);
 
   const [modelId, setModelId] = useState<string | null>(null);
   const [compareId, setCompareId] = useState<string | null>(null);
@@ -48,12 +58,12 @@ export function PlaygroundView({ team, initialModelId }: { team: string; initial
 
   // Once the models are known: the linked model or the newest fine-tune, next to the model it was trained from.
   useEffect(() => {
-    if (modelId || !all.length) return;
+    if (modelId || !all.length || recheck) return;
     const first = all.find((m) => m.id === initialModelId) ?? all.find((m) => m.source === "artifact");
     if (!first) return;
     setModelId(first.id);
     setCompareId(first.parent?.id ?? null);
-  }, [all, initialModelId, modelId]);
+  }, [all, initialModelId, modelId, recheck]);
 
   const model = all.find((m) => m.id === modelId) ?? null;
   const compare = all.find((m) => m.id === compareId) ?? null;
@@ -72,7 +82,7 @@ export function PlaygroundView({ team, initialModelId }: { team: string; initial
     b.cancel();
   };
 
-  if (models.isLoading) {
+  if (models.isLoading || recheck) {
     return (
       <>
         <PageHeader title="Playground" />
