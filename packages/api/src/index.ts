@@ -77,6 +77,7 @@ export {
   GenerationFailedError,
 } from "./inference/read-generation-stream";
 export { collectGeneration } from "./inference/collect-generation";
+export { EVENT_STREAM_HEADERS, eventStreamResponse, type EventStreamOptions } from "./inference/event-stream-response";
 export { cancelGeneration } from "./inference/cancel-generation";
 export {
   generateRequestSchema,

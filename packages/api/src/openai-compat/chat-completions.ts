@@ -9,6 +9,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { cancelGeneration } from "../inference/cancel-generation";
 import { collectGeneration } from "../inference/collect-generation";
+import { eventStreamResponse } from "../inference/event-stream-response";
 import type { GenerationResult } from "../inference/generate-request";
 import {
   GenerationFailedError,
@@ -179,8 +180,6 @@ export async function createChatCompletion(
   }
 
   const includeUsage = body.stream_options?.include_usage === true;
-  const encoder = new TextEncoder();
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
   const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
     id,
     object: "chat.completion.chunk",
@@ -189,60 +188,31 @@ export async function createChatCompletion(
     system_fingerprint: null,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
   });
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const write = (text: string) => {
-        if (ac.signal.aborted) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
-          ac.abort();
+  const data = (write: (text: string) => void, value: unknown) => write(`data: ${JSON.stringify(value)}\n\n`);
+  return eventStreamResponse({
+    requestId: started.requestId,
+    ac,
+    heartbeatMs: chat.heartbeatMs ?? 15_000,
+    heartbeat: () => ": keep-alive\n\n",
+    release,
+    async produce(write) {
+      data(write, chunk({ role: "assistant", content: "", refusal: null }, null));
+      for await (const e of entries) {
+        if (e.type === "token") data(write, chunk({ content: e.text }, null));
+        else if (e.type === "error") {
+          finished = true;
+          data(write, { error: { message: e.message, type: "server_error", param: null, code: "generation_failed" } });
+        } else if (e.type === "done") {
+          finished = true;
+          data(write, chunk({}, e.finishReason === "length" ? "length" : "stop"));
+          if (includeUsage) data(write, { ...chunk({}, null), choices: [], usage: usage(e.usage) });
+          write("data: [DONE]\n\n");
         }
-      };
-      const data = (value: unknown) => write(`data: ${JSON.stringify(value)}\n\n`);
-      data(chunk({ role: "assistant", content: "", refusal: null }, null));
-      heartbeat = setInterval(() => write(`: keep-alive\n\n`), chat.heartbeatMs ?? 15_000);
-      void (async () => {
-        try {
-          for await (const e of entries) {
-            if (e.type === "token") data(chunk({ content: e.text }, null));
-            else if (e.type === "error") {
-              finished = true;
-              data({ error: { message: e.message, type: "server_error", param: null, code: "generation_failed" } });
-            } else if (e.type === "done") {
-              finished = true;
-              data(chunk({}, e.finishReason === "length" ? "length" : "stop"));
-              if (includeUsage) data({ ...chunk({}, null), choices: [], usage: usage(e.usage) });
-              write("data: [DONE]\n\n");
-            }
-          }
-        } catch (err) {
-          const e = generationError(err);
-          data({ error: { message: e.message, type: e.type, param: null, code: e.code } });
-        } finally {
-          clearInterval(heartbeat);
-          await release();
-          try {
-            controller.close();
-          } catch {
-            /* closed by the client */
-          }
-        }
-      })();
+      }
     },
-    cancel() {
-      clearInterval(heartbeat);
-      ac.abort();
-    },
-  });
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-      "x-request-id": started.requestId,
+    onError(err, write) {
+      const e = generationError(err);
+      data(write, { error: { message: e.message, type: e.type, param: null, code: e.code } });
     },
   });
 }

@@ -10,6 +10,7 @@ import { z } from "zod";
 import {
   cancelGeneration,
   collectGeneration,
+  eventStreamResponse,
   generateRequestSchema,
   GenerationFailedError,
   GenerationTimeoutError,
@@ -102,60 +103,26 @@ export async function handleGenerate(
     }
   }
 
-  const encoder = new TextEncoder();
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const write = (chunk: string) => {
-        if (ac.signal.aborted) return;
-        try {
-          controller.enqueue(encoder.encode(chunk));
-        } catch {
-          ac.abort();
-        }
-      };
+  return eventStreamResponse({
+    requestId: started.requestId,
+    ac,
+    heartbeatMs: gen.heartbeatMs ?? 15_000,
+    heartbeat: () => `: heartbeat ${Date.now()}\n\n`,
+    release,
+    async produce(write) {
       const send = (event: string, data: unknown) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       send("request", head);
-      heartbeat = setInterval(() => write(`: heartbeat ${Date.now()}\n\n`), gen.heartbeatMs ?? 15_000);
-      // Not awaited: the response starts now, the entries follow as the runner writes them.
-      void (async () => {
-        try {
-          for await (const entry of entries) {
-            if (entry.type === "done" || entry.type === "error") finished = true;
-            send(entry.type, entry satisfies GenerationEntry);
-          }
-        } catch (err) {
-          const timeout = err instanceof GenerationTimeoutError;
-          if (!timeout) console.error("[web] generation stream failed:", err);
-          send("error", {
-            type: "error",
-            code: timeout ? "TIMEOUT" : "INTERNAL_SERVER_ERROR",
-            message: timeout ? err.message : "reading the answer failed on the server",
-          });
-        } finally {
-          clearInterval(heartbeat);
-          await release();
-          try {
-            controller.close();
-          } catch {
-            /* already closed by the client */
-          }
-        }
-      })();
+      for await (const entry of entries) {
+        if (entry.type === "done" || entry.type === "error") finished = true;
+        send(entry.type, entry satisfies GenerationEntry);
+      }
     },
-    cancel() {
-      clearInterval(heartbeat);
-      ac.abort();
-    },
-  });
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-      "x-request-id": started.requestId,
+    onError(err, write) {
+      const timeout = err instanceof GenerationTimeoutError;
+      if (!timeout) console.error("[web] generation stream failed:", err);
+      const message = timeout ? err.message : "reading the answer failed on the server";
+      const data = { type: "error", code: timeout ? "TIMEOUT" : "INTERNAL_SERVER_ERROR", message };
+      write(`event: error\ndata: ${JSON.stringify(data)}\n\n`);
     },
   });
 }

@@ -4,7 +4,7 @@
  * a comment every 15 s keeps proxies from closing the stream; everything is released on disconnect.
  */
 import type { Redis } from "ioredis";
-import type { ApiDeps, Caller } from "@whetstone/api";
+import { EVENT_STREAM_HEADERS, type ApiDeps, type Caller } from "@whetstone/api";
 import { jobUpdatesChannel } from "@whetstone/queue";
 import { findJobInScope } from "../caller";
 import { jsonError } from "../http";
@@ -89,13 +89,5 @@ export async function handleJobStream(
     },
   });
 
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    },
-  });
+  return new Response(stream, { status: 200, headers: EVENT_STREAM_HEADERS });
 }
